@@ -1,0 +1,1 @@
+"""ippools: the reference implementation of dedicated IP pool (DIPP) management."""

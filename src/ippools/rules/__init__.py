@@ -1,0 +1,67 @@
+"""The rules engine: decide a command against a read-only state.
+
+:func:`decide` looks up the one function that decides the command's type and
+returns an :class:`~ippools.outcome.Accepted` outcome (answer body, changes to
+store, pending updates in S4 order) or a :class:`~ippools.outcome.Rejected` one
+(an error; nothing changes). Deciding reads the state only through
+:class:`~ippools.state.StateView`, never writes it, and does no I/O; the only
+thing it consumes is a new pool id from the id source, and only on acceptance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ippools.commands import (
+    AddPoolIp,
+    AddPoolIps,
+    Command,
+    CreatePool,
+    DeletePool,
+    EditPool,
+    GetPool,
+    RemoveDomainIp,
+    RemoveDomainPool,
+    RemovePoolIp,
+    UnlinkDomainPool,
+)
+from ippools.errors import ApiError
+from ippools.outcome import Accepted, Outcome, Rejected
+from ippools.policies import Policies
+from ippools.rules import domains, pool_ips, pools
+from ippools.state import StateView
+
+__all__ = ["DECIDERS", "decide"]
+
+Decider = Callable[[StateView, Policies, Any], Accepted]
+
+DECIDERS: dict[type[Any], Decider] = {
+    RemoveDomainIp: domains.remove_domain_ip,
+    RemoveDomainPool: domains.remove_domain_pool,
+    UnlinkDomainPool: domains.unlink_domain_pool,
+    CreatePool: pools.create_pool,
+    GetPool: pools.get_pool,
+    DeletePool: pools.delete_pool,
+    EditPool: pools.edit_pool,
+    AddPoolIp: pool_ips.add_pool_ip,
+    RemovePoolIp: pool_ips.remove_pool_ip,
+    AddPoolIps: pool_ips.add_pool_ips,
+}
+
+_DEFAULT_POLICIES = Policies()
+
+
+def decide(state: StateView, command: Command, policies: Policies | None = None) -> Outcome:
+    """Decide ``command`` against ``state``.
+
+    Returns :class:`Accepted` or :class:`Rejected`; raises :class:`TypeError` only
+    for an object that is not a command.
+    """
+    decider = DECIDERS.get(type(command))
+    if decider is None:
+        raise TypeError(f"not an ippools command: {command!r}")
+    try:
+        return decider(state, policies or _DEFAULT_POLICIES, command)
+    except ApiError as error:
+        return Rejected(command, error)

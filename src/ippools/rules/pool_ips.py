@@ -1,0 +1,92 @@
+"""Rules of a DIPP's IPs: add one (3.8), remove one (3.9), add several (3.10).
+
+The DIPP's IP set changes at once; every domain of the account linked to the
+DIPP and every subaccount it is delegated to get a pending update (S4). An
+addition that changes nothing is accepted and leaves nothing pending (D11).
+
+Invariants enforced here: a DIPP's IPs are free dedicated IPs of its owner (I3);
+the last IP of a linked or delegated DIPP stays (D10, I4).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from ippools.commands import AddPoolIp, AddPoolIps, RemovePoolIp
+from ippools.errors import BadRequest, NotFound
+from ippools.model import IPAddress, Pool, ip_text
+from ippools.outcome import Accepted, Changes
+from ippools.policies import Policies
+from ippools.rules.common import (
+    actor_account,
+    follow_pool,
+    free_dedicated_ip,
+    owned_pool,
+    require_dipps,
+    valid_ip,
+)
+from ippools.state import StateView
+from ippools.commands import Actor
+from ippools.model import Account
+
+STARTED = {"message": "started"}
+
+
+def _changeable_pool(state: StateView, actor: Actor, pool_id: str) -> tuple[Account, Pool]:
+    account = actor_account(state, actor, audited=True)
+    require_dipps(account)
+    return account, owned_pool(state, account, pool_id)
+
+
+def _with_ips(
+    state: StateView, account: Account, pool: Pool, ips: frozenset[IPAddress]
+) -> Changes:
+    if ips == pool.ips:
+        return Changes()
+    updated = attrs.evolve(pool, ips=ips)
+    return Changes(pools=(updated,), pending=follow_pool(state, account, updated))
+
+
+def add_pool_ip(state: StateView, policies: Policies, command: AddPoolIp) -> Accepted:
+    """3.8: add one IP; already in the DIPP changes nothing (D11)."""
+    account, pool = _changeable_pool(state, command.actor, command.pool_id)
+    ip = free_dedicated_ip(state, account, valid_ip(command.ip), except_pool=pool.pool_id)
+    changes = _with_ips(state, account, pool, pool.ips | {ip})
+    return Accepted(command, dict(STARTED), changes)
+
+
+def remove_pool_ip(state: StateView, policies: Policies, command: RemovePoolIp) -> Accepted:
+    """3.9: remove one IP of the DIPP; never the last one of a linked or delegated DIPP."""
+    account, pool = _changeable_pool(state, command.actor, command.pool_id)
+    ip = valid_ip(command.ip)
+    if ip not in pool.ips:
+        raise NotFound("ip_not_in_pool", f"IP {ip_text(ip)} is not in DIPP {pool.pool_id!r}")
+    if pool.ips == {ip} and (pool.delegated_to or state.linked_domains(pool.pool_id)):
+        raise BadRequest(
+            "last_pool_ip",
+            f"IP {ip_text(ip)} is the last IP of DIPP {pool.pool_id!r}, "
+            "which is linked to a domain or delegated to a subaccount",
+        )
+    changes = _with_ips(state, account, pool, pool.ips - {ip})
+    return Accepted(command, dict(STARTED), changes)
+
+
+def add_pool_ips(state: StateView, policies: Policies, command: AddPoolIps) -> Accepted:
+    """3.10: add several IPs from a JSON body ``{"ips": [...]}``; one bad entry rejects all."""
+    account, pool = _changeable_pool(state, command.actor, command.pool_id)
+    body = command.body
+    if not isinstance(body, dict):
+        raise BadRequest("invalid_body", "the body must be a JSON object with the field 'ips'")
+    for key in sorted(body):
+        if key != "ips":
+            raise BadRequest("unknown_field", f"field {key!r} is not taken; only 'ips' is")
+    entries = body.get("ips")
+    if not isinstance(entries, list) or not entries:
+        raise BadRequest("invalid_body", "field 'ips' must be a non-empty array of strings")
+    ips = set(pool.ips)
+    for entry in entries:
+        if not isinstance(entry, str):
+            raise BadRequest("invalid_ip", f"ips entry {entry!r} is not a string")
+        ips.add(free_dedicated_ip(state, account, valid_ip(entry), except_pool=pool.pool_id))
+    changes = _with_ips(state, account, pool, frozenset(ips))
+    return Accepted(command, dict(STARTED), changes)

@@ -1,0 +1,246 @@
+"""Rules of the DIPP routes: create (3.4), read (3.5), delete (3.6) and edit (3.7).
+
+A DIPP's own record (name, description, IPs, delegation) changes at once; the
+domains linked to it follow through pending updates (S4). Deleting a DIPP leaves
+a tombstone naming its replacement, so that its domains count as relinked (or
+unlinked) at once in the effective state (S2), and moves its delegations to the
+replacement DIPP at once.
+
+Invariants enforced here: a DIPP's IPs are free dedicated IPs of its owner (I3);
+a DIPP with a linked domain or a delegation keeps at least one IP (D10, I4); a
+deleted DIPP's subaccounts are only ever given another DIPP (D6, I6).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from ippools.commands import CreatePool, DeletePool, EditPool, GetPool
+from ippools.errors import BadRequest
+from ippools.model import Domain, IPAddress, Pool, ip_sort_key, ip_text, sorted_ips
+from ippools.outcome import (
+    Accepted,
+    Changes,
+    DomainUpdate,
+    PendingUpdate,
+    ReplaceWithIp,
+    ReplaceWithPool,
+    ReplaceWithShared,
+    Replacement,
+    Tombstone,
+)
+from ippools.policies import Policies
+from ippools.rules.common import (
+    SHARED,
+    actor_account,
+    choose_shared,
+    free_dedicated_ip,
+    owned_pool,
+    require_dipps,
+    require_shared_eligible,
+    subaccount_updates,
+    valid_ip,
+    visible_pool,
+)
+from ippools.state import StateView
+
+
+def _not_blank(field: str, value: str | None, *, required: bool) -> None:
+    if value is None:
+        if required:
+            raise BadRequest("missing_field", f"field {field!r} is required")
+        return
+    if not value.strip():
+        raise BadRequest("blank_field", f"field {field!r} must not be blank, got {value!r}")
+
+
+def create_pool(state: StateView, policies: Policies, command: CreatePool) -> Accepted:
+    """3.4: a new DIPP owned by the account, delegated to nobody."""
+    account = actor_account(state, command.actor, audited=False)
+    require_dipps(account)
+    _not_blank("name", command.name, required=True)
+    _not_blank("description", command.description, required=True)
+    assert command.name is not None and command.description is not None
+    ips: set[IPAddress] = set()
+    for text in command.ips:
+        ips.add(free_dedicated_ip(state, account, valid_ip(text)))
+    pool_id = policies.ids.new_pool_id(state.pool_id_in_use)
+    pool = Pool(pool_id, account.id, command.name, command.description, frozenset(ips))
+    return Accepted(
+        command, {"message": "success", "pool_id": pool_id}, Changes(pools=(pool,))
+    )
+
+
+def get_pool(state: StateView, policies: Policies, command: GetPool) -> Accepted:
+    """3.5: a visible DIPP's details; a subaccount sees only its own linked domains."""
+    account = actor_account(state, command.actor, audited=False)
+    pool = visible_pool(state, account, command.pool_id)
+    owner_view = pool.account_id == account.id
+    domains = state.linked_domains(pool.pool_id, None if owner_view else account.id)
+    names = sorted(domain.name for domain in domains)
+    details: dict[str, Any] = {
+        "description": pool.description,
+        "ips": [ip_text(ip) for ip in sorted_ips(pool.ips)],
+        "is_linked": bool(names),
+        "linked_domains": names,
+        "name": pool.name,
+        "pool_id": pool.pool_id,
+    }
+    return Accepted(command, {"details": details, "message": "success"})
+
+
+def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Accepted:
+    """3.6: delete a DIPP now; its domains and subaccounts follow through pending updates."""
+    account = actor_account(state, command.actor, audited=True)
+    require_dipps(account)
+    pool = owned_pool(state, account, command.pool_id)
+    if command.replacement_ip is not None and command.replacement_pool_id is not None:
+        raise BadRequest(
+            "both_replacements",
+            "give either ip or pool_id as the replacement of a deleted DIPP, not both",
+        )
+    replacement: Replacement = None
+    wants_shared = False
+    if command.replacement_pool_id is not None:  # 3.6.3
+        target = visible_pool(state, account, command.replacement_pool_id)
+        if target.pool_id == pool.pool_id:
+            raise BadRequest(
+                "same_pool", f"DIPP {pool.pool_id!r} cannot replace itself when deleted"
+            )
+        if not target.ips:
+            raise BadRequest("empty_pool", f"replacement DIPP {target.pool_id!r} has no IPs")
+        replacement = ReplaceWithPool(target.pool_id)
+    elif command.replacement_ip == SHARED:  # 3.6.4
+        require_shared_eligible(account)
+        wants_shared = True
+    elif command.replacement_ip is not None:
+        ip = valid_ip(command.replacement_ip, "replacement IP")
+        free_dedicated_ip(state, account, ip, except_pool=pool.pool_id)
+        replacement = ReplaceWithIp(ip)
+    if pool.delegated_to and not isinstance(replacement, ReplaceWithPool):  # D6
+        raise BadRequest(
+            "delegated_pool",
+            f"DIPP {pool.pool_id!r} is delegated to subaccounts; "
+            "only a replacement DIPP (pool_id) is allowed",
+        )
+    linked = state.linked_domains(pool.pool_id)
+    if command.replacement_ip is None and command.replacement_pool_id is None:  # 3.6.6
+        if pool.ips or linked:
+            raise BadRequest(
+                "replacement_required",
+                f"DIPP {pool.pool_id!r} has IPs or linked domains; give ip or pool_id",
+            )
+    own = [domain for domain in linked if domain.account_id == account.id]
+    if wants_shared:
+        replacement = ReplaceWithShared(_share_out(state, policies, own))
+    pools = ()
+    if isinstance(replacement, ReplaceWithPool) and pool.delegated_to:
+        target = visible_pool(state, account, replacement.pool_id)
+        delegated = target.delegated_to | pool.delegated_to
+        pools = (attrs.evolve(target, delegated_to=delegated),)
+    pending: tuple[PendingUpdate, ...] = tuple(DomainUpdate(d.id) for d in own)
+    changes = Changes(
+        pools=pools,
+        deleted_pools=(Tombstone(pool.pool_id, account.id, replacement),),
+        pending=pending + subaccount_updates(pool),
+    )
+    return Accepted(command, {"message": "started"}, changes)
+
+
+def _share_out(
+    state: StateView, policies: Policies, domains: list[Domain]
+) -> dict[str, IPAddress]:
+    """D4 for several domains: in domain id order, each choice counting the ones before."""
+    given: dict[IPAddress, int] = {}
+    choices: dict[str, IPAddress] = {}
+    for domain in domains:
+        ip = choose_shared(state, policies, domain, given=given)
+        given[ip] = given.get(ip, 0) + 1
+        choices[domain.id] = ip
+    return choices
+
+
+def edit_pool(state: StateView, policies: Policies, command: EditPool) -> Accepted:
+    """3.7: rename, change IPs, link and unlink domains (by id) in one edit."""
+    account = actor_account(state, command.actor, audited=True)
+    require_dipps(account)
+    pool = owned_pool(state, account, command.pool_id)
+    _not_blank("name", command.name, required=False)  # 3.7.2
+    _not_blank("description", command.description, required=False)
+    add = [  # 3.7.3
+        free_dedicated_ip(state, account, valid_ip(text), except_pool=pool.pool_id)
+        for text in command.add_ips
+    ]
+    remove = [valid_ip(text) for text in command.remove_ips]
+    link = _own_domains(state, account.id, "link_domain", command.link_domains)
+    unlink = _own_domains(state, account.id, "unlink_domain", command.unlink_domains)
+    both_ips = set(add) & set(remove)
+    if both_ips:
+        ip = min(both_ips, key=ip_sort_key)
+        raise BadRequest(
+            "add_and_remove", f"IP {ip_text(ip)} is both in add_ip and in remove_ip"
+        )
+    both_domains = set(link) & set(unlink)
+    if both_domains:
+        raise BadRequest(
+            "link_and_unlink",
+            f"domain {min(both_domains)!r} is both in link_domain and in unlink_domain",
+        )
+    ips = (pool.ips | frozenset(add)) - frozenset(remove)  # 3.7.4, D8
+    name = pool.name if command.name is None else command.name
+    description = pool.description if command.description is None else command.description
+    linking = {key: d for key, d in link.items() if d.pool_id != pool.pool_id}
+    unlinking = {key: d for key, d in unlink.items() if d.pool_id == pool.pool_id}
+    ips_changed = ips != pool.ips
+    if not (
+        ips_changed
+        or linking
+        or unlinking
+        or name != pool.name
+        or description != pool.description
+    ):
+        raise BadRequest("no_change", f"the edit would not change DIPP {pool.pool_id!r}")
+    if not ips:  # D10, judged on the links after the edit (K10)
+        still_linked = any(
+            d.id not in unlinking for d in state.linked_domains(pool.pool_id)
+        )
+        if linking or still_linked or pool.delegated_to:
+            raise BadRequest(
+                "empty_linked_pool",
+                f"DIPP {pool.pool_id!r} would have no IPs while linked to a domain "
+                "or delegated to a subaccount",
+            )
+    updated = attrs.evolve(pool, name=name, description=description, ips=ips)
+    domains = [attrs.evolve(d, pool_id=None) for d in unlinking.values()]  # D9, K10
+    domains += [attrs.evolve(d, pool_id=pool.pool_id) for d in linking.values()]
+    follow = set(linking)
+    if ips_changed:
+        follow.update(
+            d.id for d in state.linked_domains(pool.pool_id, account.id) if d.id not in unlinking
+        )
+    pending: tuple[PendingUpdate, ...] = tuple(DomainUpdate(key) for key in sorted(follow))
+    if ips_changed:
+        pending += subaccount_updates(pool)
+    changes = Changes(
+        pools=(updated,),
+        domains=tuple(sorted(domains, key=lambda d: d.id)),
+        pending=pending,
+    )
+    return Accepted(command, {"message": "success"}, changes)
+
+
+def _own_domains(
+    state: StateView, account_id: str, field: str, ids: tuple[str, ...]
+) -> dict[str, Domain]:
+    found: dict[str, Domain] = {}
+    for domain_id in ids:
+        domain = state.domain(domain_id)
+        if domain is None or domain.account_id != account_id:
+            raise BadRequest(
+                "unknown_domain",
+                f"{field} {domain_id!r} is not the id of a domain of account {account_id!r}",
+            )
+        found[domain_id] = domain
+    return found

@@ -1,0 +1,111 @@
+"""The read-only view of the state that the rules decide against.
+
+Theory of operation
+-------------------
+The *stored* state may lag behind what accepted commands mean: when a DIPP's IPs
+change, or a DIPP is deleted, the domains linked to it are brought up to date
+later, by pending updates (contract §5). The rules never look at the lag. Every
+read in :class:`StateView` answers with the *effective* state, the state once all
+pending work is done (S2).
+
+The effective state of a domain is derived from its stored record alone, by
+:func:`resolve_domain`:
+
+* stored as linked to a live DIPP: linked to it, holding that DIPP's IPs now;
+* stored as linked to a deleted DIPP: follow the DIPP's tombstone to its
+  replacement DIPP (and on, if that was deleted too), or to the replacement IP, or
+  to the shared IP chosen for this domain when the DIPP was deleted;
+* not linked: exactly as stored.
+
+A pending update therefore needs to carry no data: processing it writes the
+domain's effective state into its stored record. Processing twice is the same as
+once, a synchronous command that already rewrote the domain is never undone
+(S3), and updates may even run out of order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+import attrs
+
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
+from ippools.outcome import ReplaceWithIp, ReplaceWithPool, ReplaceWithShared, Tombstone
+
+__all__ = ["StateView", "resolve_domain"]
+
+
+class StateView(Protocol):
+    """What the rules read. Every domain and link it returns is in the effective state."""
+
+    def account(self, account_id: str) -> Account | None:
+        """The account with this id, if any."""
+
+    def dedicated_ip(self, ip: IPAddress) -> DedicatedIp | None:
+        """The dedicated IP record of ``ip``, if ``ip`` is dedicated."""
+
+    def dedicated_ips_of(self, account_id: str) -> Iterable[DedicatedIp]:
+        """Every dedicated IP owned by the account, in no particular order."""
+
+    def is_shared_ip(self, ip: IPAddress) -> bool:
+        """True when ``ip`` is one of the platform's shared IPs."""
+
+    def shared_ip_usage(self) -> Iterable[tuple[IPAddress, int]]:
+        """Every shared IP with the number of domains that hold it (effective state)."""
+
+    def pool(self, pool_id: str) -> Pool | None:
+        """The live DIPP with this id, if any (with its effective delegation)."""
+
+    def pool_holding(self, ip: IPAddress) -> str | None:
+        """The id of the live DIPP that holds ``ip``, if any."""
+
+    def pool_id_in_use(self, pool_id: str) -> bool:
+        """True when ``pool_id`` names a live DIPP or was ever used by one."""
+
+    def domain(self, domain_id: str) -> Domain | None:
+        """The domain with this id, in its effective state."""
+
+    def domain_named(self, name: str) -> Domain | None:
+        """The domain whose name matches ``name`` (C6), in its effective state."""
+
+    def linked_domains(self, pool_id: str, account_id: str | None = None) -> list[Domain]:
+        """The domains effectively linked to the DIPP, optionally only the account's, by id."""
+
+
+def resolve_domain(
+    stored: Domain,
+    tombstone: Callable[[str], Tombstone | None],
+    pool: Callable[[str], Pool | None],
+) -> Domain:
+    """The effective state of a domain whose stored record is ``stored``.
+
+    ``tombstone`` and ``pool`` look up deleted and live DIPPs by id. A link that
+    leads nowhere (a store that lost a DIPP) leaves the domain unlinked with the
+    IPs it has, so that reads never fail on a damaged store.
+    """
+    pool_id = stored.pool_id
+    if pool_id is None:
+        return stored
+    hops = 0
+    while (grave := tombstone(pool_id)) is not None:
+        rep = grave.replacement
+        if isinstance(rep, ReplaceWithPool):
+            pool_id = rep.pool_id
+            hops += 1
+            if hops > 10_000:  # a cycle can only come from a damaged store
+                break
+            continue
+        if isinstance(rep, ReplaceWithIp):
+            return attrs.evolve(stored, pool_id=None, ips=frozenset((rep.ip,)))
+        if isinstance(rep, ReplaceWithShared):
+            chosen = rep.ip_for(stored.id)
+            ips = frozenset((chosen,)) if chosen is not None else stored.ips
+            return attrs.evolve(stored, pool_id=None, ips=ips)
+        return attrs.evolve(stored, pool_id=None)
+    live = pool(pool_id)
+    if live is None:
+        return attrs.evolve(stored, pool_id=None)
+    if stored.pool_id == pool_id and stored.ips == live.ips:
+        return stored
+    return attrs.evolve(stored, pool_id=pool_id, ips=live.ips)

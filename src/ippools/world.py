@@ -1,0 +1,168 @@
+"""A whole state as one value, and the checks a settled state must pass.
+
+A :class:`World` holds every record in canonical order (K14), so two worlds are
+equal exactly when their canonical documents are. :func:`world_problems` lists
+what is wrong with one: broken references (K13) and broken invariants (§4),
+each naming the offending record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from ippools.model import (
+    Account,
+    DedicatedIp,
+    Domain,
+    IPAddress,
+    Pool,
+    ip_sort_key,
+    ip_text,
+    sorted_ips,
+)
+
+__all__ = ["World", "world_problems"]
+
+
+def _by(key: str) -> Any:
+    def convert(records: Iterable[Any]) -> tuple[Any, ...]:
+        return tuple(sorted(records, key=lambda record: getattr(record, key)))
+
+    return convert
+
+
+def _ips_sorted(ips: Iterable[IPAddress]) -> tuple[IPAddress, ...]:
+    return tuple(sorted_ips(ips))
+
+
+def _dedicated_sorted(records: Iterable[DedicatedIp]) -> tuple[DedicatedIp, ...]:
+    return tuple(sorted(records, key=lambda record: ip_sort_key(record.ip)))
+
+
+@attrs.frozen
+class World:
+    """Every record of a state, in canonical order (K14)."""
+
+    accounts: tuple[Account, ...] = attrs.field(default=(), converter=_by("id"))
+    dedicated_ips: tuple[DedicatedIp, ...] = attrs.field(default=(), converter=_dedicated_sorted)
+    shared_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_ips_sorted)
+    domains: tuple[Domain, ...] = attrs.field(default=(), converter=_by("id"))
+    pools: tuple[Pool, ...] = attrs.field(default=(), converter=_by("pool_id"))
+
+
+def world_problems(world: World) -> list[str]:
+    """Everything wrong with ``world`` as a settled state, one message per problem.
+
+    An empty list means the world is valid: every reference resolves and every
+    invariant I1-I7 holds. Messages start with the offending record.
+    """
+    problems: list[str] = []
+    add = problems.append
+    accounts: dict[str, Account] = {}
+    for account in world.accounts:
+        if account.id in accounts:
+            add(f"accounts[{account.id}]: id repeated")
+        accounts[account.id] = account
+    for account in world.accounts:
+        if account.parent_id is None:
+            continue
+        parent = accounts.get(account.parent_id)
+        if parent is None:
+            add(f"accounts[{account.id}]: unknown parent account {account.parent_id!r}")
+        elif parent.parent_id is not None:
+            add(f"accounts[{account.id}]: parent {parent.id!r} is itself a subaccount")
+
+    dedicated: dict[IPAddress, DedicatedIp] = {}
+    for record in world.dedicated_ips:
+        where = f"dedicated_ips[{ip_text(record.ip)}]"
+        if record.ip in dedicated:
+            add(f"{where}: IP repeated")
+        dedicated[record.ip] = record
+        if record.account_id not in accounts:
+            add(f"{where}: unknown account {record.account_id!r}")
+    shared: set[IPAddress] = set()
+    for ip in world.shared_ips:
+        if ip in shared:
+            add(f"shared_ips[{ip_text(ip)}]: IP repeated")
+        shared.add(ip)
+        if ip in dedicated:
+            add(f"shared_ips[{ip_text(ip)}]: IP is also dedicated")
+
+    pools: dict[str, Pool] = {}
+    holder: dict[IPAddress, str] = {}
+    for pool in world.pools:
+        where = f"pools[{pool.pool_id}]"
+        if pool.pool_id in pools:
+            add(f"{where}: pool_id repeated")
+        pools[pool.pool_id] = pool
+        owner = accounts.get(pool.account_id)
+        if owner is None:
+            add(f"{where}: unknown account {pool.account_id!r}")
+        for ip in sorted_ips(pool.ips):
+            record = dedicated.get(ip)
+            if record is None or record.account_id != pool.account_id:
+                add(f"{where}: IP {ip_text(ip)} is not a dedicated IP of {pool.account_id!r} (I3)")
+            if ip in holder:
+                add(f"{where}: IP {ip_text(ip)} is also in pool {holder[ip]!r} (I3)")
+            holder[ip] = pool.pool_id
+        for sub in sorted(pool.delegated_to):
+            account = accounts.get(sub)
+            if account is None or account.parent_id != pool.account_id:
+                add(f"{where}: delegated to {sub!r}, not a subaccount of its owner (I7)")
+
+    linked: set[str] = set()
+    names: dict[str, str] = {}
+    seen_domains: set[str] = set()
+    for domain in world.domains:
+        where = f"domains[{domain.id}]"
+        if domain.id in seen_domains:
+            add(f"{where}: id repeated")
+        seen_domains.add(domain.id)
+        if domain.key in names:
+            add(f"{where}: name {domain.name!r} repeats domain {names[domain.key]!r}")
+        names.setdefault(domain.key, domain.id)
+        account = accounts.get(domain.account_id)
+        if account is None:
+            add(f"{where}: unknown account {domain.account_id!r}")
+        pool = None
+        if domain.pool_id is not None:
+            pool = pools.get(domain.pool_id)
+            if pool is None:
+                add(f"{where}: linked to unknown pool {domain.pool_id!r} (I2)")
+            elif not (
+                pool.account_id == domain.account_id or domain.account_id in pool.delegated_to
+            ):
+                add(f"{where}: linked to pool {pool.pool_id!r} not visible to its account (I2)")
+            else:
+                linked.add(pool.pool_id)
+                if pool.ips != domain.ips:
+                    add(f"{where}: holds other IPs than its pool {pool.pool_id!r} (I1)")
+        if not domain.ips:
+            add(f"{where}: holds no IP (I5)")
+        for ip in sorted_ips(domain.ips):
+            record = dedicated.get(ip)
+            if record is None:
+                if ip not in shared:
+                    add(f"{where}: IP {ip_text(ip)} is neither dedicated nor shared")
+                elif account is not None and not account.shared_ip_eligible:
+                    add(f"{where}: holds shared IP {ip_text(ip)}, account not eligible (I5)")
+                continue
+            if record.account_id == domain.account_id:
+                continue
+            inherited = (
+                pool is not None
+                and account is not None
+                and pool.account_id == account.parent_id == record.account_id
+                and domain.account_id in pool.delegated_to
+                and ip in pool.ips
+            )
+            if not inherited:
+                add(f"{where}: holds {ip_text(ip)}, a dedicated IP of {record.account_id!r} (I6)")
+
+    for pool in world.pools:
+        if not pool.ips and (pool.pool_id in linked or pool.delegated_to):
+            add(f"pools[{pool.pool_id}]: has a linked domain or a delegation but no IP (I4)")
+    return problems
