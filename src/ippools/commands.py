@@ -116,9 +116,7 @@ class EditPool:
     name: str | None = attrs.field(default=None, validator=_opt_str)
     description: str | None = attrs.field(default=None, validator=_opt_str)
     add_ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_str_tuple)
-    remove_ips: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_str_tuple
-    )
+    remove_ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_str_tuple)
     link_domains: tuple[str, ...] = attrs.field(
         default=(), converter=_strings, validator=_str_tuple
     )

@@ -1,4 +1,4 @@
-"""The in-memory state: a :class:`~ippools.state.StateView` that stores changes and runs pending work.
+"""The in-memory state: a state view that stores changes and runs pending work.
 
 Every operation costs time proportional to the records it touches (S6): the
 state keeps indexes (domains by name, stored links by DIPP and account, the DIPP
@@ -23,7 +23,6 @@ from ippools.outcome import (
     PendingUpdate,
     ReplaceWithPool,
     ReplaceWithShared,
-    SubaccountUpdate,
     Tombstone,
 )
 from ippools.state import resolve_domain
@@ -169,7 +168,10 @@ class MemoryState:
         self._pending.extend(changes.pending)
 
     def process(self, limit: int | None = None) -> int:
-        """Process up to ``limit`` pending updates (all when None), oldest first; return how many."""
+        """Process up to ``limit`` pending updates (all when None), oldest first.
+
+        Returns how many were processed.
+        """
         done = 0
         while self._pending and (limit is None or done < limit):
             self.run_update(self._pending.popleft())

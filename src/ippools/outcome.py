@@ -154,4 +154,3 @@ class Rejected:
 
 
 Outcome: TypeAlias = Accepted | Rejected
-

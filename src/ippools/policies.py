@@ -1,4 +1,4 @@
-"""The choices a host can plug in: which shared IP a domain receives, and where new pool ids come from.
+"""The host's choices: which shared IP a domain receives, and where new pool ids come from.
 
 Both are handed to :func:`ippools.rules.decide` through :class:`Policies`. The
 defaults are :class:`FewestDomains` (D4) and :class:`RandomIds`; tests and
@@ -13,7 +13,7 @@ from typing import Protocol
 
 import attrs
 
-from ippools.model import IPAddress, is_pool_id, ip_sort_key
+from ippools.model import IPAddress, ip_sort_key, is_pool_id
 
 __all__ = [
     "FewestDomains",

@@ -31,9 +31,9 @@ from typing import Protocol
 import attrs
 
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
-from ippools.outcome import ReplaceWithIp, ReplaceWithPool, ReplaceWithShared, Tombstone
+from ippools.outcome import Changes, ReplaceWithIp, ReplaceWithPool, ReplaceWithShared, Tombstone
 
-__all__ = ["StateView", "resolve_domain"]
+__all__ = ["StateView", "WritableState", "resolve_domain"]
 
 
 class StateView(Protocol):
@@ -109,3 +109,17 @@ def resolve_domain(
     if stored.pool_id == pool_id and stored.ips == live.ips:
         return stored
     return attrs.evolve(stored, pool_id=pool_id, ips=live.ips)
+
+
+class WritableState(StateView, Protocol):
+    """A state that can also store an accepted command's changes and run its pending updates."""
+
+    def apply(self, changes: Changes) -> None:
+        """Store ``changes`` and queue their pending updates, as one unit."""
+
+    def process(self, limit: int | None = None) -> int:
+        """Process up to ``limit`` pending updates (all when None), oldest first; count them."""
+
+    @property
+    def pending_count(self) -> int:
+        """How many pending updates remain."""

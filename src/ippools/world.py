@@ -9,7 +9,6 @@ each naming the offending record.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import attrs
 
@@ -27,11 +26,16 @@ from ippools.model import (
 __all__ = ["World", "world_problems"]
 
 
-def _by(key: str) -> Any:
-    def convert(records: Iterable[Any]) -> tuple[Any, ...]:
-        return tuple(sorted(records, key=lambda record: getattr(record, key)))
+def _accounts_sorted(records: Iterable[Account]) -> tuple[Account, ...]:
+    return tuple(sorted(records, key=lambda record: record.id))
 
-    return convert
+
+def _domains_sorted(records: Iterable[Domain]) -> tuple[Domain, ...]:
+    return tuple(sorted(records, key=lambda record: record.id))
+
+
+def _pools_sorted(records: Iterable[Pool]) -> tuple[Pool, ...]:
+    return tuple(sorted(records, key=lambda record: record.pool_id))
 
 
 def _ips_sorted(ips: Iterable[IPAddress]) -> tuple[IPAddress, ...]:
@@ -46,11 +50,11 @@ def _dedicated_sorted(records: Iterable[DedicatedIp]) -> tuple[DedicatedIp, ...]
 class World:
     """Every record of a state, in canonical order (K14)."""
 
-    accounts: tuple[Account, ...] = attrs.field(default=(), converter=_by("id"))
+    accounts: tuple[Account, ...] = attrs.field(default=(), converter=_accounts_sorted)
     dedicated_ips: tuple[DedicatedIp, ...] = attrs.field(default=(), converter=_dedicated_sorted)
     shared_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_ips_sorted)
-    domains: tuple[Domain, ...] = attrs.field(default=(), converter=_by("id"))
-    pools: tuple[Pool, ...] = attrs.field(default=(), converter=_by("pool_id"))
+    domains: tuple[Domain, ...] = attrs.field(default=(), converter=_domains_sorted)
+    pools: tuple[Pool, ...] = attrs.field(default=(), converter=_pools_sorted)
 
 
 def world_problems(world: World) -> list[str]:
@@ -62,6 +66,7 @@ def world_problems(world: World) -> list[str]:
     problems: list[str] = []
     add = problems.append
     accounts: dict[str, Account] = {}
+    account: Account | None
     for account in world.accounts:
         if account.id in accounts:
             add(f"accounts[{account.id}]: id repeated")
@@ -76,6 +81,7 @@ def world_problems(world: World) -> list[str]:
             add(f"accounts[{account.id}]: parent {parent.id!r} is itself a subaccount")
 
     dedicated: dict[IPAddress, DedicatedIp] = {}
+    record: DedicatedIp | None
     for record in world.dedicated_ips:
         where = f"dedicated_ips[{ip_text(record.ip)}]"
         if record.ip in dedicated:
@@ -93,6 +99,7 @@ def world_problems(world: World) -> list[str]:
 
     pools: dict[str, Pool] = {}
     holder: dict[IPAddress, str] = {}
+    pool: Pool | None
     for pool in world.pools:
         where = f"pools[{pool.pool_id}]"
         if pool.pool_id in pools:

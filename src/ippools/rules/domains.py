@@ -91,9 +91,7 @@ def remove_domain_ip(state: StateView, policies: Policies, command: RemoveDomain
     return Accepted(command, dict(SUCCESS), Changes(domains=(updated,)))
 
 
-def remove_domain_pool(
-    state: StateView, policies: Policies, command: RemoveDomainPool
-) -> Accepted:
+def remove_domain_pool(state: StateView, policies: Policies, command: RemoveDomainPool) -> Accepted:
     """3.2: the domain no longer exists for this system; its IPs and DIPP link go with it."""
     account = actor_account(state, command.actor, audited=True)
     domain = own_domain(state, account, command.domain)
@@ -106,9 +104,7 @@ def remove_domain_pool(
     return Accepted(command, dict(SUCCESS), Changes(deleted_domains=(domain.id,)))
 
 
-def unlink_domain_pool(
-    state: StateView, policies: Policies, command: UnlinkDomainPool
-) -> Accepted:
+def unlink_domain_pool(state: StateView, policies: Policies, command: UnlinkDomainPool) -> Accepted:
     """3.3: unlink the domain's DIPP, replacing it with an IP, a shared IP or another DIPP."""
     account = actor_account(state, command.actor, audited=True)
     require_dipps(account)
@@ -140,4 +136,3 @@ def unlink_domain_pool(
             raise BadRequest("empty_pool", f"DIPP {target.pool_id!r} has no IPs")
         updated = attrs.evolve(domain, pool_id=target.pool_id, ips=target.ips)
     return Accepted(command, dict(SUCCESS), Changes(domains=(updated,)))
-

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import attrs
 
-from ippools.commands import AddPoolIp, AddPoolIps, RemovePoolIp
+from ippools.commands import Actor, AddPoolIp, AddPoolIps, RemovePoolIp
 from ippools.errors import BadRequest, NotFound
-from ippools.model import IPAddress, Pool, ip_text
+from ippools.model import Account, IPAddress, Pool, ip_text
 from ippools.outcome import Accepted, Changes
 from ippools.policies import Policies
 from ippools.rules.common import (
@@ -26,8 +26,6 @@ from ippools.rules.common import (
     valid_ip,
 )
 from ippools.state import StateView
-from ippools.commands import Actor
-from ippools.model import Account
 
 STARTED = {"message": "started"}
 
@@ -38,9 +36,7 @@ def _changeable_pool(state: StateView, actor: Actor, pool_id: str) -> tuple[Acco
     return account, owned_pool(state, account, pool_id)
 
 
-def _with_ips(
-    state: StateView, account: Account, pool: Pool, ips: frozenset[IPAddress]
-) -> Changes:
+def _with_ips(state: StateView, account: Account, pool: Pool, ips: frozenset[IPAddress]) -> Changes:
     if ips == pool.ips:
         return Changes()
     updated = attrs.evolve(pool, ips=ips)

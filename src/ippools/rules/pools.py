@@ -25,10 +25,10 @@ from ippools.outcome import (
     Changes,
     DomainUpdate,
     PendingUpdate,
+    Replacement,
     ReplaceWithIp,
     ReplaceWithPool,
     ReplaceWithShared,
-    Replacement,
     Tombstone,
 )
 from ippools.policies import Policies
@@ -62,15 +62,14 @@ def create_pool(state: StateView, policies: Policies, command: CreatePool) -> Ac
     require_dipps(account)
     _not_blank("name", command.name, required=True)
     _not_blank("description", command.description, required=True)
-    assert command.name is not None and command.description is not None
+    assert command.name is not None
+    assert command.description is not None
     ips: set[IPAddress] = set()
     for text in command.ips:
         ips.add(free_dedicated_ip(state, account, valid_ip(text)))
     pool_id = policies.ids.new_pool_id(state.pool_id_in_use)
     pool = Pool(pool_id, account.id, command.name, command.description, frozenset(ips))
-    return Accepted(
-        command, {"message": "success", "pool_id": pool_id}, Changes(pools=(pool,))
-    )
+    return Accepted(command, {"message": "success", "pool_id": pool_id}, Changes(pools=(pool,)))
 
 
 def get_pool(state: StateView, policies: Policies, command: GetPool) -> Accepted:
@@ -126,16 +125,16 @@ def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Ac
             "only a replacement DIPP (pool_id) is allowed",
         )
     linked = state.linked_domains(pool.pool_id)
-    if command.replacement_ip is None and command.replacement_pool_id is None:  # 3.6.6
-        if pool.ips or linked:
-            raise BadRequest(
-                "replacement_required",
-                f"DIPP {pool.pool_id!r} has IPs or linked domains; give ip or pool_id",
-            )
+    neither = command.replacement_ip is None and command.replacement_pool_id is None
+    if neither and (pool.ips or linked):  # 3.6.6
+        raise BadRequest(
+            "replacement_required",
+            f"DIPP {pool.pool_id!r} has IPs or linked domains; give ip or pool_id",
+        )
     own = [domain for domain in linked if domain.account_id == account.id]
     if wants_shared:
         replacement = ReplaceWithShared(_share_out(state, policies, own))
-    pools = ()
+    pools: tuple[Pool, ...] = ()
     if isinstance(replacement, ReplaceWithPool) and pool.delegated_to:
         target = visible_pool(state, account, replacement.pool_id)
         delegated = target.delegated_to | pool.delegated_to
@@ -149,9 +148,7 @@ def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Ac
     return Accepted(command, {"message": "started"}, changes)
 
 
-def _share_out(
-    state: StateView, policies: Policies, domains: list[Domain]
-) -> dict[str, IPAddress]:
+def _share_out(state: StateView, policies: Policies, domains: list[Domain]) -> dict[str, IPAddress]:
     """D4 for several domains: in domain id order, each choice counting the ones before."""
     given: dict[IPAddress, int] = {}
     choices: dict[str, IPAddress] = {}
@@ -179,9 +176,7 @@ def edit_pool(state: StateView, policies: Policies, command: EditPool) -> Accept
     both_ips = set(add) & set(remove)
     if both_ips:
         ip = min(both_ips, key=ip_sort_key)
-        raise BadRequest(
-            "add_and_remove", f"IP {ip_text(ip)} is both in add_ip and in remove_ip"
-        )
+        raise BadRequest("add_and_remove", f"IP {ip_text(ip)} is both in add_ip and in remove_ip")
     both_domains = set(link) & set(unlink)
     if both_domains:
         raise BadRequest(
@@ -195,17 +190,11 @@ def edit_pool(state: StateView, policies: Policies, command: EditPool) -> Accept
     unlinking = {key: d for key, d in unlink.items() if d.pool_id == pool.pool_id}
     ips_changed = ips != pool.ips
     if not (
-        ips_changed
-        or linking
-        or unlinking
-        or name != pool.name
-        or description != pool.description
+        ips_changed or linking or unlinking or name != pool.name or description != pool.description
     ):
         raise BadRequest("no_change", f"the edit would not change DIPP {pool.pool_id!r}")
     if not ips:  # D10, judged on the links after the edit (K10)
-        still_linked = any(
-            d.id not in unlinking for d in state.linked_domains(pool.pool_id)
-        )
+        still_linked = any(d.id not in unlinking for d in state.linked_domains(pool.pool_id))
         if linking or still_linked or pool.delegated_to:
             raise BadRequest(
                 "empty_linked_pool",
