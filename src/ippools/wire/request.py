@@ -48,7 +48,7 @@ class Request:
     query: Fields = attrs.field(default=(), converter=fields)
     headers: Fields = attrs.field(default=(), converter=fields)
     form: Fields = attrs.field(default=(), converter=fields)
-    json: Any = attrs.field(default=None, eq=False, hash=False)
+    json: Any = attrs.field(default=None, hash=False)
 
 
 @attrs.frozen
