@@ -1,1 +1,1 @@
-"""Benchmarks: run with ``nox -s bench`` or ``python -m tests.benchmarks``; never part of the tests."""
+"""Benchmarks, run with ``nox -s bench``; never part of the test suite."""
