@@ -36,6 +36,7 @@ __all__ = [
 _POOL_ID = re.compile(r"[0-9a-f]{24}")
 _IPV4 = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
 _IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_NOT_IN_ID = re.compile(r"[\s/]")
 
 
 def parse_ip(text: str) -> IPAddress | None:
@@ -100,7 +101,7 @@ def domain_key(name: str) -> str:
 def _record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
-    if "/" in value or any(c.isspace() for c in value):
+    if _NOT_IN_ID.search(value) is not None:
         raise ValueError(f"{attribute.name} must not contain whitespace or '/', got {value!r}")
 
 
