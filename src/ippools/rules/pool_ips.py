@@ -79,10 +79,11 @@ def add_pool_ips(state: StateView, policies: Policies, command: AddPoolIps) -> A
     entries = body.get("ips")
     if not isinstance(entries, list) or not entries:
         raise BadRequest("invalid_body", "field 'ips' must be a non-empty array of strings")
-    ips = set(pool.ips)
-    for entry in entries:
+    for entry in entries:  # the body's shape is checked before any entry's IP (K1)
         if not isinstance(entry, str):
             raise BadRequest("invalid_ip", f"ips entry {entry!r} is not a string")
+    ips = set(pool.ips)
+    for entry in entries:
         ips.add(free_dedicated_ip(state, account, valid_ip(entry), except_pool=pool.pool_id))
     changes = _with_ips(state, account, pool, frozenset(ips))
     return Accepted(command, dict(STARTED), changes)
