@@ -45,7 +45,7 @@ def check_audit(actor: Actor) -> None:
         raise BadRequest("missing_requestor", "header X-Mailgun-Requestor is required")
     if actor.client is None or not actor.client.strip():
         raise BadRequest("missing_client", "header X-Mailgun-Requestor-Client is required")
-    local, at, host = actor.requestor.partition("@")
+    local, at, host = actor.requestor.strip().partition("@")
     if not at or not local or not host or "@" in host:
         raise BadRequest(
             "invalid_requestor",
