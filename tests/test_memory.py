@@ -1,0 +1,430 @@
+"""The in-memory state: stored and effective reads, tombstones, used ids, and what rules touch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from ippools import (
+    Accepted,
+    Account,
+    AddPoolIp,
+    Changes,
+    Command,
+    CreatePool,
+    DedicatedIp,
+    DeletePool,
+    Domain,
+    DomainUpdate,
+    EditPool,
+    Engine,
+    GetPool,
+    IPAddress,
+    MemoryState,
+    Policies,
+    Pool,
+    RemoveDomainIp,
+    RemoveDomainPool,
+    SequenceIds,
+    SubaccountUpdate,
+    UnlinkDomainPool,
+    World,
+    decide,
+)
+from tests.support import (
+    NEW_IDS,
+    POOL_A,
+    POOL_B,
+    POOL_C,
+    account,
+    actor,
+    dedicated,
+    domain,
+    engine,
+    ip,
+    ips,
+    pool,
+)
+
+STARTED = {"message": "started"}
+SUCCESS = {"message": "success"}
+S1 = "203.0.113.1"
+S2 = "203.0.113.2"
+
+
+def net(last: int) -> str:
+    """The test address 198.51.100.``last``."""
+    return f"198.51.100.{last}"
+
+
+def hex_id(number: int) -> str:
+    """The fallback pool id with this number."""
+    return f"{number:024x}"
+
+
+def accepts(eng: Engine[MemoryState], command: Command, body: dict[str, Any]) -> Accepted:
+    """The command is accepted with exactly ``body``."""
+    outcome = eng.execute(command)
+    assert isinstance(outcome, Accepted), outcome
+    assert outcome.body == body
+    return outcome
+
+
+def chain_world() -> World:
+    """A delegated to sub-1 and linked to a domain of each account; B and C to replace it.
+
+    sub-1 owns one dedicated IP of its own.
+    """
+    return World(
+        accounts=[account(), account("sub-1", parent="acct-1")],
+        dedicated_ips=[*(dedicated(net(n)) for n in (1, 2, 3)), dedicated(net(11), "sub-1")],
+        domains=[
+            domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A),
+            domain("dom-s", "s.example", "sub-1", ip_texts=[net(1)], pool=POOL_A),
+        ],
+        pools=[
+            pool(POOL_A, ip_texts=[net(1)], delegated_to=["sub-1"]),
+            pool(POOL_B, ip_texts=[net(2)]),
+            pool(POOL_C, ip_texts=[net(3)]),
+        ],
+    )
+
+
+# -- reads -------------------------------------------------------------------------------
+
+
+def test_memory_state_round_trips_its_world() -> None:
+    """§7: a state built from a settled world gives it back, stored and effective alike."""
+    world = chain_world()
+    state = MemoryState(world)
+    assert state.world() == world
+    assert state.effective_world() == world
+    assert state.pending == ()
+    assert state.pending_count == 0
+
+
+def test_reads_by_id_and_by_name() -> None:
+    """C6: domains are found by id, and by name case-insensitively ignoring a trailing dot."""
+    state = MemoryState(chain_world())
+    expected = domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)
+    assert state.domain("dom-1") == expected
+    assert state.stored_domain("dom-1") == expected
+    for name in ("a.example", "A.Example", "a.example.", "A.EXAMPLE."):
+        assert state.domain_named(name) == expected
+    assert state.domain_named("a.example..") is None
+    assert state.domain_named("b.example") is None
+    assert state.domain("ghost") is None
+    assert state.stored_domain("ghost") is None
+
+
+def test_reads_of_accounts_ips_and_pools() -> None:
+    """§1: accounts, dedicated IPs by owner, shared IPs and the DIPP holding an IP are found."""
+    world = World(
+        accounts=[account(), account("acct-2", shared=True)],
+        dedicated_ips=[
+            dedicated(net(1)),
+            dedicated(net(2), warmup=True),
+            dedicated(net(9), "acct-2"),
+        ],
+        shared_ips=[ip(S1)],
+        pools=[pool(POOL_A, ip_texts=[net(1)])],
+    )
+    state = MemoryState(world)
+    assert state.account("acct-2") == Account("acct-2", None, True, True)
+    assert state.account("ghost") is None
+    assert state.dedicated_ip(ip(net(2))) == DedicatedIp(ip(net(2)), "acct-1", True)
+    assert state.dedicated_ip(ip(S1)) is None
+    assert sorted(r.ip for r in state.dedicated_ips_of("acct-1")) == [ip(net(1)), ip(net(2))]
+    assert list(state.dedicated_ips_of("ghost")) == []
+    assert (state.is_shared_ip(ip(S1)), state.is_shared_ip(ip(net(1)))) == (True, False)
+    assert state.pool(POOL_A) == pool(POOL_A, ip_texts=[net(1)])
+    assert state.pool(POOL_B) is None
+    assert (state.pool_holding(ip(net(1))), state.pool_holding(ip(net(2)))) == (POOL_A, None)
+    assert state.pool_id_in_use(POOL_A) is True
+    assert state.pool_id_in_use(POOL_B) is False
+
+
+def test_linked_domains_by_pool_and_account_sorted_by_id() -> None:
+    """3.5, S2: the domains linked to a DIPP, optionally one account's, in domain id order."""
+    world = World(
+        accounts=[account(), account("sub-1", parent="acct-1")],
+        dedicated_ips=[dedicated(net(1))],
+        domains=[
+            domain("dom-b", "b.example", "sub-1", ip_texts=[net(1)], pool=POOL_A),
+            domain("dom-c", "c.example", ip_texts=[net(1)], pool=POOL_A),
+            domain("dom-a", "a.example", ip_texts=[net(1)], pool=POOL_A),
+            domain("dom-x", "x.example", ip_texts=[net(1)]),
+        ],
+        pools=[pool(POOL_A, ip_texts=[net(1)], delegated_to=["sub-1"])],
+    )
+    state = MemoryState(world)
+    assert [d.id for d in state.linked_domains(POOL_A)] == ["dom-a", "dom-b", "dom-c"]
+    assert [d.id for d in state.linked_domains(POOL_A, "acct-1")] == ["dom-a", "dom-c"]
+    assert [d.id for d in state.linked_domains(POOL_A, "sub-1")] == ["dom-b"]
+    assert state.linked_domains(POOL_A, "ghost") == []
+    assert state.linked_domains(POOL_B) == []
+
+
+def test_applying_no_changes_changes_nothing() -> None:
+    """C4: an empty set of changes stores nothing and queues nothing."""
+    state = MemoryState(chain_world())
+    state.apply(Changes())
+    assert state.world() == chain_world()
+    assert state.pending == ()
+    assert not Changes()
+
+
+def test_apply_stores_records_and_queues_updates_in_order() -> None:
+    """S4, S5: apply stores a command's records and appends its updates after queued ones."""
+    state = MemoryState(chain_world())
+    grown = pool(POOL_B, ip_texts=[net(2), net(3)])
+    assert state.pool(POOL_B) != grown
+    state.apply(Changes(pending=(DomainUpdate("dom-1"),)))
+    state.apply(
+        Changes(
+            pools=(pool(POOL_C), grown),
+            pending=(SubaccountUpdate("sub-1", POOL_A), DomainUpdate("dom-1")),
+        )
+    )
+    assert state.pool(POOL_B) == grown
+    assert state.pool_holding(ip(net(3))) == POOL_B
+    assert state.pending == (
+        DomainUpdate("dom-1"),
+        SubaccountUpdate("sub-1", POOL_A),
+        DomainUpdate("dom-1"),
+    )
+    assert state.process() == 3
+    assert state.world() == World(
+        accounts=chain_world().accounts,
+        dedicated_ips=chain_world().dedicated_ips,
+        domains=chain_world().domains,
+        pools=[pool(POOL_A, ip_texts=[net(1)], delegated_to=["sub-1"]), grown, pool(POOL_C)],
+    )
+
+
+# -- tombstones (S6, a good shape of §5) ----------------------------------------------------
+
+
+def test_chain_of_deletions_settles_into_plain_records() -> None:
+    """S6, S5: once a chain A -> B -> C is settled nothing leads to A or B any more: stored and
+    effective worlds agree, C is linked to every domain, and updates naming A do nothing.
+    """
+    eng = engine(chain_world())
+    accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    accepts(eng, DeletePool(actor(), POOL_B, replacement_pool_id=POOL_C), STARTED)
+    assert [d.id for d in eng.state.linked_domains(POOL_C)] == ["dom-1", "dom-s"]
+    assert eng.state.world() != eng.state.effective_world()
+    assert eng.settle() == 4
+    state = eng.state
+    settled = state.world()
+    assert settled == state.effective_world()
+    assert [d.pool_id for d in settled.domains] == [POOL_C, POOL_C]
+    assert [d.id for d in state.linked_domains(POOL_C)] == ["dom-1", "dom-s"]
+    assert [d.id for d in state.linked_domains(POOL_C, "sub-1")] == ["dom-s"]
+    assert (state.linked_domains(POOL_A), state.linked_domains(POOL_B)) == ([], [])
+    assert (state.pool(POOL_A), state.pool(POOL_B)) == (None, None)
+    state.run_update(SubaccountUpdate("sub-1", POOL_A))
+    state.run_update(SubaccountUpdate("sub-1", POOL_B))
+    assert state.world() == settled
+    got = eng.execute(GetPool(actor(), POOL_A))
+    assert (got.status, got.body) == (404, {"message": f"DIPP {POOL_A!r} not found"})
+
+
+def test_domain_rewritten_before_settle_no_longer_follows_the_deleted_pool() -> None:
+    """S6, S3: once its last stored domain is rewritten, a deleted DIPP leads nowhere: the
+    replacement lists only the domains still linked, stored and effective alike.
+    """
+    eng = engine(chain_world())
+    accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    accepts(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(1)), SUCCESS)
+    accepts(eng, UnlinkDomainPool(actor("sub-1"), "s.example", replacement=net(11)), SUCCESS)
+    assert eng.state.linked_domains(POOL_B) == []
+    assert eng.state.world() == eng.state.effective_world()
+    got = eng.execute(GetPool(actor(), POOL_B))
+    assert got.body["details"]["linked_domains"] == []
+    assert got.body["details"]["is_linked"] is False
+    assert eng.settle() == 2
+    assert eng.state.world().domains == (
+        domain("dom-1", "a.example", ip_texts=[net(1)]),
+        domain("dom-s", "s.example", "sub-1", ip_texts=[net(11)]),
+    )
+
+
+def test_removed_domain_gives_back_its_shared_ip_from_an_unsettled_deletion() -> None:
+    """S6, D4: shared-IP usage follows the effective state through tombstones: a domain given
+    S1 by a pending deletion counts for S1 until it is removed.
+    """
+    world = World(
+        accounts=[account(shared=True)],
+        dedicated_ips=[dedicated(net(1))],
+        shared_ips=[ip(S1), ip(S2)],
+        domains=[domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)],
+        pools=[pool(POOL_A, ip_texts=[net(1)])],
+    )
+    eng = engine(world)
+    accepts(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
+    assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 1), (ip(S2), 0)]
+    accepts(eng, RemoveDomainPool(actor(), "a.example"), SUCCESS)
+    assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 0), (ip(S2), 0)]
+    assert eng.settle() == 1
+    assert eng.state.world() == World(
+        accounts=[account(shared=True)],
+        dedicated_ips=[dedicated(net(1))],
+        shared_ips=[ip(S1), ip(S2)],
+    )
+
+
+# -- ids of deleted DIPPs (K16) -------------------------------------------------------------
+
+
+def test_deleted_pool_id_stays_in_use() -> None:
+    """K16, §6: a deleted DIPP's id counts as in use for good."""
+    world = World(accounts=[account()], pools=[pool(hex_id(1))])
+    eng = engine(world, ids=[])
+    outcome = accepts(eng, DeletePool(actor(), hex_id(1)), STARTED)
+    assert outcome.pending == ()
+    assert eng.state.pool(hex_id(1)) is None
+    assert eng.state.pool_id_in_use(hex_id(1)) is True
+    assert eng.state.world() == World(accounts=[account()])
+    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(2)})
+
+
+def test_deleted_pool_id_is_never_handed_out_again() -> None:
+    """K16: neither a given id nor a fallback id equal to a deleted DIPP's id is handed out."""
+    world = World(accounts=[account()], pools=[pool(POOL_A)])
+    eng: Engine[MemoryState] = Engine(
+        MemoryState(world), Policies(ids=SequenceIds([POOL_A, NEW_IDS[0]]))
+    )
+    accepts(eng, DeletePool(actor(), POOL_A), STARTED)
+    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]})
+    accepts(eng, DeletePool(actor(), NEW_IDS[0]), STARTED)
+    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(1)})
+    accepts(eng, DeletePool(actor(), hex_id(1)), STARTED)
+    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(2)})
+    for used in (POOL_A, NEW_IDS[0], hex_id(1), hex_id(2)):
+        assert eng.state.pool_id_in_use(used) is True
+    assert [p.pool_id for p in eng.state.world().pools] == [hex_id(2)]
+
+
+# -- what a command reads (S6) ----------------------------------------------------------------
+
+
+class Recorder:
+    """A state view that passes reads through and records every domain it hands out."""
+
+    def __init__(self, inner: MemoryState) -> None:
+        self.inner = inner
+        self.seen: set[str] = set()
+
+    def _saw(self, found: Domain | None) -> Domain | None:
+        if found is not None:
+            self.seen.add(found.id)
+        return found
+
+    def account(self, account_id: str) -> Account | None:
+        return self.inner.account(account_id)
+
+    def dedicated_ip(self, address: IPAddress) -> DedicatedIp | None:
+        return self.inner.dedicated_ip(address)
+
+    def dedicated_ips_of(self, account_id: str) -> Iterable[DedicatedIp]:
+        return self.inner.dedicated_ips_of(account_id)
+
+    def is_shared_ip(self, address: IPAddress) -> bool:
+        return self.inner.is_shared_ip(address)
+
+    def shared_ip_usage(self) -> Iterable[tuple[IPAddress, int]]:
+        return self.inner.shared_ip_usage()
+
+    def pool(self, pool_id: str) -> Pool | None:
+        return self.inner.pool(pool_id)
+
+    def pool_holding(self, address: IPAddress) -> str | None:
+        return self.inner.pool_holding(address)
+
+    def pool_id_in_use(self, pool_id: str) -> bool:
+        return self.inner.pool_id_in_use(pool_id)
+
+    def domain(self, domain_id: str) -> Domain | None:
+        return self._saw(self.inner.domain(domain_id))
+
+    def domain_named(self, name: str) -> Domain | None:
+        return self._saw(self.inner.domain_named(name))
+
+    def linked_domains(self, pool_id: str, account_id: str | None = None) -> list[Domain]:
+        found = self.inner.linked_domains(pool_id, account_id)
+        self.seen.update(d.id for d in found)
+        return found
+
+
+def crowded_world() -> World:
+    """Two linked DIPPs among many unrelated domains of the same and of another account."""
+    bulk = [domain(f"bulk-{n:03}", f"bulk{n}.example", ip_texts=[net(9)]) for n in range(150)]
+    other = [
+        domain(f"other-{n:03}", f"other{n}.example", "acct-2", ip_texts=[net(99)])
+        for n in range(150)
+    ]
+    return World(
+        accounts=[account(), account("acct-2")],
+        dedicated_ips=[
+            *(dedicated(net(n)) for n in (1, 2, 5, 9)),
+            dedicated(net(99), "acct-2"),
+        ],
+        domains=[
+            domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A),
+            domain("dom-2", "b.example", ip_texts=[net(1)], pool=POOL_A),
+            domain("dom-3", "c.example", ip_texts=[net(2)], pool=POOL_B),
+            *bulk,
+            *other,
+        ],
+        pools=[pool(POOL_A, ip_texts=[net(1)]), pool(POOL_B, ip_texts=[net(2)])],
+    )
+
+
+READS: dict[str, tuple[Command, set[str], int, int]] = {
+    "3.1": (RemoveDomainIp(actor(), "bulk7.example", net(9), net(5)), {"bulk-007"}, 1, 0),
+    "3.2": (RemoveDomainPool(actor(), "bulk5.example"), {"bulk-005"}, 0, 0),
+    "3.3": (UnlinkDomainPool(actor(), "a.example", pool_id=POOL_B), {"dom-1"}, 1, 0),
+    "3.4": (CreatePool(actor(), "n", "d", (net(5),)), set(), 0, 0),
+    "3.5": (GetPool(actor(), POOL_B), {"dom-3"}, 0, 0),
+    "3.6": (DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), {"dom-1", "dom-2"}, 0, 2),
+    "3.7": (
+        EditPool(actor(), POOL_A, add_ips=(net(5),), link_domains=("bulk-003",)),
+        {"dom-1", "dom-2", "bulk-003"},
+        1,
+        3,
+    ),
+    "3.8": (AddPoolIp(actor(), POOL_A, net(5)), {"dom-1", "dom-2"}, 0, 2),
+}
+
+
+@pytest.mark.parametrize("case", READS.values(), ids=READS.keys())
+def test_commands_read_and_write_only_what_they_touch(
+    case: tuple[Command, set[str], int, int],
+) -> None:
+    """S6: deciding a command reads only the domains it names or that are linked to its DIPP,
+    writes only those records, and leaves one update per affected domain, however many
+    other domains the state holds.
+    """
+    command, expected_seen, written, pending = case
+    recorder = Recorder(MemoryState(crowded_world()))
+    outcome = decide(recorder, command, Policies(ids=SequenceIds(NEW_IDS)))
+    assert isinstance(outcome, Accepted), outcome
+    assert recorder.seen == expected_seen
+    assert len(outcome.changes.domains) == written
+    assert len(outcome.changes.pending) == pending
+    assert len(outcome.changes.pools) <= 1
+
+
+def test_processing_one_update_rewrites_only_its_domain() -> None:
+    """S6, S5: processing a domain update rewrites that one stored domain and nothing else."""
+    eng = engine(crowded_world())
+    accepts(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+    before = {d.id: d for d in eng.state.world().domains}
+    assert eng.process(1) == 1
+    after = {d.id: d for d in eng.state.world().domains}
+    changed = sorted(key for key in after if after[key] != before[key])
+    assert changed == ["dom-1"]
+    assert after["dom-1"].ips == ips(net(1), net(5))
