@@ -1,0 +1,344 @@
+"""Whatever request arrives, the wire layer answers with a contract status and a JSON body and
+never raises (C4, K1-K7); a refused request changes nothing.
+
+Each property runs at least 1,000 examples.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from ippools import Accepted, Engine, MemoryState, Rejected, world_problems
+from ippools.wire import Request, Response, handle
+from tests.support import POOL_A, POOL_B, POOL_C, engine
+from tests.test_wire import HEADERS, WORLD
+
+EXAMPLES = 1000
+"""Examples per property; the project requires at least 1,000 each in the default profile."""
+STATUSES = {200, 400, 403, 404, 405}
+POOL_ID = re.compile(r"[0-9a-f]{24}")
+DETAILS = {"description", "ips", "is_linked", "linked_domains", "name", "pool_id"}
+
+# -- strategies --------------------------------------------------------------------------------
+
+
+def mostly(common: st.SearchStrategy[Any], rare: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``common`` about four times in five, else ``rare``."""
+    return st.one_of(common, common, common, common, rare)
+
+
+noise = st.text(max_size=12)
+encoded_noise = noise.map(lambda text: quote(text, safe=""))
+broken_escapes = st.sampled_from(["%", "%f", "%zz", "%%41", "%2", "%C3%28", "%ff%fe"])
+anything = st.one_of(noise, encoded_noise, broken_escapes)
+
+pool_ids = st.sampled_from([POOL_A, POOL_A, POOL_B, POOL_C, "f" * 24, "A" * 24, "a" * 23])
+ip_texts = st.sampled_from(
+    [
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.3",
+        "198.51.100.4",
+        "198.51.100.4",
+        "198.51.100.20",
+        "203.0.113.1",
+        "2001:db8::1",
+        "2001:db8::2",
+        "2001:db8::3",
+        "2001:db8::3",
+        "2001%3Adb8%3A%3A3",
+        "2001%253Adb8%253A%253A3",
+        "::ffff:198.51.100.4",
+        "fe80::1%25eth0",
+        "198.51.100.04",
+        "198.51.100.4 ",
+        "shared",
+        "Shared",
+    ]
+)
+domain_names = st.sampled_from(
+    ["example.com", "EXAMPLE.com.", "linked.example.com", "sub.example", "third.example", "x.y"]
+)
+domain_ids = st.sampled_from(["dom-1", "dom-2", "dom-3", "dom-4", "dom-5", "dom-9"])
+ip_segments = st.one_of(ip_texts, st.sampled_from(["all", "ip_pool", "ALL", "%61ll", "ips.json"]))
+
+SEGMENTS: dict[str, st.SearchStrategy[str]] = {
+    "pool": mostly(pool_ids, anything),
+    "ip": mostly(ip_segments, anything),
+    "domain": mostly(domain_names, anything),
+}
+CLEAN_SEGMENTS: dict[str, st.SearchStrategy[str]] = {
+    "pool": pool_ids,
+    "ip": ip_segments,
+    "domain": domain_names,
+}
+VALUES: dict[str, st.SearchStrategy[str]] = {
+    "ip": ip_texts,
+    "ips": ip_texts,
+    "add_ip": ip_texts,
+    "remove_ip": ip_texts,
+    "pool_id": pool_ids,
+    "link_domain": domain_ids,
+    "unlink_domain": domain_ids,
+    "name": st.sampled_from(["pool", "n", " ", ""]),
+    "description": st.sampled_from(["a pool", "d", "\t", ""]),
+    "subaccount_id": st.sampled_from(["sub-1", "acct-2"]),
+}
+OTHER_FIELDS = ["limit", "IP", "subaccount_id"]
+
+
+@attrs.frozen
+class Shape:
+    """A path shape (parameters in braces) with the methods and fields its route takes."""
+
+    segments: tuple[str, ...]
+    methods: tuple[str, ...] = ("GET",)
+    query: tuple[str, ...] = ()
+    form: tuple[str, ...] = ()
+
+
+SHAPES = [
+    Shape(("v3", "domains", "{domain}", "ips", "{ip}"), ("DELETE",), ("ip", "pool_id")),
+    Shape(("v3", "domains", "{domain}", "pool", "{ip}"), ("DELETE",), ("ip", "pool_id")),
+    Shape(("v3", "ip_pools"), ("POST",), (), ("name", "description", "ip", "ips")),
+    Shape(("v3", "ip_pools", "{pool}"), ("GET",)),
+    Shape(("v3", "ip_pools", "{pool}"), ("DELETE",), ("ip", "pool_id"), ("ip", "pool_id")),
+    Shape(
+        ("v3", "ip_pools", "{pool}"),
+        ("PATCH",),
+        (),
+        ("name", "description", "add_ip", "remove_ip", "link_domain", "unlink_domain"),
+    ),
+    Shape(("v3", "ip_pools", "{pool}", "ips", "{ip}"), ("PUT", "DELETE")),
+    Shape(("v3", "ip_pools", "{pool}", "ips.json"), ("POST",)),
+    Shape(("v3", "%69p_pools", "{pool}"), ("GET", "DELETE")),
+    Shape(("v3", "ip_pools", "{pool}", "domains")),
+    Shape(("v3", "ip_pools", "{pool}", "delegate"), ("PUT", "DELETE"), (), ("subaccount_id",)),
+    Shape(("v3", "domains", "{domain}", "ips"), ("GET", "POST"), (), ("ip", "pool_id")),
+    Shape(("v4", "domains", "{domain}", "ips", "{ip}"), ("DELETE",)),
+    Shape(("v3", "{pool}")),
+    Shape(("{ip}",)),
+]
+SERVED = SHAPES[:9]
+"""The shapes of routes this system serves."""
+ONE_IN_TEN = st.sampled_from([False] * 9 + [True])
+OTHER_METHODS = st.one_of(
+    st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", ""]), st.text(max_size=7)
+)
+
+
+def field_pairs(names: tuple[str, ...]) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """Mostly fields the route takes with fitting values; sometimes other names or noise."""
+    known = st.sampled_from(names).flatmap(lambda n: st.tuples(st.just(n), VALUES[n]))
+    other = st.tuples(st.one_of(st.sampled_from(OTHER_FIELDS), noise), mostly(ip_texts, noise))
+    pair = mostly(known, other) if names else other
+    return st.one_of(st.just([]), st.lists(pair, max_size=4))
+
+
+def encode(pairs: list[tuple[str, str]]) -> str:
+    """A query string carrying ``pairs``."""
+    return "&".join(f"{quote(name, safe='')}={quote(value, safe='')}" for name, value in pairs)
+
+
+ACCOUNTS = st.sampled_from(
+    ["acct-1"] * 8 + ["acct-2", "acct-3", "sub-1", "acct-9", "", "  ", " acct-1 "]
+)
+ACTIONS = st.sampled_from(["keep"] * 12 + ["drop", "blank", "twice", "odd"])
+
+
+@st.composite
+def header_lists(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """The three X-Mailgun headers, each mostly kept, else dropped, blanked, doubled or odd,
+    names in any case, mixed with other headers, in any order."""
+    headers: list[tuple[str, str]] = []
+    for name, value in HEADERS.items():
+        action = draw(ACTIONS)
+        if action == "drop":
+            continue
+        if name == "X-Mailgun-Account-Id":
+            value = draw(ACCOUNTS)
+        if action == "blank":
+            value = " "
+        if action == "odd":
+            value = draw(st.one_of(noise, st.sampled_from(["ops", "a@b@c", "@x", "x@"])))
+        headers.append((draw(cased(name)), value))
+        if action == "twice":
+            headers.append((draw(cased(name)), value))
+    extra = st.tuples(st.one_of(st.sampled_from(["Content-Type", "Authorization"]), noise), noise)
+    headers.extend(draw(st.lists(extra, max_size=2)))
+    return draw(st.permutations(headers))
+
+
+def cased(name: str) -> st.SearchStrategy[str]:
+    """``name`` with each ASCII letter in upper or lower case."""
+    return st.lists(st.booleans(), min_size=len(name), max_size=len(name)).map(
+        lambda flips: "".join(_case(c, up) for c, up in zip(name, flips, strict=True))
+    )
+
+
+def _case(char: str, upper: bool) -> str:
+    if not char.isascii():
+        return char
+    return char.upper() if upper else char.lower()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+ips_bodies = st.fixed_dictionaries(
+    {"ips": mostly(st.lists(ip_texts, min_size=1, max_size=3), json_values)},
+    optional={"other": json_values},
+)
+
+
+CLEAN_ACCOUNTS = st.sampled_from(["acct-1", "acct-1", "acct-1", "acct-2", "acct-3", "sub-1"])
+
+
+@st.composite
+def clean_headers(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """Well-formed X-Mailgun headers of a real account, names in any case."""
+    values = {**HEADERS, "X-Mailgun-Account-Id": draw(CLEAN_ACCOUNTS)}
+    return [(draw(cased(name)), value) for name, value in values.items()]
+
+
+def known_pairs(names: tuple[str, ...]) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """Only fields the route takes, with fitting values (repeats possible)."""
+    if not names:
+        return st.just([])
+    pair = st.sampled_from(names).flatmap(lambda n: st.tuples(st.just(n), VALUES[n]))
+    return st.lists(pair, max_size=3)
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> Request:
+    """A request built from a real route shape.
+
+    Half the time it is clean: a served route with its own method (in any case), real
+    parameters, fields the route takes and the body kind it takes, and well-formed headers, so
+    the rules decide it. Otherwise every part may go wrong: another method, a broken path (an
+    empty or upper-case segment, a trailing slash), random parameters, unknown or repeated
+    fields, stray JSON bodies, and dropped, blank, doubled or odd headers.
+    """
+    clean: bool = draw(st.booleans())
+    shape = draw(st.sampled_from(SERVED if clean else SHAPES))
+    values = CLEAN_SEGMENTS if clean else SEGMENTS
+    segments = [draw(values[s[1:-1]]) if s.startswith("{") else s for s in shape.segments]
+    if not clean and draw(ONE_IN_TEN):
+        segments[draw(st.integers(0, len(segments) - 1))] = draw(st.sampled_from(["", "V3"]))
+    if not clean and draw(ONE_IN_TEN):
+        segments.append("")
+    path = "/" + "/".join(segments)
+    fields = known_pairs if clean else field_pairs
+    query = draw(fields(shape.query))
+    in_path: bool = draw(st.booleans())
+    if query and in_path:
+        path += "?" + encode(query)
+        query = draw(fields(shape.query))
+    method = draw(
+        st.sampled_from(shape.methods)
+        if clean
+        else mostly(st.sampled_from(shape.methods), OTHER_METHODS)
+    )
+    if draw(st.booleans()):
+        method = draw(cased(method))
+    wants_json = shape.segments[-1] == "ips.json"
+    body = ips_bodies if wants_json else st.none()
+    json = draw(body if clean else mostly(body, json_values))
+    return Request(
+        method,
+        path,
+        query=query,
+        headers=draw(clean_headers() if clean else header_lists()),
+        form=draw(fields(shape.form)),
+        json=json,
+    )
+
+
+arbitrary_requests = st.builds(
+    Request,
+    method=noise,
+    path=st.one_of(st.text(max_size=40), st.text(max_size=40).map(lambda t: "/" + t)),
+    query=st.lists(st.tuples(noise, noise), max_size=3),
+    headers=st.lists(st.tuples(noise, noise), max_size=3).map(lambda h: [*HEADERS.items(), *h]),
+    form=st.lists(st.tuples(noise, noise), max_size=3),
+    json=st.one_of(st.none(), json_values),
+)
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+
+def check_answer(response: Response, eng: Engine[MemoryState]) -> None:
+    """The response has a contract status and body; a refusal changes nothing; an accepted
+    command leaves a world that settles into a valid one."""
+    assert isinstance(response, Response)
+    event(f"status {response.status}")
+    assert response.status in STATUSES
+    assert isinstance(response.body, dict)
+    if response.status != 200:
+        assert set(response.body) == {"message"}
+        assert isinstance(response.body["message"], str)
+        assert response.body["message"]
+        assert response.outcome is None or isinstance(response.outcome, Rejected)
+        assert eng.state.world() == WORLD
+        assert eng.state.pending == ()
+        return
+    assert isinstance(response.outcome, Accepted)
+    body = response.body
+    if "details" in body:
+        assert set(body) == {"details", "message"}
+        assert body["message"] == "success"
+        assert set(body["details"]) == DETAILS
+    elif "pool_id" in body:
+        assert set(body) == {"message", "pool_id"}
+        assert body["message"] == "success"
+        assert POOL_ID.fullmatch(body["pool_id"])
+    else:
+        assert body in ({"message": "success"}, {"message": "started"})
+    eng.settle()
+    assert world_problems(eng.state.world()) == []
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(request=requests())
+def test_route_shaped_requests_always_get_a_contract_answer(request: Request) -> None:
+    """C4, K1-K7: requests built from real route shapes with random methods, parameters,
+    fields, headers and JSON bodies always get a status in {200, 400, 403, 404, 405} and a
+    JSON object body, never an exception; a refusal changes nothing."""
+    eng = engine(WORLD)
+    check_answer(handle(eng, request), eng)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(request=arbitrary_requests)
+def test_arbitrary_requests_always_get_a_contract_answer(request: Request) -> None:
+    """C4, K1: arbitrary method and path text, fields and JSON never make the wire raise."""
+    eng = engine(WORLD)
+    check_answer(handle(eng, request), eng)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(request=requests(), data=st.data())
+def test_header_name_case_never_changes_the_answer(request: Request, data: st.DataObject) -> None:
+    """C3: the same request with its header names in other cases gets the same answer."""
+    recased = tuple((data.draw(cased(name)), value) for name, value in request.headers)
+    first = handle(engine(WORLD), request)
+    second = handle(
+        engine(WORLD),
+        Request(request.method, request.path, request.query, recased, request.form, request.json),
+    )
+    assert (second.status, second.body) == (first.status, first.body)
