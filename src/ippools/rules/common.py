@@ -25,7 +25,7 @@ SHARED = "shared"
 def actor_account(state: StateView, actor: Actor, *, audited: bool) -> Account:
     """C1 and C2: the acting account, and on audited routes a well-formed requestor."""
     check_account_header(actor.account_id)
-    account = state.account(actor.account_id)
+    account = state.account(actor.account_id.strip())  # K3: header values are trimmed
     if account is None:
         raise NotFound("account_not_found", "account not found")
     if audited:

@@ -73,7 +73,7 @@ def add_pool_ips(state: StateView, policies: Policies, command: AddPoolIps) -> A
     body = command.body
     if not isinstance(body, dict):
         raise BadRequest("invalid_body", "the body must be a JSON object with the field 'ips'")
-    for key in sorted(body):
+    for key in sorted(body, key=repr):
         if key != "ips":
             raise BadRequest("unknown_field", f"field {key!r} is not taken; only 'ips' is")
     entries = body.get("ips")
