@@ -1,0 +1,247 @@
+"""A Hypothesis state machine that checks a state implementation against the contract.
+
+:func:`make_machine` builds a :class:`~hypothesis.stateful.RuleBasedStateMachine`
+subclass; run it with ``run_state_machine_as_test(make_machine(...))`` or expose
+its ``TestCase`` attribute to a test runner. No subclassing is needed.
+
+Theory of operation
+-------------------
+From one generated world the machine builds two engines with the same ids:
+
+* the *system under test* (built on ``state_factory(world)``) executes every
+  command, valid or not, and processes pending updates only when a rule says
+  so: some of them (``process``) or all of them (``settle``); these two rules
+  run only while something is pending, so that most steps are commands;
+* the *model*, an engine on :class:`~ippools.memory.MemoryState`, settles
+  completely after every command, which is the sequential meaning of S1.
+
+After every step it checks that both answered the same status and body (S1),
+that the system's effective world equals the model's world and satisfies
+I1-I7 (S2, §4), and that a rejected command left the system's stored world and
+pending queue exactly as they were (C4), while an accepted one appended its
+pending updates to the queue (S4). Processing takes the oldest updates first and
+counts each (S5). After a full settle, and whenever nothing is pending, the
+system's stored world must equal the model's world and satisfy I1-I7 (S1, §4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from ippools.engine import Engine
+from ippools.memory import MemoryState
+from ippools.model import is_pool_id
+from ippools.outcome import PendingUpdate, Rejected
+from ippools.policies import Policies, SequenceIds
+from ippools.state import WritableState
+from ippools.testing import strategies
+from ippools.testing.invariants import assert_invariants
+from ippools.world import World
+
+__all__ = ["MACHINE_POOL_IDS", "InspectableState", "make_machine"]
+
+MACHINE_POOL_IDS: tuple[str, ...] = tuple(digit * 24 for digit in "1234")
+"""The pool ids the default policies hand out to creations, in order (then the K16 fallbacks)."""
+
+_FALLBACK_IDS = tuple(f"{n:024x}" for n in range(1, 3))
+
+# Worlds with some of everything, so that most runs have asynchronous work to interleave.
+_DEFAULT_WORLDS = strategies.worlds(min_dedicated_ips=2, min_domains=2, min_pools=1)
+
+
+class InspectableState(WritableState, Protocol):
+    """A writable state that can also show its stored and effective worlds and its queue."""
+
+    def world(self) -> World:
+        """The stored state as a world."""
+
+    def effective_world(self) -> World:
+        """The effective state as a world: what the stored state becomes once settled."""
+
+    @property
+    def pending(self) -> tuple[PendingUpdate, ...]:
+        """The pending updates, oldest first."""
+
+
+def _default_policies() -> Policies:
+    return Policies(ids=SequenceIds(MACHINE_POOL_IDS))
+
+
+def make_machine(
+    state_factory: Callable[[World], InspectableState] = MemoryState,
+    *,
+    policies_factory: Callable[[], Policies] = _default_policies,
+    worlds: st.SearchStrategy[World] | None = None,
+    pool_ids: Iterable[str] | None = None,
+    kinds: Iterable[type[Any]] | None = None,
+    max_process: int = 5,
+) -> type[RuleBasedStateMachine]:
+    """Build a state machine that runs ``state_factory``'s states against the model.
+
+    ``state_factory`` makes the state under test from a settled world (for
+    example an adapter over a fresh database). ``policies_factory`` is called
+    twice per run, once per engine, and must return policies with the same id
+    sequence each time so that both engines give creations the same pool ids
+    (default: :class:`~ippools.policies.SequenceIds` over :data:`MACHINE_POOL_IDS`).
+    ``worlds`` draws the starting world (default: :func:`strategies.worlds` with at
+    least two dedicated IPs, two domains and one DIPP).
+    ``pool_ids`` are the ids commands may name besides the world's: the ones the
+    id source hands out (default: :data:`MACHINE_POOL_IDS` and the first
+    fallback ids). ``kinds`` restricts the command types (default: all ten).
+    ``process`` steps process between 1 and ``max_process`` updates.
+
+    Raises :class:`hypothesis.errors.InvalidArgument` for a bad argument.
+    """
+    if not callable(state_factory):
+        raise InvalidArgument(f"state_factory must be callable, got {state_factory!r}")
+    if not callable(policies_factory):
+        raise InvalidArgument(f"policies_factory must be callable, got {policies_factory!r}")
+    if worlds is not None and not isinstance(worlds, st.SearchStrategy):
+        raise InvalidArgument(f"worlds must be a Hypothesis strategy or None, got {worlds!r}")
+    ids = list(MACHINE_POOL_IDS + _FALLBACK_IDS if pool_ids is None else pool_ids)
+    for pool_id in ids:
+        if not is_pool_id(pool_id):
+            raise InvalidArgument(f"pool_ids: {pool_id!r} is not 24 lowercase hex digits")
+    if isinstance(max_process, bool) or not isinstance(max_process, int) or max_process < 1:
+        raise InvalidArgument(f"max_process must be an integer >= 1, got {max_process!r}")
+    chosen = None if kinds is None else list(kinds)
+    strategies.commands(World(), kinds=chosen)  # checks the kinds now, not in the first run
+    world_strategy = worlds if worlds is not None else _DEFAULT_WORLDS
+
+    class IppoolsMachine(RuleBasedStateMachine):
+        """Partial processing never changes an answer or the settled world (S1)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.system: Engine[Any] | None = None
+            self.model: Engine[MemoryState] | None = None
+            self.pool_ids: list[str] = []
+
+        @initialize(world=world_strategy)
+        def start(self, world: World) -> None:
+            self.system = Engine(state_factory(world), policies_factory())
+            self.model = Engine(MemoryState(world), policies_factory())
+            # Commands may also name DIPPs that are gone, and ones not created yet.
+            self.pool_ids = [p.pool_id for p in world.pools] + ids
+            _same_world(self.system.state.world(), world, "stored world at the start")
+
+        @rule(data=st.data())
+        def run_command(self, data: st.DataObject) -> None:
+            """Any command, valid or not, of any type, on both engines."""
+            system, model = self._engines()
+            # Aim at the world as it is now, so that DIPPs created by earlier steps
+            # are acted on by their owners.
+            aim = strategies.commands(model.state.world(), pool_ids=self.pool_ids, kinds=chosen)
+            command = data.draw(aim, label="command")
+            state: InspectableState = system.state
+            before = (state.world(), state.effective_world(), state.pending)
+            got = system.execute(command)
+            expected = model.execute(command)
+            model.settle()
+            event(f"{type(command).__name__} {got.status}")
+            assert (got.status, got.body) == (expected.status, expected.body), (
+                f"S1: the system answered {got.status} {got.body!r} "
+                f"where sequential execution answers {expected.status} {expected.body!r}"
+            )
+            if isinstance(got, Rejected):
+                _same_world(state.world(), before[0], "C4: stored world after a rejection")
+                _same_world(
+                    state.effective_world(), before[1], "C4: effective world after a rejection"
+                )
+                assert state.pending == before[2], (
+                    f"C4: a rejection changed the pending queue from {before[2]!r} "
+                    f"to {state.pending!r}"
+                )
+            else:
+                assert state.pending == before[2] + got.pending, (
+                    f"S4: the pending queue is {state.pending!r}, expected {before[2]!r} "
+                    f"followed by the command's {got.pending!r}"
+                )
+
+        @precondition(_has_pending)
+        @rule(limit=st.integers(1, max_process))
+        def process(self, limit: int) -> None:
+            """Process up to ``limit`` pending updates, oldest first (S5)."""
+            system, _ = self._engines()
+            state: InspectableState = system.state
+            queued = state.pending
+            done = system.process(limit)
+            assert done == min(limit, len(queued)), (
+                f"S5: processing up to {limit} of {len(queued)} updates reported {done}"
+            )
+            assert state.pending == queued[done:], (
+                f"S5: after processing {done} updates the queue is {state.pending!r}, "
+                f"expected {queued[done:]!r}"
+            )
+
+        @precondition(_has_pending)
+        @rule()
+        def settle(self) -> None:
+            """Process everything: the stored world is then the model's world (S1)."""
+            system, model = self._engines()
+            state: InspectableState = system.state
+            queued = state.pending_count
+            done = system.settle()
+            assert done == queued, f"S5: settle processed {done} of {queued} updates"
+            assert state.pending_count == 0, f"S5: {state.pending_count} updates left after settle"
+            self._check_stored(system, model, "stored world after settle")
+
+        @invariant()
+        def agrees_with_model(self) -> None:
+            """The effective world is the model's and keeps I1-I7 (S1, S2, §4)."""
+            if self.system is None or self.model is None:
+                return
+            state: InspectableState = self.system.state
+            effective = state.effective_world()
+            assert_invariants(effective, label="effective world")
+            _same_world(effective, self.model.state.world(), "S1: effective world vs the model")
+            if state.pending_count == 0:
+                self._check_stored(self.system, self.model, "stored world with nothing pending")
+
+        def _check_stored(
+            self, system: Engine[Any], model: Engine[MemoryState], label: str
+        ) -> None:
+            stored = system.state.world()
+            assert_invariants(stored, label=label)
+            _same_world(stored, model.state.world(), f"S1: {label} vs the model")
+
+        def _engines(self) -> tuple[Engine[Any], Engine[MemoryState]]:
+            if self.system is None or self.model is None:
+                raise RuntimeError("the machine ran a rule before its initialize rule")
+            return self.system, self.model
+
+    IppoolsMachine.__name__ = IppoolsMachine.__qualname__ = "IppoolsMachine"
+    return IppoolsMachine
+
+
+def _has_pending(machine: Any) -> bool:
+    """Processing is worth a step only when something is pending (the invariant covers the rest)."""
+    system = getattr(machine, "system", None)
+    return system is not None and system.state.pending_count > 0
+
+
+def _same_world(got: World, expected: World, label: str) -> None:
+    """Assert two worlds are equal; the message lists the records that differ."""
+    if got == expected:
+        return
+    lines: list[str] = []
+    for field in ("accounts", "dedicated_ips", "shared_ips", "domains", "pools"):
+        mine: Sequence[object] = getattr(got, field)
+        theirs: Sequence[object] = getattr(expected, field)
+        only_mine = [r for r in mine if r not in theirs]
+        only_theirs = [r for r in theirs if r not in mine]
+        if only_mine or only_theirs:
+            lines.append(f"  {field}: got {only_mine!r}, expected {only_theirs!r}")
+    raise AssertionError(f"{label}: worlds differ\n" + "\n".join(lines))

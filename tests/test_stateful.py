@@ -1,0 +1,64 @@
+"""The in-memory state against the sequential model, through the shipped state machine."""
+
+from __future__ import annotations
+
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from ippools import (
+    AddPoolIp,
+    AddPoolIps,
+    DeletePool,
+    EditPool,
+    GetPool,
+    MemoryState,
+    RemoveDomainIp,
+    RemovePoolIp,
+    UnlinkDomainPool,
+)
+from ippools.testing import make_machine
+from ippools.testing.strategies import worlds
+
+# At least 200 runs of up to 40 steps each.
+MACHINE_SETTINGS = settings(max_examples=200, stateful_step_count=40, deadline=None)
+
+# The commands that leave pending work, or act on a domain that may have some (S3),
+# and the read that must see the effective state (3.5).
+ASYNCHRONOUS_KINDS = [
+    AddPoolIp,
+    AddPoolIps,
+    RemovePoolIp,
+    EditPool,
+    DeletePool,
+    UnlinkDomainPool,
+    RemoveDomainIp,
+    GetPool,
+]
+
+
+def test_partial_processing_never_changes_an_answer_or_the_settled_world() -> None:
+    """S1, S2, S4, S5, C4, I1-I7: commands of every type, interleaved with partial processing.
+
+    After each step the in-memory state answers exactly as the sequential model
+    (which settles after every command), its effective world is the model's
+    world and keeps I1-I7, a rejection leaves the stored world, the effective
+    world and the pending queue as they were, and after every full settle the
+    stored world is the model's world, keeps I1-I7, with nothing pending.
+    """
+    run_state_machine_as_test(make_machine(MemoryState), settings=MACHINE_SETTINGS)
+
+
+def test_partial_processing_of_dipp_changes_never_changes_an_answer_or_the_settled_world() -> None:
+    """S1, S2, S3, S5, D9, D10, K10: the same checks, on busier worlds and asynchronous commands.
+
+    Every run starts with several domains, dedicated IPs and DIPPs, and draws only
+    the commands that change a DIPP's IPs, links or existence, the synchronous
+    domain commands that may meet a domain with pending work, and reads; so most
+    runs interleave pending updates with further commands.
+    """
+    machine = make_machine(
+        MemoryState,
+        worlds=worlds(max_accounts=3, min_dedicated_ips=3, min_domains=3, min_pools=2),
+        kinds=ASYNCHRONOUS_KINDS,
+    )
+    run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
