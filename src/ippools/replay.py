@@ -1,0 +1,257 @@
+"""Replay a scenario against the reference engine and compare it with its expectations.
+
+:func:`replay` runs each step of a :class:`~ippools.documents.Scenario` on an
+engine over :class:`~ippools.memory.MemoryState`, with the scenario's ids as the
+id source: request steps go through :func:`ippools.wire.handle`, settle steps
+process pending updates. It returns the replay output (§7) and every
+expectation that did not hold, as :class:`Difference` values.
+
+Comparisons are type-strict (K18): ``1``, ``1.0`` and ``true`` all differ, which
+Python's ``==`` does not see; :func:`json_equal` and :func:`json_differences` make
+them. ``expect_world`` is compared in canonical form (K14), records matched by id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+import attrs
+
+from ippools.documents import (
+    FieldValue,
+    ReplayOutput,
+    RequestResult,
+    RequestStep,
+    Scenario,
+    ScenarioRequest,
+    SettleResult,
+    SettleStep,
+    StepResult,
+    format_path,
+    unstructure,
+)
+from ippools.engine import Engine
+from ippools.memory import MemoryState
+from ippools.policies import Policies, SequenceIds
+from ippools.wire import Request, handle
+from ippools.world import World
+
+__all__ = [
+    "ABSENT",
+    "Difference",
+    "ReplayResult",
+    "json_differences",
+    "json_equal",
+    "merge_headers",
+    "replay",
+    "to_request",
+]
+
+
+class _Absent:
+    """The value of a key that one side of a comparison lacks."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Final = _Absent()
+
+
+def json_equal(left: Any, right: Any) -> bool:
+    """Type-strict equality of JSON values (K18): ``1``, ``1.0`` and ``true`` all differ."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(json_equal, left, right))
+    return bool(left == right)
+
+
+def json_differences(
+    expected: Any, actual: Any, path: Sequence[str | int] = ()
+) -> list[tuple[tuple[str | int, ...], Any, Any]]:
+    """Every place where ``actual`` differs from ``expected``, type-strictly (K18).
+
+    Returns ``(path, expected, actual)`` triples, deepest first where the two
+    have the same shape: objects are compared key by key (a missing key shows as
+    :data:`ABSENT`), arrays of the same length item by item; anything else is
+    one difference at ``path``.
+    """
+    here = tuple(path)
+    if json_equal(expected, actual):
+        return []
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        found: list[tuple[tuple[str | int, ...], Any, Any]] = []
+        for key in sorted(expected.keys() | actual.keys()):
+            found += json_differences(
+                expected.get(key, ABSENT), actual.get(key, ABSENT), (*here, key)
+            )
+        return found
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        found = []
+        for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
+            found += json_differences(left, right, (*here, index))
+        return found
+    return [(here, expected, actual)]
+
+
+def _shown(value: Any) -> str:
+    if value is ABSENT:
+        return "(absent)"
+    try:
+        text = json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+@attrs.frozen
+class Difference:
+    """One expectation that did not hold.
+
+    ``where`` names the step (``steps[3] DELETE /v3/ip_pools/...``) or
+    ``expect_world``; ``path`` is the JSON path of the value that differs
+    (``status``, ``body.details.ips[1]``, ``world.domains[dom-1].ips``).
+    """
+
+    where: str
+    path: str
+    expected: Any
+    actual: Any
+
+    def __str__(self) -> str:
+        return (
+            f"{self.where}: {self.path}: expected {_shown(self.expected)}, "
+            f"got {_shown(self.actual)}"
+        )
+
+
+@attrs.frozen
+class ReplayResult:
+    """The replay output and the expectations that failed (none: the scenario passes)."""
+
+    output: ReplayOutput
+    differences: tuple[Difference, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when every expectation held."""
+        return not self.differences
+
+
+def merge_headers(
+    defaults: Iterable[tuple[str, str | None]], own: Iterable[tuple[str, str | None]]
+) -> tuple[tuple[str, str], ...]:
+    """K17: the request's own headers over the defaults, names compared case-insensitively.
+
+    A default is dropped when the request names the same header in any case; a
+    header whose value is None is absent.
+    """
+    mine = list(own)
+    named = {name.lower() for name, _ in mine}
+    merged = [(n, v) for n, v in defaults if n.lower() not in named and v is not None]
+    merged += [(n, v) for n, v in mine if v is not None]
+    return tuple(merged)
+
+
+def _pairs(values: Iterable[tuple[str, FieldValue]]) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
+    for name, value in values:
+        if isinstance(value, str):
+            out.append((name, value))
+        else:
+            out.extend((name, item) for item in value)
+    return tuple(out)
+
+
+def to_request(
+    request: ScenarioRequest, defaults: Iterable[tuple[str, str | None]] = ()
+) -> Request:
+    """The wire request of a scenario request, with the default headers merged in (K17)."""
+    return Request(
+        method=request.method,
+        path=request.path,
+        query=_pairs(request.query),
+        headers=merge_headers(defaults, request.headers),
+        form=_pairs(request.form or ()),
+        json=request.json,
+    )
+
+
+def _label(index: int, request: ScenarioRequest) -> str:
+    return f"steps[{index}] {request.method} {request.path}"
+
+
+def _step_differences(index: int, step: RequestStep, result: RequestResult) -> list[Difference]:
+    expect = step.expect
+    if expect is None:
+        return []
+    where = _label(index, step.request)
+    found: list[Difference] = []
+    if not json_equal(expect.status, result.status):
+        found.append(Difference(where, "status", expect.status, result.status))
+    if expect.body is not None:
+        for path, want, got in json_differences(expect.body, result.body, ("body",)):
+            found.append(Difference(where, format_path(path), want, got))
+    return found
+
+
+_RECORD_KEYS: Final = {"accounts": "id", "dedicated_ips": "ip", "domains": "id", "pools": "pool_id"}
+
+
+def _keyed(world: World) -> dict[str, Any]:
+    """The canonical world with record lists turned into objects keyed by record id."""
+    value = unstructure(world)
+    for name, key in _RECORD_KEYS.items():
+        value[name] = {record[key]: record for record in value[name]}
+    return value
+
+
+def world_differences(expected: World, actual: World) -> list[Difference]:
+    """Where ``actual`` differs from ``expected``, both in canonical form (K14, K18)."""
+    found: list[Difference] = []
+    for path, want, got in json_differences(_keyed(expected), _keyed(actual), ("world",)):
+        found.append(Difference("expect_world", _world_path(path), want, got))
+    return found
+
+
+def _world_path(path: tuple[str | int, ...]) -> str:
+    """``world.domains[dom-1].ips``: a record named by its id, then the path inside it."""
+    if len(path) < 3 or path[1] not in _RECORD_KEYS:
+        return format_path(path)
+    inner = format_path(path[3:])
+    joined = f"world.{path[1]}[{path[2]}]"
+    if not inner:
+        return joined
+    return joined + (inner if inner.startswith("[") else f".{inner}")
+
+
+def replay(scenario: Scenario) -> ReplayResult:
+    """Run ``scenario`` and compare what it gives with its expectations (§7, K15-K18).
+
+    The engine runs over :class:`MemoryState` with ``scenario.ids`` as the id
+    source. The output's ``world`` is the stored state (K15) and ``pending`` the
+    number of updates left; each request step reports the pending updates it
+    added, each settle step how many it processed.
+    """
+    engine = Engine(MemoryState(scenario.world), Policies(ids=SequenceIds(scenario.ids)))
+    results: list[StepResult] = []
+    differences: list[Difference] = []
+    for index, step in enumerate(scenario.steps):
+        if isinstance(step, SettleStep):
+            results.append(SettleResult(engine.process(step.limit)))
+            continue
+        before = engine.state.pending_count
+        response = handle(engine, to_request(step.request, scenario.default_headers))
+        result = RequestResult(response.status, response.body, engine.state.pending_count - before)
+        results.append(result)
+        differences += _step_differences(index, step, result)
+    world = engine.state.world()
+    if scenario.expect_world is not None:
+        differences += world_differences(scenario.expect_world, world)
+    output = ReplayOutput(tuple(results), world, engine.state.pending_count)
+    return ReplayResult(output, tuple(differences))
