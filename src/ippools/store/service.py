@@ -1,0 +1,166 @@
+"""A small façade that glues a store and the rules together, safe for several workers.
+
+Theory of operation
+-------------------
+Correctness first: every answer must be the answer of some serial order of the
+commands (S1). The service gets that by *deciding under a serialising
+transaction*: :meth:`Service.execute` (and :meth:`Service.handle`) run read,
+decide and commit inside one :meth:`~ippools.store.ports.Store.transaction`,
+which on SQLite is ``BEGIN IMMEDIATE`` (the file's write lock is taken before the
+first read) and in memory a lock. The transactions' commit order is then the
+serial order, and every answer was decided on exactly the state that order gives.
+
+Why not optimistic concurrency (decide on a snapshot, then check the versions of
+everything read)? The rules read more than records: shared-IP usage over the
+whole platform (D4), "is this id in use", "which DIPP holds this IP", "which
+domains are linked", each through tombstones. Versioning all of those reads
+(predicates, not just rows) would make every command conflict with most others,
+and SQLite serialises writers anyway. The store's versions remain for hosts that
+decide elsewhere and commit with ``expected`` versions.
+
+Retries: a store that stays busy beyond its timeout raises
+:class:`~ippools.store.ports.StoreBusy`, a :class:`~ippools.errors.ConflictError`;
+the service retries the whole command (nothing of the failed attempt was
+written) up to ``attempts`` times, then raises :class:`ConflictError`.
+
+Pending updates: :meth:`Service.process_pending` claims a batch of the oldest
+unclaimed updates (a short transaction that leases them to this worker), then
+carries them out and marks them done in a second transaction. Workers in threads
+and processes take disjoint batches; a worker that dies leaves its batch leased,
+and another worker takes it again when the lease expires. Carrying out an update
+twice is harmless (S5), so a batch processed by two workers is counted once, by
+the one that marks it done first.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
+from ippools.commands import Command
+from ippools.engine import Engine
+from ippools.errors import ConflictError
+from ippools.outcome import Accepted, Outcome
+from ippools.policies import Policies
+from ippools.rules import decide
+from ippools.store.ports import DEFAULT_LEASE, Claim, Store
+from ippools.wire import Request, Response, handle
+
+__all__ = ["Observer", "Service"]
+
+T = TypeVar("T")
+
+Observer = Callable[[Outcome], None]
+"""Called with each outcome inside the command's transaction, before its changes are written."""
+
+
+class _ServiceEngine(Engine[Store]):
+    """The engine the wire layer drives: decide, tell the observer, commit."""
+
+    def __init__(self, store: Store, policies: Policies, observer: Observer | None) -> None:
+        super().__init__(store, policies)
+        self._observer = observer
+
+    def execute(self, command: Command) -> Outcome:
+        outcome = decide(self.state, command, self.policies)
+        if self._observer is not None:
+            self._observer(outcome)
+        if isinstance(outcome, Accepted) and outcome.changes:
+            self.state.commit(outcome.changes)
+        return outcome
+
+
+class Service:
+    """Handle commands and wire requests against ``store``; process its pending updates.
+
+    ``attempts`` bounds how many times one command is tried when the store is
+    busy; ``batch`` is how many pending updates one worker claims at a time and
+    ``lease`` how many seconds it keeps them. ``observer``, if given, is called
+    with every outcome (accepted or rejected) inside the command's transaction,
+    before the changes are written: a host may write its audit record there (C2),
+    and an exception it raises abandons the command. It is called again when a
+    busy store forces a retry; the last call is the one that counts.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        policies: Policies | None = None,
+        *,
+        attempts: int = 8,
+        batch: int = 100,
+        lease: float = DEFAULT_LEASE,
+        observer: Observer | None = None,
+    ) -> None:
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {attempts}")
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
+        self.store = store
+        self.policies = policies if policies is not None else Policies()
+        self.attempts = attempts
+        self.batch = batch
+        self.lease = lease
+        self._engine = _ServiceEngine(store, self.policies, observer)
+
+    def execute(self, command: Command) -> Outcome:
+        """Decide ``command`` and store what it changes, as one serialised step.
+
+        Returns the outcome; raises :class:`~ippools.errors.ConflictError` when the
+        store stayed busy through every attempt (nothing was written).
+        """
+
+        def attempt() -> Outcome:
+            with self.store.transaction():
+                return self._engine.execute(command)
+
+        return self._retrying(attempt)
+
+    def handle(self, request: Request) -> Response:
+        """Answer a wire request as one serialised step (see :func:`ippools.wire.handle`).
+
+        Returns the response; raises :class:`~ippools.errors.ConflictError` as
+        :meth:`execute` does.
+        """
+
+        def attempt() -> Response:
+            with self.store.transaction():
+                return handle(self._engine, request)
+
+        return self._retrying(attempt)
+
+    def process_pending(self, limit: int | None = None) -> int:
+        """Process up to ``limit`` pending updates (all when None), oldest first, in batches.
+
+        Returns how many this call marked done. Updates leased to another live
+        worker are left to it, so several workers may call this at once.
+        """
+        done = 0
+        while limit is None or done < limit:
+            size = self.batch if limit is None else min(self.batch, limit - done)
+            claims = self._retrying(partial(self.store.claim, size, self.lease))
+            if not claims:
+                break
+            done += self._retrying(partial(self._finish, claims))
+        return done
+
+    def _finish(self, claims: list[Claim]) -> int:
+        with self.store.transaction():
+            for claim in claims:
+                self.store.run_update(claim.update)
+            return self.store.mark_done(claim.id for claim in claims)
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        for tried in range(1, self.attempts + 1):
+            try:
+                return attempt()
+            except ConflictError as error:
+                if tried == self.attempts:
+                    raise ConflictError(
+                        f"gave up after {self.attempts} attempts: {error}"
+                    ) from error
+                time.sleep(random.uniform(0, 0.005 * 2**tried))
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,294 @@
+"""The service: commands and wire requests as serialised steps, retries, batched processing."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from ippools import (
+    Accepted,
+    AddPoolIp,
+    Command,
+    ConflictError,
+    DeletePool,
+    DomainUpdate,
+    Engine,
+    GetPool,
+    MemoryState,
+    Outcome,
+    Policies,
+    Rejected,
+    RemovePoolIp,
+    SequenceIds,
+    SubaccountUpdate,
+    World,
+)
+from ippools.store import MemoryStore, Service, SqliteStore, Store, StoreBusy
+from ippools.store.contract_data import POOL_A, POOL_B, POOL_C, contract_world
+from ippools.wire import Request
+from tests.support import actor
+
+P = actor("acct-1")
+OTHER = actor("acct-2")
+HEADERS = {
+    "X-Mailgun-Account-Id": "acct-1",
+    "X-Mailgun-Requestor": "ops@example.com",
+    "X-Mailgun-Requestor-Client": "cli",
+}
+A_UPDATES = (DomainUpdate("d-a1"), DomainUpdate("d-a2"), SubaccountUpdate("acct-1a", POOL_A))
+
+_files = itertools.count()
+MakeStore = Callable[[World], Store]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeStore]:
+    """Stores of either adapter, closed after the test."""
+    opened: list[Store] = []
+
+    def make(world: World) -> Store:
+        store: Store
+        if request.param == "memory":
+            store = MemoryStore(world)
+        else:
+            store = SqliteStore(tmp_path / f"s{next(_files)}.db", world)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+def _reference(*commands: Command) -> MemoryState:
+    state = MemoryState(contract_world())
+    engine = Engine(state, Policies(ids=SequenceIds()))
+    for command in commands:
+        engine.execute(command)
+    return state
+
+
+def test_execute_stores_changes_and_pending_updates(make_store: MakeStore) -> None:
+    """An accepted command answers, and its changes and pending updates are stored (3.8, S4)."""
+    store = make_store(contract_world())
+    service = Service(store, Policies(ids=SequenceIds()))
+    command = AddPoolIp(P, POOL_A, "10.0.1.6")
+    outcome = service.execute(command)
+    assert isinstance(outcome, Accepted)
+    assert (outcome.status, outcome.body) == (200, {"message": "started"})
+    assert store.pending == A_UPDATES
+    assert store.world() == _reference(command).world()
+
+
+def test_rejected_command_writes_nothing_and_is_observed(make_store: MakeStore) -> None:
+    """A rejected command changes nothing, leaves nothing pending (C4), and the observer
+    sees its outcome."""
+    store = make_store(contract_world())
+    seen: list[Outcome] = []
+    service = Service(store, observer=seen.append)
+    outcome = service.execute(RemovePoolIp(OTHER, POOL_C, "10.0.2.1"))
+    assert isinstance(outcome, Rejected)
+    assert (outcome.status, outcome.body) == (
+        400,
+        {
+            "message": "IP 10.0.2.1 is the last IP of DIPP 'cccccccccccccccccccccccc', "
+            "which is linked to a domain or delegated to a subaccount"
+        },
+    )
+    assert seen == [outcome]
+    assert store.world() == contract_world()
+    assert store.pending == ()
+
+
+def test_an_observer_that_raises_abandons_the_command(make_store: MakeStore) -> None:
+    """The observer runs inside the command's transaction before the write: if it fails (the
+    host could not write its audit record, C2), the command writes nothing."""
+    store = make_store(contract_world())
+
+    def fail(outcome: Outcome) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    service = Service(store, observer=fail)
+    with pytest.raises(RuntimeError, match="audit log unavailable"):
+        service.execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+    assert store.world() == contract_world()
+    assert store.pending == ()
+
+
+def test_handle_answers_a_wire_request_and_stores_it(make_store: MakeStore) -> None:
+    """A wire request runs as one step: the answer, and its changes and pending updates
+    stored (3.8)."""
+    store = make_store(contract_world())
+    service = Service(store)
+    put = Request("PUT", f"/v3/ip_pools/{POOL_A}/ips/10.0.1.6", headers=HEADERS)
+    response = service.handle(put)
+    assert (response.status, response.body) == (200, {"message": "started"})
+    assert store.pending == A_UPDATES
+    assert store.world() == _reference(AddPoolIp(P, POOL_A, "10.0.1.6")).world()
+
+
+def test_handle_refused_request_writes_nothing(make_store: MakeStore) -> None:
+    """A request refused by the wire checks (K1: 405) changes nothing."""
+    store = make_store(contract_world())
+    response = Service(store).handle(Request("POST", f"/v3/ip_pools/{POOL_A}", headers=HEADERS))
+    assert response.status == 405
+    assert store.world() == contract_world()
+    assert store.pending == ()
+
+
+class _BusyStore(MemoryStore):
+    """A memory store whose first ``busy`` transactions fail as if another writer held it."""
+
+    def __init__(self, world: World, busy: int) -> None:
+        super().__init__(world)
+        self.busy = busy
+        self.tries = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.tries += 1
+        if self.tries <= self.busy:
+            raise StoreBusy("store is busy")
+        with super().transaction():
+            yield
+
+
+def test_a_busy_store_is_retried_until_the_command_goes_through() -> None:
+    """StoreBusy (a ConflictError) is retried: the command is decided and stored once."""
+    store = _BusyStore(contract_world(), busy=3)
+    seen: list[Outcome] = []
+    outcome = Service(store, attempts=4, observer=seen.append).execute(
+        AddPoolIp(P, POOL_A, "10.0.1.6")
+    )
+    assert (outcome.status, outcome.body) == (200, {"message": "started"})
+    assert store.tries == 4
+    assert seen == [outcome]
+    assert store.pending == A_UPDATES
+
+
+def test_a_store_busy_through_every_attempt_gives_up_with_conflict_error() -> None:
+    """After ``attempts`` tries the service raises ConflictError and nothing was written."""
+    store = _BusyStore(contract_world(), busy=3)
+    service = Service(store, attempts=3)
+    with pytest.raises(ConflictError) as caught:
+        service.execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+    assert str(caught.value) == "gave up after 3 attempts: store is busy"
+    assert store.tries == 3
+    assert store.world() == contract_world()
+    assert store.pending == ()
+
+
+def test_a_locked_sqlite_file_gives_up_with_conflict_error(tmp_path: Path) -> None:
+    """The SQLite driver's "database is locked" reaches the service as StoreBusy, is
+    retried, and ends as the library's ConflictError; nothing is written."""
+    path = tmp_path / "locked.db"
+    with SqliteStore(path, contract_world(), timeout=0.02) as store:
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(ConflictError) as caught:
+                Service(store, attempts=2).execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert str(caught.value) == (
+            f"gave up after 2 attempts: store {str(path)!r} is busy: database is locked"
+        )
+        assert isinstance(caught.value.__cause__, StoreBusy)
+        assert store.world() == contract_world()
+        assert store.pending_count == 0
+
+
+def test_attempts_and_batch_must_be_positive() -> None:
+    """A service needs at least one attempt and batches of at least one update."""
+    store = MemoryStore(contract_world())
+    with pytest.raises(ValueError, match="attempts must be at least 1, got 0"):
+        Service(store, attempts=0)
+    with pytest.raises(ValueError, match="batch must be at least 1, got 0"):
+        Service(store, batch=0)
+
+
+def test_process_pending_takes_the_oldest_in_batches_up_to_the_limit(
+    make_store: MakeStore,
+) -> None:
+    """process_pending(n) processes exactly the n oldest updates, in batches (S5)."""
+    store = make_store(contract_world())
+    service = Service(store, batch=2)
+    service.execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+    service.execute(DeletePool(P, POOL_B, replacement_pool_id=POOL_A))
+    assert list(store.pending) == [*A_UPDATES, DomainUpdate("d-b1")]
+    assert service.process_pending(3) == 3
+    assert store.pending == (DomainUpdate("d-b1"),)
+    reference = _reference(
+        AddPoolIp(P, POOL_A, "10.0.1.6"), DeletePool(P, POOL_B, replacement_pool_id=POOL_A)
+    )
+    reference.process(3)
+    assert store.world() == reference.world()
+    assert service.process_pending() == 1
+    assert service.process_pending() == 0
+    reference.settle()
+    assert store.world() == reference.world() == reference.effective_world()
+
+
+def test_process_pending_leaves_updates_leased_to_another_worker(make_store: MakeStore) -> None:
+    """Updates claimed by a live worker are left to it; the rest are processed (S5)."""
+    store = make_store(contract_world())
+    service = Service(store)
+    service.execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+    taken = store.claim(1, lease=3600)
+    assert [claim.update for claim in taken] == [DomainUpdate("d-a1")]
+    assert service.process_pending() == 2
+    assert store.pending == (DomainUpdate("d-a1"),)
+    assert store.mark_done([taken[0].id]) == 1
+
+
+def test_workers_in_threads_process_each_update_once(make_store: MakeStore) -> None:
+    """Four threads processing at once count every update exactly once and reach the
+    settled world (S1, S5)."""
+    store = make_store(contract_world())
+    service = Service(store, batch=3)
+    commands: list[Command] = [AddPoolIp(P, POOL_A, f"10.0.1.{n}") for n in (4, 6)]
+    commands += [RemovePoolIp(P, POOL_A, "10.0.1.4"), RemovePoolIp(P, POOL_A, "10.0.1.6")]
+    commands += [AddPoolIp(P, POOL_A, "10.0.1.4")]
+    for command in commands:
+        service.execute(command)
+    queued = store.pending_count
+    assert queued == 15
+    counts: list[int] = []
+    start = threading.Barrier(4)
+
+    def work() -> None:
+        start.wait()
+        counts.append(service.process_pending())
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == queued
+    assert store.pending == ()
+    reference = _reference(*commands)
+    reference.settle()
+    assert store.world() == reference.world()
+
+
+def test_get_pool_reads_the_effective_state_through_the_service(make_store: MakeStore) -> None:
+    """A read through the service answers in the effective state before any processing (S2)."""
+    store = make_store(contract_world())
+    service = Service(store)
+    service.execute(DeletePool(P, POOL_B, replacement_pool_id=POOL_A))
+    outcome = service.execute(GetPool(P, POOL_A))
+    assert outcome.body["details"]["linked_domains"] == [
+        "A2.Example.com",
+        "a1.example.com",
+        "b1.example.com",
+        "s1.example.net",
+    ]
+    assert store.pending_count == 1
