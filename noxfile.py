@@ -49,3 +49,4 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (not tests): cost per command and per domain at several state sizes."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "tests.benchmarks", *session.posargs)
+    session.run("python", "-m", "tests.benchmarks.store")

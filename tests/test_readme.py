@@ -26,7 +26,7 @@ def test_readme_gives_exactly_two_commands() -> None:
     text = README.read_text(encoding="utf-8")
     commands = re.findall(r"```\n(python -m .*?)\n```", text)
     assert commands == [
-        "python -m pip install . && python -m ippools replay --example quickstart",
+        "python -m pip install . && python -m ippools replay --example quickstart --db :memory:",
         'python -m pip install -e ".[dev]" && python -m pytest',
     ]
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")

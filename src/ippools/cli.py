@@ -8,14 +8,16 @@ unexpected gives one line and exit status 3.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Final, TextIO
 
-from ippools.documents import dump_json, load_scenario, parse_json, unstructure
+from ippools.documents import Scenario, dump_json, load_scenario, parse_json, unstructure
 from ippools.errors import DocumentError
-from ippools.replay import replay
+from ippools.replay import ReplayResult, replay
+from ippools.store import StoreError, open_sqlite
 
 __all__ = ["EXIT_DIFFERENT", "EXIT_INTERNAL", "EXIT_INVALID", "EXIT_OK", "example_names", "main"]
 
@@ -78,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument(
         "--list-examples", action="store_true", help="list the shipped scenarios and exit"
     )
+    run.add_argument(
+        "--db",
+        metavar="FILE",
+        help=(
+            "run on the SQLite store in FILE, a new file (or :memory:) that the replay "
+            "creates; without it the replay runs in memory"
+        ),
+    )
     return parser
 
 
@@ -119,11 +129,29 @@ def _replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except _Unreadable as error:
         err.write(f"ippools: {_one_line(str(error))}\n")
         return EXIT_INVALID
-    result = replay(scenario)
+    if args.db is None:
+        result = replay(scenario)
+    else:
+        try:
+            result = _replay_on_sqlite(scenario, args.db)
+        except _Unreadable as error:
+            err.write(f"ippools: {_one_line(str(error))}\n")
+            return EXIT_INVALID
     out.write(dump_json(unstructure(result.output)))
     for difference in result.differences:
         err.write(f"ippools: {label}: {_one_line(str(difference))}\n")
     return EXIT_OK if result.ok else EXIT_DIFFERENT
+
+
+def _replay_on_sqlite(scenario: Scenario, path: str) -> ReplayResult:
+    """Replay on a new SQLite store at ``path``; an existing database is never touched."""
+    if path != ":memory:" and os.path.exists(path) and os.path.getsize(path) > 0:
+        raise _Unreadable(f"{path}: already exists; --db takes a new database file")
+    try:
+        with open_sqlite(path, scenario.world) as store:
+            return replay(scenario, store)
+    except StoreError as error:
+        raise _Unreadable(f"{path}: {error}") from None
 
 
 def _one_line(text: str) -> str:

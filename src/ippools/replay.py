@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -35,6 +35,7 @@ from ippools.documents import (
 from ippools.engine import Engine
 from ippools.memory import MemoryState
 from ippools.policies import Policies, SequenceIds
+from ippools.state import WritableState
 from ippools.wire import Request, handle
 from ippools.world import World
 
@@ -230,15 +231,25 @@ def _world_path(path: tuple[str | int, ...]) -> str:
     return joined + (inner if inner.startswith("[") else f".{inner}")
 
 
-def replay(scenario: Scenario) -> ReplayResult:
+class ReplayState(WritableState, Protocol):
+    """A state a scenario can run on: writable, and able to show its stored world."""
+
+    def world(self) -> World:
+        """The stored state as a world."""
+
+
+def replay(scenario: Scenario, state: ReplayState | None = None) -> ReplayResult:
     """Run ``scenario`` and compare what it gives with its expectations (§7, K15-K18).
 
-    The engine runs over :class:`MemoryState` with ``scenario.ids`` as the id
-    source. The output's ``world`` is the stored state (K15) and ``pending`` the
-    number of updates left; each request step reports the pending updates it
-    added, each settle step how many it processed.
+    The engine runs over ``state``, which must hold ``scenario.world`` (by default
+    a new :class:`MemoryState`; ``ippools.store.open_sqlite`` gives a SQLite one),
+    with ``scenario.ids`` as the id source. The output's ``world`` is the stored
+    state (K15) and ``pending`` the number of updates left; each request step
+    reports the pending updates it added, each settle step how many it processed.
     """
-    engine = Engine(MemoryState(scenario.world), Policies(ids=SequenceIds(scenario.ids)))
+    if state is None:
+        state = MemoryState(scenario.world)
+    engine = Engine(state, Policies(ids=SequenceIds(scenario.ids)))
     results: list[StepResult] = []
     differences: list[Difference] = []
     for index, step in enumerate(scenario.steps):
