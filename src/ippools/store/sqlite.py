@@ -96,16 +96,27 @@ class SqliteStore:
             self._conn = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
-        try:
-            with self._translated():
-                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if mode != "wal" and self.path != ":memory:":
-                    raise StoreError(f"store {self.path!r} cannot use write-ahead logging")
-                self._conn.execute(f"PRAGMA synchronous = {synchronous}")
-                self.created = prepare(self._conn, f"store {self.path!r}", world)
-        except BaseException:
-            self._conn.close()
-            raise
+        # Switching a new file to WAL while other connections open it can answer
+        # "busy" at once, without waiting on the busy timeout: retry until it runs out.
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self._translated():
+                    mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                    if mode != "wal" and self.path != ":memory:":
+                        raise StoreError(f"store {self.path!r} cannot use write-ahead logging")
+                    self._conn.execute(f"PRAGMA synchronous = {synchronous}")
+                    self.created = prepare(self._conn, f"store {self.path!r}", world)
+                break
+            except StoreBusy:
+                if time.monotonic() < deadline:
+                    time.sleep(0.005)
+                    continue
+                self._conn.close()
+                raise
+            except BaseException:
+                self._conn.close()
+                raise
         self._tables = Tables(self._conn)
         self._outbox = OutboxTable(self._conn)
 
