@@ -1,0 +1,264 @@
+"""The one converter of every document, and the entry points that use it.
+
+:func:`make_converter` builds a new converter (never cattrs' global one):
+records get hooks that cattrs generates with unknown keys forbidden and a strict
+hook for every field; worlds, scenarios and replay outputs get the hand-written
+hooks of :mod:`ippools.documents.world` and :mod:`ippools.documents.scenario`.
+The entry points share one converter built at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address
+from typing import Any, Final, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ippools.documents.fields import (
+    _boolean,
+    _count,
+    _document,
+    _domain_name,
+    _fail,
+    _ip,
+    _object,
+    _optional_pool_id,
+    _optional_record_id,
+    _pool_id,
+    _record_id,
+    _sorted_ip_texts,
+    _status,
+    _string,
+    _unique_list,
+)
+from ippools.documents.scenario import (
+    Expect,
+    ReplayOutput,
+    RequestResult,
+    RequestStep,
+    Scenario,
+    ScenarioRequest,
+    SettleResult,
+    _body,
+    _field_map,
+    _fields_out,
+    _header_map,
+    _headers_out,
+    _json_value,
+    _method,
+    _optional_field_map,
+    _path,
+    _replay_output,
+    _scenario,
+    _unstructure_replay,
+    _unstructure_scenario,
+)
+from ippools.documents.world import _settled_world, _unstructure_world
+from ippools.model import Account, DedicatedIp, Domain, Pool, ip_text
+from ippools.world import World
+
+__all__ = ["load_replay_output", "load_scenario", "load_world", "make_converter", "unstructure"]
+
+T = TypeVar("T")
+
+# -- the converter -----------------------------------------------------------------------
+
+
+def _optional(converter: cattrs.Converter, kind: type[T]) -> Callable[[Any, Any], T | None]:
+    def hook(value: Any, _: Any = None) -> T | None:
+        return None if value is None else converter.structure(value, kind)
+
+    return hook
+
+
+def _record_hook(
+    converter: cattrs.Converter,
+    kind: type[T],
+    what: str,
+    whole: str | None,
+    fields: dict[str, Any],
+) -> Callable[[Any, Any], T]:
+    """The generated hook of ``kind`` with strict ``fields`` hooks, for JSON objects only.
+
+    ``whole`` names the field that a check of the whole record (made when it is
+    built) is about, so that its message points there.
+    """
+    overrides: dict[str, Any] = {name: override(struct_hook=hook) for name, hook in fields.items()}
+    generated = make_dict_structure_fn(
+        kind,
+        converter,
+        _cattrs_forbid_extra_keys=True,
+        _cattrs_detailed_validation=True,
+        **overrides,
+    )
+
+    def hook(value: Any, _: Any = None) -> T:
+        try:
+            return generated(_object(value, what), kind)
+        except ClassValidationError as error:
+            inner = error.exceptions[0]
+            built = isinstance(inner, ValueError) and not hasattr(inner, "__notes__")
+            if whole is None or len(error.exceptions) > 1 or not built:
+                raise
+            raise _fail(str(inner), whole) from None
+
+    return hook
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter for worlds, scenarios and replay outputs (and their parts).
+
+    ``structure(data, World | Scenario | ReplayOutput)`` raises
+    :class:`~ippools.errors.DocumentError` naming the offending value's path;
+    ``unstructure`` gives the canonical JSON-ready form (K14). Nothing is
+    registered on cattrs' global converter.
+    """
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+    structure = converter.register_structure_hook
+    unstructure_hook = converter.register_unstructure_hook
+    structure(str, _string)
+    structure(bool, _boolean)
+    structure(int, _count)
+    ip_set = _unique_list(_ip)
+    records: dict[type[Any], tuple[str, str | None, dict[str, Any]]] = {
+        Account: (
+            "an account",
+            "parent_id",
+            {
+                "id": _record_id,
+                "parent_id": _optional_record_id,
+                "dipps": _boolean,
+                "shared_ip_eligible": _boolean,
+            },
+        ),
+        DedicatedIp: (
+            "a dedicated IP",
+            None,
+            {"ip": _ip, "account_id": _record_id, "warmup": _boolean},
+        ),
+        Domain: (
+            "a domain",
+            None,
+            {
+                "id": _record_id,
+                "name": _domain_name,
+                "account_id": _record_id,
+                "pool_id": _optional_pool_id,
+                "ips": ip_set,
+            },
+        ),
+        Pool: (
+            "a DIPP",
+            "delegated_to",
+            {
+                "pool_id": _pool_id,
+                "account_id": _record_id,
+                "name": _string,
+                "description": _string,
+                "ips": ip_set,
+                "delegated_to": _unique_list(_record_id),
+            },
+        ),
+        ScenarioRequest: (
+            "a request",
+            None,
+            {
+                "method": _method,
+                "path": _path,
+                "query": _field_map,
+                "headers": _header_map,
+                "form": _optional_field_map,
+                "json": _json_value,
+            },
+        ),
+        Expect: ("an expectation", None, {"status": _status, "body": _body}),
+        RequestStep: ("a step", None, {"expect": _optional(converter, Expect)}),
+        RequestResult: (
+            "a request step result",
+            None,
+            {"status": _status, "body": _body, "pending": _count},
+        ),
+        SettleResult: ("a settle step result", None, {"settled": _count}),
+    }
+    for kind, (what, whole, fields) in records.items():
+        structure(kind, _record_hook(converter, kind, f"{what} (an object)", whole, fields))
+    structure(World, lambda value, _: _document(_settled_world, converter, value))
+    structure(Scenario, lambda value, _: _document(_scenario, converter, value))
+    structure(ReplayOutput, lambda value, _: _document(_replay_output, converter, value))
+
+    unstructure_hook(IPv4Address, ip_text)
+    unstructure_hook(IPv6Address, ip_text)
+    ips_out = override(unstruct_hook=_sorted_ip_texts)
+    unstructured: tuple[tuple[type[Any], dict[str, Any]], ...] = (
+        (Account, {}),
+        (DedicatedIp, {}),
+        (Domain, {"ips": ips_out}),
+        (Pool, {"ips": ips_out, "delegated_to": override(unstruct_hook=sorted)}),
+        (RequestResult, {"body": override(unstruct_hook=dict)}),
+        (SettleResult, {}),
+        (
+            ScenarioRequest,
+            {
+                "query": override(unstruct_hook=_fields_out),
+                "headers": override(unstruct_hook=_headers_out),
+                "form": override(
+                    unstruct_hook=lambda form: None if form is None else _fields_out(form)
+                ),
+                "json": override(unstruct_hook=lambda value: value),
+            },
+        ),
+    )
+    for kind, extra in unstructured:
+        unstructure_hook(kind, make_dict_unstructure_fn(kind, converter, **extra))
+    unstructure_hook(Expect, _unstructure_expect)
+    unstructure_hook(
+        RequestStep,
+        lambda step: {
+            "request": converter.unstructure(step.request, ScenarioRequest),
+            **({} if step.expect is None else {"expect": _unstructure_expect(step.expect)}),
+        },
+    )
+    unstructure_hook(World, lambda world: _unstructure_world(converter, world))
+    unstructure_hook(Scenario, lambda scenario: _unstructure_scenario(converter, scenario))
+    unstructure_hook(ReplayOutput, lambda output: _unstructure_replay(converter, output))
+    return converter
+
+
+def _unstructure_expect(expect: Expect) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": expect.status}
+    if expect.body is not None:
+        out["body"] = expect.body
+    return out
+
+
+# -- entry points --------------------------------------------------------------------
+
+
+_CONVERTER: Final = make_converter()
+
+
+def load_world(data: Any) -> World:
+    """A settled world from its JSON value; raises DocumentError naming what is wrong (K13)."""
+    world: World = _CONVERTER.structure(data, World)
+    return world
+
+
+def load_scenario(data: Any) -> Scenario:
+    """A scenario from its JSON value; raises DocumentError naming what is wrong (K16, K17)."""
+    scenario: Scenario = _CONVERTER.structure(data, Scenario)
+    return scenario
+
+
+def load_replay_output(data: Any) -> ReplayOutput:
+    """A replay output from its JSON value; raises DocumentError naming what is wrong."""
+    output: ReplayOutput = _CONVERTER.structure(data, ReplayOutput)
+    return output
+
+
+def unstructure(document: World | Scenario | ReplayOutput) -> dict[str, Any]:
+    """The canonical JSON value of a document (K14): every field present, lists sorted."""
+    value: dict[str, Any] = _CONVERTER.unstructure(document, type(document))
+    return value

@@ -1,0 +1,169 @@
+"""World documents: their shape, their references and invariants, their canonical form.
+
+A world given as a scenario's ``world`` (or to :func:`~ippools.documents.load_world`)
+is a settled state and must pass every check (:func:`_settled_world`: references
+per K13 and the invariants of §4 through :func:`~ippools.world.world_problems`).
+``expect_world`` and a replay output's ``world`` are stored states that may lag
+behind a settle (K15): :func:`_shape_only` checks fields, types, ids, IPs and
+repeated records only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+
+from ippools.documents.fields import (
+    PathPart,
+    _array,
+    _at,
+    _fail,
+    _Invalid,
+    _ip,
+    _no_unknown,
+    _object,
+    _short,
+    _sorted_ip_texts,
+)
+from ippools.model import Account, DedicatedIp, Domain, Pool, ip_text
+from ippools.world import World, world_problems
+
+T = TypeVar("T")
+
+_WORLD_LISTS: Final = ("accounts", "dedicated_ips", "shared_ips", "domains", "pools")
+
+
+@attrs.frozen
+class _Loaded:
+    """A world with, for each list, the input index of every record key."""
+
+    world: World
+    index: dict[str, dict[str, int]]
+    raw: dict[str, list[Any]]
+
+
+def _world_shape(converter: cattrs.Converter, value: Any) -> _Loaded:
+    """Structure a world, checking fields, types and repeated records (not references)."""
+    obj = _object(value, "a world (a JSON object)")
+    _no_unknown(obj, _WORLD_LISTS)
+    raw = {name: _at((name,), _array, obj.get(name, [])) for name in _WORLD_LISTS}
+
+    def each(name: str, kind: type[T]) -> list[T]:
+        return [_at((name, i), converter.structure, item, kind) for i, item in enumerate(raw[name])]
+
+    accounts = each("accounts", Account)
+    dedicated = each("dedicated_ips", DedicatedIp)
+    shared = [_at(("shared_ips", i), _ip, v) for i, v in enumerate(raw["shared_ips"])]
+    domains = each("domains", Domain)
+    pools = each("pools", Pool)
+
+    index: dict[str, dict[str, int]] = {name: {} for name in _WORLD_LISTS}
+
+    def first(name: str, key: str, i: int, shown: str, *field: str) -> None:
+        if key in index[name]:
+            raise _fail(f"{_short(shown)!r} is repeated", name, i, *field)
+        index[name][key] = i
+
+    for i, account in enumerate(accounts):
+        first("accounts", account.id, i, account.id, "id")
+    for i, record in enumerate(dedicated):
+        first("dedicated_ips", ip_text(record.ip), i, raw["dedicated_ips"][i]["ip"], "ip")
+    for i, ip in enumerate(shared):
+        first("shared_ips", ip_text(ip), i, raw["shared_ips"][i])
+        if ip_text(ip) in index["dedicated_ips"]:
+            raise _fail(f"{raw['shared_ips'][i]!r} is also a dedicated IP", "shared_ips", i)
+    names: dict[str, int] = {}
+    for i, domain in enumerate(domains):
+        first("domains", domain.id, i, domain.id, "id")
+        if domain.key in names:
+            raise _fail(
+                f"{_short(domain.name)!r} repeats the name of domains[{names[domain.key]}] "
+                "(names match case-insensitively)",
+                "domains",
+                i,
+                "name",
+            )
+        names[domain.key] = i
+    for i, pool in enumerate(pools):
+        first("pools", pool.pool_id, i, pool.pool_id, "pool_id")
+    world = World(accounts, dedicated, shared, domains, pools)
+    return _Loaded(world, index, raw)
+
+
+def _shape_only(converter: cattrs.Converter, value: Any) -> World:
+    """Structure a stored world that may lag behind a settle (K15): shape checks only."""
+    return _world_shape(converter, value).world
+
+
+def _settled_world(converter: cattrs.Converter, value: Any) -> World:
+    """Structure a world that must be a valid settled state (K13, §4)."""
+    loaded = _world_shape(converter, value)
+    world, index, raw = loaded.world, loaded.index, loaded.raw
+    accounts = {account.id: account for account in world.accounts}
+
+    def known(account_id: str, *path: PathPart) -> None:
+        if account_id not in accounts:
+            raise _fail(f"unknown account {account_id!r}", *path)
+
+    for account in world.accounts:
+        i = index["accounts"][account.id]
+        if account.parent_id is not None:
+            known(account.parent_id, "accounts", i, "parent_id")
+            if accounts[account.parent_id].parent_id is not None:
+                raise _fail(
+                    f"account {account.parent_id!r} is itself a subaccount",
+                    "accounts",
+                    i,
+                    "parent_id",
+                )
+    for record in world.dedicated_ips:
+        i = index["dedicated_ips"][ip_text(record.ip)]
+        known(record.account_id, "dedicated_ips", i, "account_id")
+    for pool in world.pools:
+        i = index["pools"][pool.pool_id]
+        known(pool.account_id, "pools", i, "account_id")
+        for j, sub in enumerate(raw["pools"][i].get("delegated_to", [])):
+            known(sub, "pools", i, "delegated_to", j)
+    for domain in world.domains:
+        i = index["domains"][domain.id]
+        known(domain.account_id, "domains", i, "account_id")
+        if domain.pool_id is not None and domain.pool_id not in index["pools"]:
+            raise _fail(f"unknown DIPP {domain.pool_id!r}", "domains", i, "pool_id")
+        for j, text in enumerate(raw["domains"][i].get("ips", [])):
+            key = ip_text(_ip(text))
+            if key not in index["dedicated_ips"] and key not in index["shared_ips"]:
+                raise _fail(
+                    f"{text!r} is neither a dedicated nor a shared IP", "domains", i, "ips", j
+                )
+    problems = world_problems(world)
+    if problems:
+        raise _translate(problems[0], index)
+    return world
+
+
+_PROBLEM = re.compile(r"(?P<kind>[a-z_]+)\[(?P<key>[^\]\s]*)\]: (?P<rest>.*)", re.S)
+
+
+def _translate(problem: str, index: dict[str, dict[str, int]]) -> _Invalid:
+    """A :func:`world_problems` message, its record named by its index in the document."""
+    found = _PROBLEM.fullmatch(problem)
+    if found is not None:
+        position = index.get(found["kind"], {}).get(found["key"])
+        if position is not None:
+            return _fail(found["rest"], found["kind"], position)
+    return _fail(problem)
+
+
+def _unstructure_world(converter: cattrs.Converter, world: World) -> dict[str, Any]:
+    return {
+        "accounts": [converter.unstructure(record, Account) for record in world.accounts],
+        "dedicated_ips": [
+            converter.unstructure(record, DedicatedIp) for record in world.dedicated_ips
+        ],
+        "shared_ips": _sorted_ip_texts(world.shared_ips),
+        "domains": [converter.unstructure(record, Domain) for record in world.domains],
+        "pools": [converter.unstructure(record, Pool) for record in world.pools],
+    }

@@ -1,0 +1,251 @@
+"""The strategy for commands: one builder per command type, weighted by pending work."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from ippools.commands import (
+    AddPoolIp,
+    AddPoolIps,
+    Command,
+    CreatePool,
+    DeletePool,
+    EditPool,
+    GetPool,
+    RemoveDomainIp,
+    RemoveDomainPool,
+    RemovePoolIp,
+    UnlinkDomainPool,
+)
+from ippools.model import is_pool_id
+from ippools.testing._draws import _check_world, _pick, _sometimes
+from ippools.testing._vocabulary import (
+    _actor,
+    _domain_id,
+    _domain_name,
+    _ip,
+    _ip_list,
+    _pool_target,
+    _replacement_ip,
+    _replacement_pool,
+    _replacements,
+    _Vocabulary,
+)
+from ippools.testing._worlds import _POOL_NAMES
+from ippools.world import World
+
+__all__ = ["commands"]
+
+_COMMAND_TYPES: tuple[type[Any], ...] = (
+    RemoveDomainIp,
+    RemoveDomainPool,
+    UnlinkDomainPool,
+    CreatePool,
+    GetPool,
+    DeletePool,
+    EditPool,
+    AddPoolIp,
+    RemovePoolIp,
+    AddPoolIps,
+)
+
+# Bodies that 3.10.2 refuses; the first, most ordinary one is where shrinking goes.
+_BAD_BODIES: tuple[Any, ...] = (
+    None,
+    {},
+    {"ips": []},
+    {"ips": "198.51.100.1"},
+    {"ips": [1]},
+    {"ips": [None]},
+    {"ips": ["198.51.100.1"], "extra": True},
+    ["198.51.100.1"],
+    "ips",
+    3,
+)
+
+
+@st.composite
+def _remove_domain_ip(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    name, stored = _domain_name(draw, vocab, vocab.unlinked_names)
+    actor = _actor(draw, vocab, vocab.domain_owner.get(stored))
+    who = actor.account_id
+    ip = _ip(draw, vocab, who, vocab.domain_ips.get(stored, []))
+    replacement = _replacement_ip(draw, vocab, who) if _sometimes(draw, 3) else None
+    pool_id = _replacement_pool(draw, vocab, who) if _sometimes(draw, 10) else None  # 3.1.4
+    return RemoveDomainIp(actor, name, ip, replacement, pool_id)
+
+
+@st.composite
+def _remove_domain_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    name, stored = _domain_name(draw, vocab)
+    actor = _actor(draw, vocab, vocab.domain_owner.get(stored))
+    who = actor.account_id
+    replacement = _replacement_ip(draw, vocab, who) if _sometimes(draw, 10) else None  # 3.2.1
+    pool_id = _replacement_pool(draw, vocab, who) if _sometimes(draw, 10) else None
+    return RemoveDomainPool(actor, name, replacement, pool_id)
+
+
+@st.composite
+def _unlink_domain_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    name, stored = _domain_name(draw, vocab, vocab.linked_names)
+    actor = _actor(draw, vocab, vocab.domain_owner.get(stored))
+    ip, pool_id = _replacements(draw, vocab, actor.account_id, vocab.domain_pool.get(stored))
+    return UnlinkDomainPool(actor, name, ip, pool_id)
+
+
+@st.composite
+def _create_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    actor = _actor(draw, vocab)
+    given: list[str | None] = [None, *_POOL_NAMES]
+    name = _pick(draw, (5, ["pool"]), (1, given))
+    description = _pick(draw, (5, ["a pool"]), (1, given))
+    who = actor.account_id
+    ips_ = _ip_list(draw, vocab, who, vocab.free_ips.get(who, []), min_size=0)
+    return CreatePool(actor, name, description, tuple(ips_))
+
+
+@st.composite
+def _get_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    pool_id = _pool_target(draw, vocab)
+    return GetPool(_actor(draw, vocab, vocab.pool_owner.get(pool_id)), pool_id)
+
+
+@st.composite
+def _delete_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    pool_id = _pool_target(draw, vocab)
+    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+    ip, replacement_pool = _replacements(draw, vocab, actor.account_id, pool_id)
+    return DeletePool(actor, pool_id, ip, replacement_pool)
+
+
+_EDIT_FIELDS = ("add_ip", "remove_ip", "link_domain", "unlink_domain", "name", "description")
+
+
+@st.composite
+def _edit_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    pool_id = _pool_target(draw, vocab)
+    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+    who = actor.account_id
+    in_pool = vocab.pool_ips.get(pool_id, [])
+    free = vocab.free_ips.get(who, [])
+    fields = draw(st.lists(st.sampled_from(_EDIT_FIELDS), unique=True, min_size=1, max_size=3))
+
+    def some(field: str, pick: Callable[[], str]) -> tuple[str, ...]:
+        if field not in fields:
+            return ()
+        return tuple(pick() for _ in range(draw(st.integers(1, 2))))
+
+    return EditPool(
+        actor,
+        pool_id,
+        name=draw(st.sampled_from(_POOL_NAMES)) if "name" in fields else None,
+        description=draw(st.sampled_from(_POOL_NAMES)) if "description" in fields else None,
+        add_ips=some("add_ip", lambda: _ip(draw, vocab, who, free)),
+        remove_ips=some("remove_ip", lambda: _ip(draw, vocab, who, in_pool)),
+        link_domains=some("link_domain", lambda: _domain_id(draw, vocab, who)),
+        unlink_domains=some("unlink_domain", lambda: _domain_id(draw, vocab, who)),
+    )
+
+
+@st.composite
+def _add_pool_ip(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    pool_id = _pool_target(draw, vocab)
+    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+    who = actor.account_id
+    return AddPoolIp(actor, pool_id, _ip(draw, vocab, who, vocab.free_ips.get(who, [])))
+
+
+@st.composite
+def _remove_pool_ip(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    pool_id = _pool_target(draw, vocab)
+    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+    ip = _ip(draw, vocab, actor.account_id, vocab.pool_ips.get(pool_id, []))
+    return RemovePoolIp(actor, pool_id, ip)
+
+
+@st.composite
+def _add_pool_ips(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
+    pool_id = _pool_target(draw, vocab)
+    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+    body: Any
+    if _sometimes(draw):  # 3.10.2: anything but {"ips": [strings]} is 400
+        body = copy.deepcopy(draw(st.sampled_from(_BAD_BODIES)))
+    else:
+        who = actor.account_id
+        body = {"ips": _ip_list(draw, vocab, who, vocab.free_ips.get(who, []), min_size=1)}
+    return AddPoolIps(actor, pool_id, body)
+
+
+# Commands that change a DIPP's IPs leave the most pending work; they come up most.
+_WEIGHTS: dict[type[Any], int] = {
+    RemoveDomainIp: 2,
+    RemoveDomainPool: 1,
+    UnlinkDomainPool: 2,
+    CreatePool: 2,
+    GetPool: 1,
+    DeletePool: 2,
+    EditPool: 4,
+    AddPoolIp: 4,
+    RemovePoolIp: 3,
+    AddPoolIps: 2,
+}
+
+_BUILDERS: dict[type[Any], Callable[[_Vocabulary], st.SearchStrategy[Command]]] = {
+    RemoveDomainIp: _remove_domain_ip,
+    RemoveDomainPool: _remove_domain_pool,
+    UnlinkDomainPool: _unlink_domain_pool,
+    CreatePool: _create_pool,
+    GetPool: _get_pool,
+    DeletePool: _delete_pool,
+    EditPool: _edit_pool,
+    AddPoolIp: _add_pool_ip,
+    RemovePoolIp: _remove_pool_ip,
+    AddPoolIps: _add_pool_ips,
+}
+
+
+def commands(
+    world: World,
+    *,
+    pool_ids: Iterable[str] = (),
+    kinds: Iterable[type[Any]] | None = None,
+) -> st.SearchStrategy[Command]:
+    """Commands of every type of :mod:`ippools.commands`, aimed at ``world``.
+
+    Accounts, domain names and ids, DIPP ids and IPs are mostly drawn from
+    ``world``: a command on a domain or DIPP mostly acts as its owner, and the
+    IPs it names are mostly the ones that record holds or the acting account's
+    own; otherwise any account's records (its parent's and subaccounts'
+    included), and now and then unknown or malformed values. Commands that
+    change a DIPP's IPs come up most often, since they leave pending work.
+
+    ``pool_ids`` adds DIPP ids that do not exist in ``world`` yet, such as the
+    ids an id source will hand out to creations. ``kinds`` restricts the
+    command types (default: all ten).
+    """
+    world = _check_world(world)
+    extra = list(pool_ids) if not isinstance(pool_ids, str) else [pool_ids]
+    for pool_id in extra:
+        if not is_pool_id(pool_id):
+            raise InvalidArgument(f"pool_ids: {pool_id!r} is not 24 lowercase hex digits")
+    if kinds is None:
+        chosen = list(_COMMAND_TYPES)
+    else:
+        chosen = list(kinds)
+        if not chosen:
+            raise InvalidArgument("kinds must name at least one command type, got none")
+        for kind in chosen:
+            if kind not in _BUILDERS:
+                raise InvalidArgument(f"kinds: {kind!r} is not an ippools command type")
+    return _commands(_Vocabulary(world, extra), [kind for kind in _COMMAND_TYPES if kind in chosen])
+
+
+@st.composite
+def _commands(draw: st.DrawFn, vocab: _Vocabulary, kinds: list[type[Any]]) -> Command:
+    kind = _pick(draw, *[(_WEIGHTS[kind], [kind]) for kind in kinds])
+    return draw(_BUILDERS[kind](vocab))

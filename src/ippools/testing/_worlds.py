@@ -1,0 +1,280 @@
+"""Strategies for IPs, accounts and valid settled worlds.
+
+:func:`worlds` builds valid settled worlds by construction (no filtering), so
+every drawn world passes :func:`ippools.world.world_problems`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
+from ippools.testing._draws import (
+    _check_bool,
+    _check_int,
+    _check_optional_bool,
+    _check_strategy,
+    _mostly,
+    _often,
+    _pick,
+    _sometimes,
+)
+from ippools.world import World
+
+__all__ = ["accounts", "ips", "worlds"]
+
+_ACCOUNT_IDS = tuple(f"acct-{n}" for n in range(1, 10))
+_POOL_NAMES = ("pool", "Pool B", " spaced ", "", "  ", "ünïcode")
+
+
+# -- IPs and accounts ----------------------------------------------------------
+
+
+def _v4(n: int) -> IPAddress:
+    return ipaddress.IPv4Address(f"198.51.100.{n}")
+
+
+def _v6(n: int) -> IPAddress:
+    return ipaddress.IPv6Address(f"2001:db8::{n:x}")
+
+
+def _mapped(n: int) -> IPAddress:
+    return ipaddress.IPv6Address(f"::ffff:198.51.100.{n}")
+
+
+def ips(*, v4: bool = True, v6: bool = True) -> st.SearchStrategy[IPAddress]:
+    """IP addresses: mostly documentation addresses, sometimes any address.
+
+    With ``v6=True`` this includes IPv4-mapped IPv6 addresses (K4), which are
+    distinct from the IPv4 address they map. At least one of ``v4`` and ``v6``
+    must be True.
+    """
+    _check_bool("v4", v4)
+    _check_bool("v6", v6)
+    if not (v4 or v6):
+        raise InvalidArgument("ips() needs v4=True or v6=True; both are False")
+    branches: list[st.SearchStrategy[IPAddress]] = []
+    if v4:
+        branches += [st.integers(1, 254).map(_v4), st.ip_addresses(v=4)]
+    if v6:
+        branches += [
+            st.integers(1, 0xFFFF).map(_v6),
+            st.integers(1, 254).map(_mapped),
+            st.ip_addresses(v=6),
+        ]
+    return st.one_of(branches)
+
+
+@st.composite
+def _accounts(
+    draw: st.DrawFn,
+    ids: st.SearchStrategy[str],
+    parent_ids: st.SearchStrategy[str | None],
+    dipps: bool | None,
+    shared_ip_eligible: bool | None,
+) -> Account:
+    account_id = draw(ids)
+    parent_id = draw(parent_ids)
+    if parent_id == account_id:
+        parent_id = None
+    has_dipps = draw(st.booleans()) if dipps is None else dipps
+    eligible = draw(st.booleans()) if shared_ip_eligible is None else shared_ip_eligible
+    return Account(account_id, parent_id, has_dipps, eligible)
+
+
+def accounts(
+    *,
+    ids: st.SearchStrategy[str] | None = None,
+    parent_ids: st.SearchStrategy[str | None] | None = None,
+    dipps: bool | None = None,
+    shared_ip_eligible: bool | None = None,
+) -> st.SearchStrategy[Account]:
+    """Single :class:`~ippools.model.Account` records.
+
+    ``ids`` draws the id (default ``acct-1`` ... ``acct-9``); ``parent_ids`` draws
+    the parent id or None (default: top-level accounts only); a drawn parent
+    equal to the drawn id leaves the account top-level. ``dipps`` and
+    ``shared_ip_eligible`` fix the flags when given and are drawn when None.
+    """
+    _check_strategy("ids", ids)
+    _check_strategy("parent_ids", parent_ids)
+    _check_optional_bool("dipps", dipps)
+    _check_optional_bool("shared_ip_eligible", shared_ip_eligible)
+    return _accounts(
+        ids if ids is not None else st.sampled_from(_ACCOUNT_IDS),
+        parent_ids if parent_ids is not None else st.none(),
+        dipps,
+        shared_ip_eligible,
+    )
+
+
+# -- worlds --------------------------------------------------------------------
+
+
+def _world_pool_id(index: int) -> str:
+    return "abcdef"[index] * 24 if index < 6 else f"e{index:023x}"
+
+
+@st.composite
+def _worlds(
+    draw: st.DrawFn,
+    max_accounts: int,
+    min_domains: int,
+    max_domains: int,
+    min_pools: int,
+    max_pools: int,
+    min_dedicated_ips: int,
+    max_dedicated_ips: int,
+    max_shared_ips: int,
+) -> World:
+    # Accounts: later ones may be subaccounts of earlier top-level ones.
+    accounts_: list[Account] = []
+    for index in range(draw(st.integers(1, max_accounts))):
+        tops = [a.id for a in accounts_ if a.parent_id is None]
+        parent = draw(st.sampled_from([None, *tops]))
+        accounts_.append(Account(f"acct-{index + 1}", parent, _mostly(draw), draw(st.booleans())))
+    account_ids = [a.id for a in accounts_]
+
+    # IPs: the first ``shared_count`` are shared, the others dedicated.
+    dedicated_count = draw(st.integers(min_dedicated_ips, max_dedicated_ips))
+    shared_count = draw(st.integers(0, max_shared_ips))
+    size = dedicated_count + shared_count
+    every_ip = draw(st.lists(ips(), unique=True, min_size=size, max_size=size))
+    shared = every_ip[:shared_count]
+    dedicated = [
+        DedicatedIp(ip, draw(st.sampled_from(account_ids)), draw(st.booleans()))
+        for ip in every_ip[shared_count:]
+    ]
+
+    # DIPPs: mostly owned by an account with the feature and free dedicated IPs, holding
+    # some of them (I3).
+    free: dict[str, list[IPAddress]] = {}
+    for record in dedicated:
+        free.setdefault(record.account_id, []).append(record.ip)
+    featured = {a.id for a in accounts_ if a.dipps}
+    parents = {a.parent_id for a in accounts_ if a.parent_id is not None}
+    owners: list[str] = []
+    pool_ips: list[list[IPAddress]] = []
+    for _ in range(draw(st.integers(min_pools, max_pools))):
+        with_free = [a for a in account_ids if free.get(a)]
+        able = [a for a in with_free if a in featured]
+        owner = _pick(
+            draw,
+            (3, [a for a in able if a in parents]),  # a DIPP it may delegate
+            (3, able),
+            (1, with_free),
+            (1, account_ids),
+        )
+        held: list[IPAddress] = []
+        if free.get(owner) and not _sometimes(draw):
+            # Mostly leave the owner an IP in no DIPP, so that commands can add one.
+            most = max(1, len(free[owner]) - 1)
+            held = draw(
+                st.lists(st.sampled_from(free[owner]), min_size=1, max_size=most, unique=True)
+            )
+            free[owner] = [ip for ip in free[owner] if ip not in held]
+        owners.append(owner)
+        pool_ips.append(held)
+    pools: list[Pool] = []
+    for index, owner in enumerate(owners):
+        subs = [a.id for a in accounts_ if a.parent_id == owner]
+        delegated: list[str] = []
+        if subs and pool_ips[index] and _often(draw):  # I4, I7: only with IPs, to subaccounts
+            delegated = draw(st.lists(st.sampled_from(subs), unique=True, min_size=1))
+        name = draw(st.sampled_from(_POOL_NAMES))
+        description = draw(st.sampled_from(("a pool", *_POOL_NAMES)))
+        pools.append(
+            Pool(_world_pool_id(index), owner, name, description, pool_ips[index], delegated)
+        )
+
+    # Domains: linked to a visible DIPP holding its IPs (I1, I2, I6), or holding some of
+    # the account's dedicated IPs and, if eligible, shared IPs (I5).
+    options: dict[str, tuple[list[Pool], list[IPAddress]]] = {}
+    for account in accounts_:
+        linkable = [
+            p
+            for p in pools
+            if p.ips and (account.id == p.account_id or account.id in p.delegated_to)
+        ]
+        holdable = [r.ip for r in dedicated if r.account_id == account.id]
+        if account.shared_ip_eligible:
+            holdable += shared
+        if linkable or holdable:
+            options[account.id] = (linkable, holdable)
+    domains: list[Domain] = []
+    if options:
+        for index in range(draw(st.integers(min_domains, max_domains))):
+            owner = _pick(
+                draw,
+                (2, sorted(a for a, (linkable, _) in options.items() if linkable)),
+                (1, sorted(options)),
+            )
+            linkable, holdable = options[owner]
+            domain_id = f"dom-{index + 1}"
+            name = draw(
+                st.sampled_from((f"mail{index + 1}.example.com", f"Mail{index + 1}.Example.COM"))
+            )
+            if linkable and (not holdable or _often(draw)):
+                link = draw(st.sampled_from(linkable))
+                domains.append(Domain(domain_id, name, owner, link.pool_id, link.ips))
+            else:
+                size = draw(st.integers(1, min(3, len(holdable))))
+                held = draw(
+                    st.lists(st.sampled_from(holdable), min_size=size, max_size=size, unique=True)
+                )
+                domains.append(Domain(domain_id, name, owner, None, held))
+    return World(accounts_, dedicated, shared, domains, pools)
+
+
+def worlds(
+    *,
+    max_accounts: int = 4,
+    min_domains: int = 0,
+    max_domains: int = 6,
+    min_pools: int = 0,
+    max_pools: int = 3,
+    min_dedicated_ips: int = 0,
+    max_dedicated_ips: int = 8,
+    max_shared_ips: int = 3,
+) -> st.SearchStrategy[World]:
+    """Valid settled worlds: every reference resolves and I1-I7 hold.
+
+    Accounts are ``acct-1``, ``acct-2``, ...; later ones may be subaccounts of
+    earlier top-level ones; the DIPPs feature and shared-IP eligibility vary.
+    Dedicated IPs (some on warmup) and shared IPs mix IPv4 and IPv6. DIPPs are
+    owned by any account, hold some of their owner's dedicated IPs and may be
+    delegated to the owner's subaccounts. Each domain is either linked to a DIPP
+    visible to its account, holding exactly that DIPP's IPs, or unlinked,
+    holding some of its account's dedicated IPs (and shared IPs if eligible).
+
+    ``max_accounts`` must be at least 1, the other limits at least 0, and each
+    ``min_`` at most its ``max_``. Since a domain must hold an IP, ``min_domains``
+    above 0 needs ``min_dedicated_ips`` above 0.
+    """
+    _check_int("max_accounts", max_accounts, minimum=1)
+    _check_int("min_domains", min_domains, minimum=0)
+    _check_int("max_domains", max_domains, minimum=min_domains, floor="min_domains")
+    _check_int("min_pools", min_pools, minimum=0)
+    _check_int("max_pools", max_pools, minimum=min_pools, floor="min_pools")
+    _check_int("min_dedicated_ips", min_dedicated_ips, minimum=0)
+    _check_int(
+        "max_dedicated_ips", max_dedicated_ips, minimum=min_dedicated_ips, floor="min_dedicated_ips"
+    )
+    _check_int("max_shared_ips", max_shared_ips, minimum=0)
+    if min_domains > 0 and min_dedicated_ips == 0:
+        raise InvalidArgument(
+            f"min_domains={min_domains} needs min_dedicated_ips >= 1: every domain holds an IP"
+        )
+    return _worlds(
+        max_accounts,
+        min_domains,
+        max_domains,
+        min_pools,
+        max_pools,
+        min_dedicated_ips,
+        max_dedicated_ips,
+        max_shared_ips,
+    )
