@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import pytest
 
@@ -38,38 +37,22 @@ from tests.support import (
     POOL_A,
     POOL_B,
     POOL_C,
+    S1,
+    S2,
+    STARTED,
+    SUCCESS,
+    accept,
     account,
     actor,
     dedicated,
     domain,
     engine,
+    hex_id,
     ip,
     ips,
+    net,
     pool,
 )
-
-STARTED = {"message": "started"}
-SUCCESS = {"message": "success"}
-S1 = "203.0.113.1"
-S2 = "203.0.113.2"
-
-
-def net(last: int) -> str:
-    """The test address 198.51.100.``last``."""
-    return f"198.51.100.{last}"
-
-
-def hex_id(number: int) -> str:
-    """The fallback pool id with this number."""
-    return f"{number:024x}"
-
-
-def accepts(eng: Engine[MemoryState], command: Command, body: dict[str, Any]) -> Accepted:
-    """The command is accepted with exactly ``body``."""
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Accepted), outcome
-    assert outcome.body == body
-    return outcome
 
 
 def chain_world() -> World:
@@ -212,8 +195,8 @@ def test_chain_of_deletions_settles_into_plain_records() -> None:
     effective worlds agree, C is linked to every domain, and updates naming A do nothing.
     """
     eng = engine(chain_world())
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
-    accepts(eng, DeletePool(actor(), POOL_B, replacement_pool_id=POOL_C), STARTED)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    accept(eng, DeletePool(actor(), POOL_B, replacement_pool_id=POOL_C), STARTED)
     assert [d.id for d in eng.state.linked_domains(POOL_C)] == ["dom-1", "dom-s"]
     assert eng.state.world() != eng.state.effective_world()
     assert eng.settle() == 4
@@ -237,9 +220,9 @@ def test_domain_rewritten_before_settle_no_longer_follows_the_deleted_pool() -> 
     replacement lists only the domains still linked, stored and effective alike.
     """
     eng = engine(chain_world())
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
-    accepts(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(1)), SUCCESS)
-    accepts(eng, UnlinkDomainPool(actor("sub-1"), "s.example", replacement=net(11)), SUCCESS)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(1)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor("sub-1"), "s.example", replacement=net(11)), SUCCESS)
     assert eng.state.linked_domains(POOL_B) == []
     assert eng.state.world() == eng.state.effective_world()
     got = eng.execute(GetPool(actor(), POOL_B))
@@ -264,9 +247,9 @@ def test_removed_domain_gives_back_its_shared_ip_from_an_unsettled_deletion() ->
         pools=[pool(POOL_A, ip_texts=[net(1)])],
     )
     eng = engine(world)
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
     assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 1), (ip(S2), 0)]
-    accepts(eng, RemoveDomainPool(actor(), "a.example"), SUCCESS)
+    accept(eng, RemoveDomainPool(actor(), "a.example"), SUCCESS)
     assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 0), (ip(S2), 0)]
     assert eng.settle() == 1
     assert eng.state.world() == World(
@@ -283,12 +266,12 @@ def test_deleted_pool_id_stays_in_use() -> None:
     """K16, §6: a deleted DIPP's id counts as in use for good."""
     world = World(accounts=[account()], pools=[pool(hex_id(1))])
     eng = engine(world, ids=[])
-    outcome = accepts(eng, DeletePool(actor(), hex_id(1)), STARTED)
+    outcome = accept(eng, DeletePool(actor(), hex_id(1)), STARTED)
     assert outcome.pending == ()
     assert eng.state.pool(hex_id(1)) is None
     assert eng.state.pool_id_in_use(hex_id(1)) is True
     assert eng.state.world() == World(accounts=[account()])
-    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(2)})
+    accept(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(2)})
 
 
 def test_deleted_pool_id_is_never_handed_out_again() -> None:
@@ -297,12 +280,12 @@ def test_deleted_pool_id_is_never_handed_out_again() -> None:
     eng: Engine[MemoryState] = Engine(
         MemoryState(world), Policies(ids=SequenceIds([POOL_A, NEW_IDS[0]]))
     )
-    accepts(eng, DeletePool(actor(), POOL_A), STARTED)
-    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]})
-    accepts(eng, DeletePool(actor(), NEW_IDS[0]), STARTED)
-    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(1)})
-    accepts(eng, DeletePool(actor(), hex_id(1)), STARTED)
-    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(2)})
+    accept(eng, DeletePool(actor(), POOL_A), STARTED)
+    accept(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]})
+    accept(eng, DeletePool(actor(), NEW_IDS[0]), STARTED)
+    accept(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(1)})
+    accept(eng, DeletePool(actor(), hex_id(1)), STARTED)
+    accept(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(2)})
     for used in (POOL_A, NEW_IDS[0], hex_id(1), hex_id(2)):
         assert eng.state.pool_id_in_use(used) is True
     assert [p.pool_id for p in eng.state.world().pools] == [hex_id(2)]
@@ -421,7 +404,7 @@ def test_commands_read_and_write_only_what_they_touch(
 def test_processing_one_update_rewrites_only_its_domain() -> None:
     """S6, S5: processing a domain update rewrites that one stored domain and nothing else."""
     eng = engine(crowded_world())
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
     before = {d.id: d for d in eng.state.world().domains}
     assert eng.process(1) == 1
     after = {d.id: d for d in eng.state.world().domains}

@@ -8,21 +8,18 @@ from typing import Any
 import pytest
 
 from ippools import (
-    Accepted,
     AddPoolIp,
     AddPoolIps,
     Changes,
     Command,
     CreatePool,
     DeletePool,
-    Domain,
     DomainUpdate,
     EditPool,
     Engine,
     GetPool,
     MemoryState,
     PendingUpdate,
-    Rejected,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
@@ -36,40 +33,30 @@ from tests.support import (
     POOL_A,
     POOL_B,
     POOL_C,
+    STARTED,
+    SUCCESS,
+    accept,
     account,
     actor,
     dedicated,
     domain,
+    effective,
     engine,
     ip,
     ips,
+    net,
     pool,
+    pool_details,
+    reject,
+    stored,
 )
 
-STARTED = {"message": "started"}
-SUCCESS = {"message": "success"}
 Answer = tuple[int, dict[str, Any]]
-
-
-def net(last: int) -> str:
-    """The test address 198.51.100.``last``."""
-    return f"198.51.100.{last}"
 
 
 def details(pool_id: str, ip_list: Sequence[str], linked: Sequence[str]) -> Answer:
     """The exact 3.5 answer for a DIPP built with the default name and description."""
-    body = {
-        "details": {
-            "description": "a pool",
-            "ips": list(ip_list),
-            "is_linked": bool(linked),
-            "linked_domains": list(linked),
-            "name": "pool",
-            "pool_id": pool_id,
-        },
-        "message": "success",
-    }
-    return (200, body)
+    return (200, pool_details(pool_id, ip_list, linked))
 
 
 def error(status: int, message: str) -> Answer:
@@ -77,47 +64,17 @@ def error(status: int, message: str) -> Answer:
     return (status, {"message": message})
 
 
-def last_ip_error(pool_id: str, text: str) -> Answer:
-    """D10: the answer to removing the last IP of a linked or delegated DIPP."""
-    return error(
-        400,
+def last_ip(pool_id: str, text: str) -> str:
+    """D10: the message refusing to remove the last IP of a linked or delegated DIPP."""
+    return (
         f"IP {text} is the last IP of DIPP {pool_id!r}, "
-        "which is linked to a domain or delegated to a subaccount",
+        "which is linked to a domain or delegated to a subaccount"
     )
 
 
-def accepts(
-    eng: Engine[MemoryState], command: Command, body: dict[str, Any] | None = None
-) -> Accepted:
-    """The command is accepted (with exactly ``body`` when given)."""
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Accepted), outcome
-    if body is not None:
-        assert outcome.body == body
-    return outcome
-
-
-def rejects(eng: Engine[MemoryState], command: Command, answer: Answer) -> None:
-    """The command is rejected with exactly ``answer`` and changes nothing (C4)."""
-    before = (eng.state.world(), eng.state.effective_world(), eng.state.pending)
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Rejected), outcome
-    assert (outcome.status, outcome.body) == answer
-    assert (eng.state.world(), eng.state.effective_world(), eng.state.pending) == before
-
-
-def stored(eng: Engine[MemoryState], domain_id: str) -> Domain:
-    """The domain's stored record."""
-    found = eng.state.stored_domain(domain_id)
-    assert found is not None, domain_id
-    return found
-
-
-def effective(eng: Engine[MemoryState], domain_id: str) -> Domain:
-    """The domain's effective state."""
-    found = eng.state.domain(domain_id)
-    assert found is not None, domain_id
-    return found
+def last_ip_error(pool_id: str, text: str) -> Answer:
+    """D10: the answer (400) to removing the last IP of a linked or delegated DIPP."""
+    return error(400, last_ip(pool_id, text))
 
 
 def fully_settled(eng: Engine[MemoryState]) -> World:
@@ -368,17 +325,14 @@ def test_s2_domains_of_a_deleted_pool_count_as_linked_to_the_replacement_at_once
     linked, so emptying B is refused before anything is settled.
     """
     eng = engine(two_pools_world())
-    outcome = accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    outcome = accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
     assert outcome.pending == (DomainUpdate("dom-1"),)
-    rejects(eng, RemovePoolIp(actor(), POOL_B, net(2)), last_ip_error(POOL_B, net(2)))
-    rejects(
+    reject(eng, RemovePoolIp(actor(), POOL_B, net(2)), 400, last_ip(POOL_B, net(2)))
+    reject(
         eng,
         EditPool(actor(), POOL_B, remove_ips=(net(2),)),
-        error(
-            400,
-            f"DIPP {POOL_B!r} would have no IPs while linked to a domain or delegated "
-            "to a subaccount",
-        ),
+        400,
+        f"DIPP {POOL_B!r} would have no IPs while linked to a domain or delegated to a subaccount",
     )
     assert stored(eng, "dom-1") == domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)
 
@@ -396,7 +350,7 @@ def test_s2_replacement_counts_as_delegated_to_the_deleted_pools_subaccounts_at_
         ],
     )
     eng = engine(world)
-    outcome = accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    outcome = accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
     assert outcome.changes.pools == (pool(POOL_B, ip_texts=[net(2)], delegated_to=["sub-1"]),)
     assert outcome.pending == (SubaccountUpdate("sub-1", POOL_A),)
     replacement = eng.state.pool(POOL_B)
@@ -404,27 +358,26 @@ def test_s2_replacement_counts_as_delegated_to_the_deleted_pools_subaccounts_at_
     assert replacement.delegated_to == frozenset({"sub-1"})
     reading = eng.execute(GetPool(actor("sub-1"), POOL_B))
     assert (reading.status, reading.body) == details(POOL_B, [net(2)], [])
-    rejects(
+    reject(
         eng,
         AddPoolIp(actor("sub-1"), POOL_B, net(3)),
-        error(403, f"DIPP {POOL_B!r} is inherited from the parent account and cannot be changed"),
+        403,
+        f"DIPP {POOL_B!r} is inherited from the parent account and cannot be changed",
     )
-    rejects(eng, RemovePoolIp(actor(), POOL_B, net(2)), last_ip_error(POOL_B, net(2)))
-    rejects(
+    reject(eng, RemovePoolIp(actor(), POOL_B, net(2)), 400, last_ip(POOL_B, net(2)))
+    reject(
         eng,
         DeletePool(actor(), POOL_B, replacement_ip=net(3)),
-        error(
-            400,
-            f"DIPP {POOL_B!r} is delegated to subaccounts; "
-            "only a replacement DIPP (pool_id) is allowed",
-        ),
+        400,
+        f"DIPP {POOL_B!r} is delegated to subaccounts; "
+        "only a replacement DIPP (pool_id) is allowed",
     )
 
 
 def test_s2_reads_see_linked_domains_and_ips_of_a_deletion_before_settle() -> None:
     """S2, 3.5: is_linked, linked_domains and a domain's IPs are read in the effective state."""
     eng = engine(two_pools_world())
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
     reading = eng.execute(GetPool(actor(), POOL_B))
     assert (reading.status, reading.body) == details(POOL_B, [net(2)], ["a.example"])
     moved = domain("dom-1", "a.example", ip_texts=[net(2)], pool=POOL_B)
@@ -447,8 +400,8 @@ def test_s2_reads_see_ip_changes_and_link_changes_before_settle() -> None:
         pools=[pool(POOL_A, ip_texts=[net(1)])],
     )
     eng = engine(world)
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
-    accepts(eng, EditPool(actor(), POOL_A, link_domains=("dom-2",)), SUCCESS)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
+    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-2",)), SUCCESS)
     assert effective(eng, "dom-1").ips == ips(net(1), net(2))
     assert effective(eng, "dom-2") == domain(
         "dom-2", "b.example", ip_texts=[net(1), net(2)], pool=POOL_A
@@ -459,7 +412,7 @@ def test_s2_reads_see_ip_changes_and_link_changes_before_settle() -> None:
     assert (reading.status, reading.body) == details(
         POOL_A, [net(1), net(2)], ["a.example", "b.example"]
     )
-    accepts(eng, EditPool(actor(), POOL_A, unlink_domains=("dom-1",)), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, unlink_domains=("dom-1",)), SUCCESS)
     reading = eng.execute(GetPool(actor(), POOL_A))
     assert (reading.status, reading.body) == details(POOL_A, [net(1), net(2)], ["b.example"])
     assert effective(eng, "dom-1") == domain("dom-1", "a.example", ip_texts=[net(1), net(2)])
@@ -470,15 +423,17 @@ def test_s2_domain_unlinked_by_a_deletion_is_unlinked_at_once() -> None:
     and the deleted DIPP's IPs are free at once.
     """
     eng = engine(two_pools_world())
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_ip=net(3)), STARTED)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_ip=net(3)), STARTED)
     assert effective(eng, "dom-1") == domain("dom-1", "a.example", ip_texts=[net(3)])
     assert eng.state.pool_holding(ip(net(1))) is None
-    created = accepts(eng, CreatePool(actor(), "n", "d", (net(1),)))
-    assert created.body == {"message": "success", "pool_id": NEW_IDS[0]}
-    rejects(
+    accept(
+        eng, CreatePool(actor(), "n", "d", (net(1),)), {"message": "success", "pool_id": NEW_IDS[0]}
+    )
+    reject(
         eng,
         UnlinkDomainPool(actor(), "a.example", pool_id=POOL_B),
-        error(400, "domain 'a.example' is not linked to a DIPP"),
+        400,
+        "domain 'a.example' is not linked to a DIPP",
     )
 
 
@@ -504,11 +459,9 @@ def test_s3_remove_domain_ip_acts_on_effective_state_and_is_not_undone() -> None
     stale update does not bring the old IP back.
     """
     eng = engine(s3_world())
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_ip=net(3)), STARTED)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_ip=net(3)), STARTED)
     assert eng.state.pending == (DomainUpdate("dom-1"), DomainUpdate("dom-2"))
-    outcome = accepts(
-        eng, RemoveDomainIp(actor(), "a.example", net(3), replacement=net(2)), SUCCESS
-    )
+    outcome = accept(eng, RemoveDomainIp(actor(), "a.example", net(3), replacement=net(2)), SUCCESS)
     assert outcome.pending == ()
     after = domain("dom-1", "a.example", ip_texts=[net(2)])
     assert stored(eng, "dom-1") == after
@@ -521,9 +474,9 @@ def test_s3_remove_domain_ip_acts_on_effective_state_and_is_not_undone() -> None
 def test_s3_unlink_domain_pool_acts_on_effective_state_and_is_not_undone() -> None:
     """S3, 3.3, K9: a domain with a pending IP change is unlinked now; the update keeps away."""
     eng = engine(s3_world())
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
-    accepts(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(2)), SUCCESS)
-    accepts(eng, UnlinkDomainPool(actor(), "b.example", pool_id=POOL_B), SUCCESS)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
+    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(2)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "b.example", pool_id=POOL_B), SUCCESS)
     assert eng.state.pending == (DomainUpdate("dom-1"), DomainUpdate("dom-2"))
     assert eng.settle() == 2
     assert stored(eng, "dom-1") == domain("dom-1", "a.example", ip_texts=[net(2)])
@@ -534,9 +487,9 @@ def test_s3_unlink_domain_pool_acts_on_effective_state_and_is_not_undone() -> No
 def test_s3_unlink_of_a_newly_linked_domain_is_not_undone() -> None:
     """S3, 3.3: a domain linked by an edit but not yet settled can be unlinked at once."""
     eng = engine(s3_world())
-    accepts(eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS)
     assert stored(eng, "dom-3") == domain("dom-3", "c.example", ip_texts=[net(4)], pool=POOL_A)
-    accepts(eng, UnlinkDomainPool(actor(), "c.example", replacement=net(4)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "c.example", replacement=net(4)), SUCCESS)
     assert eng.settle() == 1
     assert stored(eng, "dom-3") == domain("dom-3", "c.example", ip_texts=[net(4)])
 
@@ -546,8 +499,8 @@ def test_s3_patch_unlink_keeps_effective_ips_and_is_not_undone() -> None:
     edit (pending IPs included), and the stale update does not relink it.
     """
     eng = engine(s3_world())
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
-    outcome = accepts(
+    accept(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
+    outcome = accept(
         eng,
         EditPool(actor(), POOL_A, remove_ips=(net(1),), unlink_domains=("dom-1",)),
         SUCCESS,
@@ -613,7 +566,7 @@ FOLLOW_A: tuple[PendingUpdate, ...] = (DomainUpdate("dom-1"), DomainUpdate("dom-
 def leaves(command: Command, expected: tuple[PendingUpdate, ...], body: dict[str, Any]) -> None:
     """On a fresh S4 world the command is accepted with ``body`` and leaves exactly ``expected``."""
     eng = engine(s4_world())
-    outcome = accepts(eng, command, body)
+    outcome = accept(eng, command, body)
     assert outcome.pending == expected
     assert eng.state.pending == expected
     assert eng.state.pending_count == len(expected)
@@ -690,9 +643,9 @@ def test_s4_each_route_leaves_exactly_these_updates_in_this_order(
 def test_s4_updates_are_not_merged_with_queued_ones() -> None:
     """S4: the same domain or subaccount queued twice stays queued twice, in command order."""
     eng = engine(s4_world())
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(4)), STARTED)
-    accepts(eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(4)), STARTED)
+    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS)
     assert eng.state.pending == (*FOLLOW_A, *FOLLOW_A, DomainUpdate("dom-3"))
     assert eng.settle() == 9
 
@@ -702,8 +655,8 @@ def test_s4_edit_of_a_replacement_pool_follows_its_effective_links_and_delegatio
     subaccounts too (effectively linked and delegated), in id order.
     """
     eng = engine(s4_world())
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
-    outcome = accepts(eng, AddPoolIp(actor(), POOL_B, net(5)), STARTED)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    outcome = accept(eng, AddPoolIp(actor(), POOL_B, net(5)), STARTED)
     assert outcome.pending == (
         DomainUpdate("dom-1"),
         DomainUpdate("dom-2"),
@@ -720,8 +673,8 @@ def test_s4_edit_of_a_replacement_pool_follows_its_effective_links_and_delegatio
 def test_s5_processes_oldest_first_and_at_most_n() -> None:
     """S5, §7: process(n) takes the oldest updates first, at most n, and returns the count."""
     eng = engine(s4_world())
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
-    accepts(eng, AddPoolIp(actor(), POOL_B, net(4)), STARTED)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+    accept(eng, AddPoolIp(actor(), POOL_B, net(4)), STARTED)
     queue = (*FOLLOW_A, DomainUpdate("dom-4"))
     assert eng.state.pending == queue
     old, new = ips(net(1), net(7)), ips(net(1), net(5), net(7))
@@ -745,7 +698,7 @@ def test_s5_processing_an_update_twice_equals_once() -> None:
     """S5: running the same update again changes nothing more; run_update leaves the queue."""
     once, twice = engine(s4_world()), engine(s4_world())
     for eng in (once, twice):
-        accepts(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+        accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
     for update in (DomainUpdate("dom-1"), SubaccountUpdate("sub-9", POOL_A)):
         once.state.run_update(update)
         twice.state.run_update(update)
@@ -763,8 +716,8 @@ def test_s5_processing_an_update_twice_equals_once() -> None:
 def test_s5_update_of_a_removed_domain_still_counts() -> None:
     """S5, 3.2: an update whose domain no longer exists is processed and counted."""
     eng = engine(s4_world())
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
-    accepts(eng, RemoveDomainPool(actor(), "d1.example"), SUCCESS)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+    accept(eng, RemoveDomainPool(actor(), "d1.example"), SUCCESS)
     assert eng.state.pending == FOLLOW_A
     assert eng.settle() == 4
     assert eng.state.stored_domain("dom-1") is None
@@ -776,9 +729,9 @@ def test_s5_update_with_nothing_left_to_do_still_counts() -> None:
     up to date by a synchronous command, are still counted as processed.
     """
     eng = engine(s4_world())
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
-    accepts(eng, UnlinkDomainPool(actor("sub-9"), "s9.example", replacement=net(90)), SUCCESS)
-    accepts(eng, UnlinkDomainPool(actor(), "d1.example", pool_id=POOL_B), SUCCESS)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+    accept(eng, UnlinkDomainPool(actor("sub-9"), "s9.example", replacement=net(90)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "d1.example", pool_id=POOL_B), SUCCESS)
     assert eng.state.pending == FOLLOW_A
     assert eng.settle() == 4
     assert stored(eng, "dom-s") == domain("dom-s", "s9.example", "sub-9", ip_texts=[net(90)])
@@ -827,7 +780,7 @@ def test_s5_subaccount_update_brings_only_that_subaccounts_linked_domains_up_to_
         pools=[pool(POOL_A, ip_texts=[net(1)], delegated_to=["sub-1", "sub-2"])],
     )
     eng = engine(world)
-    accepts(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
+    accept(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
     eng.state.run_update(SubaccountUpdate("sub-1", POOL_A))
     new, old = ips(net(1), net(2)), ips(net(1))
     assert [stored(eng, d).ips for d in ("own", "s1-a", "s1-b", "s1-c", "s2-a")] == [
@@ -858,9 +811,9 @@ def chain_world() -> World:
 
 def run_chain(eng: Engine[MemoryState]) -> None:
     """Delete A into B, B into C, then add an IP to C."""
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
-    accepts(eng, DeletePool(actor(), POOL_B, replacement_pool_id=POOL_C), STARTED)
-    accepts(eng, AddPoolIp(actor(), POOL_C, net(4)), STARTED)
+    accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
+    accept(eng, DeletePool(actor(), POOL_B, replacement_pool_id=POOL_C), STARTED)
+    accept(eng, AddPoolIp(actor(), POOL_C, net(4)), STARTED)
 
 
 CHAIN_QUEUE: tuple[PendingUpdate, ...] = (

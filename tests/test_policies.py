@@ -8,7 +8,6 @@ import pytest
 
 from ippools import (
     Accepted,
-    Command,
     CreatePool,
     DeletePool,
     DomainUpdate,
@@ -19,7 +18,6 @@ from ippools import (
     MemoryState,
     Policies,
     RandomIds,
-    Rejected,
     RemoveDomainIp,
     ReplaceWithShared,
     SequenceIds,
@@ -30,12 +28,28 @@ from ippools import (
     sorted_ips,
 )
 from ippools.model import is_pool_id
-from tests.support import NEW_IDS, POOL_A, POOL_B, account, actor, dedicated, domain, engine, ip
+from tests.support import (
+    NEW_IDS,
+    POOL_A,
+    POOL_B,
+    S1,
+    S2,
+    S3,
+    STARTED,
+    SUCCESS,
+    accept,
+    account,
+    actor,
+    dedicated,
+    domain,
+    effective,
+    engine,
+    hex_id,
+    ip,
+    reject,
+    stored,
+)
 from tests.support import pool as make_pool
-
-S1 = "203.0.113.1"
-S2 = "203.0.113.2"
-S3 = "203.0.113.3"
 
 # -- helpers ----------------------------------------------------------------------
 
@@ -49,28 +63,6 @@ def in_use_of(ids: Iterable[str]) -> Callable[[str], bool]:
     """An ``in_use`` callback for which exactly ``ids`` are taken."""
     taken = frozenset(ids)
     return taken.__contains__
-
-
-def hex_id(number: int) -> str:
-    """The fallback pool id with this number."""
-    return f"{number:024x}"
-
-
-def rejects(eng: Engine[MemoryState], command: Command, status: int, message: str) -> None:
-    """The command is rejected with exactly this answer and changes nothing (C4)."""
-    before = (eng.state.world(), eng.state.effective_world(), eng.state.pending)
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Rejected)
-    assert (outcome.status, outcome.body) == (status, {"message": message})
-    assert (eng.state.world(), eng.state.effective_world(), eng.state.pending) == before
-
-
-def accepts(eng: Engine[MemoryState], command: Command, body: dict[str, object]) -> Accepted:
-    """The command is accepted with exactly this body."""
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Accepted), outcome
-    assert (outcome.status, outcome.body) == (200, body)
-    return outcome
 
 
 def shared_world(
@@ -92,8 +84,7 @@ def shared_world(
 
 def target_ips(eng: Engine[MemoryState]) -> list[str]:
     """The target domain's effective IPs, as text in C5 order."""
-    found = eng.state.domain("dom-t")
-    assert found is not None
+    found = effective(eng, "dom-t")
     return [ip_text(x) for x in sorted_ips(found.ips)]
 
 
@@ -137,7 +128,7 @@ def test_fewest_domains_ignores_the_domain() -> None:
 def test_remove_domain_ip_with_shared_takes_the_least_used_shared_ip() -> None:
     """D4, 3.1.6: ``ip=shared`` gives the domain the shared IP held by the fewest domains."""
     eng = engine(shared_world({S1: 2, S2: 1, S3: 3}))
-    accepts(eng, remove_for_shared(), {"message": "success"})
+    accept(eng, remove_for_shared(), SUCCESS)
     assert target_ips(eng) == [S2]
     assert eng.state.pending == ()
 
@@ -145,14 +136,14 @@ def test_remove_domain_ip_with_shared_takes_the_least_used_shared_ip() -> None:
 def test_shared_choice_breaks_ties_by_numeric_address() -> None:
     """D4, C5: among equally used shared IPs the numerically lowest address is chosen."""
     eng = engine(shared_world({"203.0.113.10": 1, "203.0.113.9": 1, S1: 2}))
-    accepts(eng, remove_for_shared(), {"message": "success"})
+    accept(eng, remove_for_shared(), SUCCESS)
     assert target_ips(eng) == ["203.0.113.9"]
 
 
 def test_shared_choice_puts_ipv4_before_ipv6_on_ties() -> None:
     """D4, C5: among equally used shared IPs an IPv4 address comes before an IPv6 one."""
     eng = engine(shared_world({"2001:db8::1": 0, "203.0.113.200": 0}))
-    accepts(eng, remove_for_shared(), {"message": "success"})
+    accept(eng, remove_for_shared(), SUCCESS)
     assert target_ips(eng) == ["203.0.113.200"]
 
 
@@ -160,26 +151,26 @@ def test_shared_choice_skips_the_ip_removed_and_those_on_the_domain() -> None:
     """D4: never the IP being removed nor one the domain holds, however little they are used."""
     world = shared_world({S1: 0, S2: 0, S3: 5}, target_ips=[S1, S2])
     eng = engine(world)
-    accepts(eng, remove_for_shared(S1), {"message": "success"})
+    accept(eng, remove_for_shared(S1), SUCCESS)
     assert target_ips(eng) == [S2, S3]
 
 
 def test_no_shared_ip_left_is_refused_and_changes_nothing() -> None:
     """D4: when no candidate is left the answer is 400 ``no shared IP available``."""
     eng = engine(shared_world({S1: 0, S2: 0}, target_ips=[S1, S2]))
-    rejects(eng, remove_for_shared(S1), 400, "no shared IP available")
+    reject(eng, remove_for_shared(S1), 400, "no shared IP available")
 
 
 def test_eligibility_is_checked_before_shared_availability() -> None:
     """D4, 3.1.4: a non-eligible account asking ``shared`` gets 403 even with no shared IP."""
     eng = engine(shared_world({}, eligible=False))
-    rejects(eng, remove_for_shared(), 403, "account 'acct-1' is not eligible for shared IPs")
+    reject(eng, remove_for_shared(), 403, "account 'acct-1' is not eligible for shared IPs")
 
 
 def test_domain_left_empty_gets_the_least_used_shared_ip() -> None:
     """D2, D4: an eligible account's domain that loses its last IP gets one shared IP."""
     eng = engine(shared_world({S1: 1, S2: 0}))
-    accepts(eng, RemoveDomainIp(actor(), "target.example", "198.51.100.1"), {"message": "success"})
+    accept(eng, RemoveDomainIp(actor(), "target.example", "198.51.100.1"), SUCCESS)
     assert target_ips(eng) == [S2]
 
 
@@ -196,9 +187,8 @@ def test_unlink_with_shared_takes_the_least_used_shared_ip() -> None:
         pools=[make_pool(POOL_A, ip_texts=["198.51.100.1"])],
     )
     eng = engine(world)
-    accepts(eng, UnlinkDomainPool(actor(), "target.example", "shared"), {"message": "success"})
-    found = eng.state.domain("dom-t")
-    assert found is not None
+    accept(eng, UnlinkDomainPool(actor(), "target.example", "shared"), SUCCESS)
+    found = effective(eng, "dom-t")
     assert (found.pool_id, found.ips) == (None, frozenset({ip(S2)}))
 
 
@@ -227,17 +217,14 @@ def test_delete_with_shared_chooses_in_domain_id_order_counting_earlier_choices(
     takes S1 (lowest), dom-c sees S1=2, S2=1, S3=1 and takes S2.
     """
     eng = engine(deletion_world())
-    outcome = accepts(
-        eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), {"message": "started"}
-    )
+    outcome = accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
     choices = {"dom-a": ip(S1), "dom-b": ip(S1), "dom-c": ip(S2)}
     assert outcome.changes.deleted_pools == (
         Tombstone(POOL_A, "acct-1", ReplaceWithShared(choices)),
     )
     assert outcome.pending == (DomainUpdate("dom-a"), DomainUpdate("dom-b"), DomainUpdate("dom-c"))
     for domain_id, chosen in choices.items():
-        found = eng.state.domain(domain_id)
-        assert found is not None
+        found = effective(eng, domain_id)
         assert (found.pool_id, found.ips) == (None, frozenset({chosen}))
     assert eng.settle() == 3
     assert eng.state.world() == eng.state.effective_world()
@@ -251,15 +238,11 @@ def test_shared_ips_given_by_an_unsettled_deletion_count_for_later_choices() -> 
     the stored state still shows S1 unused; the next shared choice is S3.
     """
     eng = engine(deletion_world())
-    accepts(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), {"message": "started"})
-    accepts(
-        eng, RemoveDomainIp(actor(), "z.example", "198.51.100.2", "shared"), {"message": "success"}
-    )
-    found = eng.state.domain("dom-z")
-    assert found is not None
+    accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
+    accept(eng, RemoveDomainIp(actor(), "z.example", "198.51.100.2", "shared"), SUCCESS)
+    found = effective(eng, "dom-z")
     assert found.ips == frozenset({ip(S3)})
-    stored_a = eng.state.stored_domain("dom-a")
-    assert stored_a is not None
+    stored_a = stored(eng, "dom-a")
     assert stored_a.ips == frozenset({ip("198.51.100.1")})
 
 
@@ -281,10 +264,9 @@ def test_shared_ip_freed_by_an_unsettled_link_counts_as_free() -> None:
         pools=[make_pool(POOL_A, ip_texts=["198.51.100.1"])],
     )
     eng = engine(world)
-    accepts(eng, EditPool(actor(), POOL_A, link_domains=("dom-y", "dom-z")), {"message": "success"})
-    accepts(eng, RemoveDomainIp(actor(), "x.example", S1, "shared"), {"message": "success"})
-    found = eng.state.domain("dom-x")
-    assert found is not None
+    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-y", "dom-z")), SUCCESS)
+    accept(eng, RemoveDomainIp(actor(), "x.example", S1, "shared"), SUCCESS)
+    found = effective(eng, "dom-x")
     assert found.ips == frozenset({ip(S2)})
 
 
@@ -292,9 +274,7 @@ def test_delete_with_shared_and_no_linked_domain_needs_no_shared_ip() -> None:
     """D4: ``no shared IP available`` arises only when a domain must receive a shared IP."""
     world = World(accounts=[account("acct-1", shared=True)], pools=[make_pool(POOL_A)])
     eng = engine(world)
-    outcome = accepts(
-        eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), {"message": "started"}
-    )
+    outcome = accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
     assert outcome.pending == ()
     assert eng.state.world() == World(accounts=[account("acct-1", shared=True)])
 
@@ -308,9 +288,7 @@ def test_delete_with_shared_and_no_candidate_is_refused() -> None:
         pools=[make_pool(POOL_A, ip_texts=["198.51.100.1"])],
     )
     eng = engine(world)
-    rejects(
-        eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), 400, "no shared IP available"
-    )
+    reject(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), 400, "no shared IP available")
 
 
 # -- SequenceIds --------------------------------------------------------------------------
@@ -419,25 +397,25 @@ def test_rejected_creation_uses_up_no_id() -> None:
     """§6: a rejected creation takes no id; the next accepted one gets the first id."""
     world = World(accounts=[account()], dedicated_ips=[dedicated("198.51.100.1")])
     eng = engine(world)
-    rejects(eng, CreatePool(actor(), " ", "d"), 400, "field 'name' must not be blank, got ' '")
-    rejects(
+    reject(eng, CreatePool(actor(), " ", "d"), 400, "field 'name' must not be blank, got ' '")
+    reject(
         eng,
         CreatePool(actor(), "n", "d", ("198.51.100.9",)),
         400,
         "IP 198.51.100.9 is not a dedicated IP of account 'acct-1'",
     )
-    first = accepts(
+    first = accept(
         eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]}
     )
     assert first.changes.pools[0].pool_id == NEW_IDS[0]
-    accepts(eng, CreatePool(actor(), "m", "e"), {"message": "success", "pool_id": NEW_IDS[1]})
+    accept(eng, CreatePool(actor(), "m", "e"), {"message": "success", "pool_id": NEW_IDS[1]})
 
 
 def test_creation_skips_ids_of_existing_pools() -> None:
     """§7, K16: fallback ids skip ids of DIPPs that exist."""
     world = World(accounts=[account()], pools=[make_pool(hex_id(1)), make_pool(hex_id(2))])
     eng = engine(world, ids=[])
-    accepts(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(3)})
+    accept(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": hex_id(3)})
 
 
 def test_default_policies_use_fewest_domains_and_random_ids() -> None:
@@ -468,6 +446,6 @@ def test_shared_ip_choice_is_pluggable() -> None:
     eng: Engine[MemoryState] = Engine(
         MemoryState(world), Policies(shared_ip=chooser, ids=SequenceIds())
     )
-    accepts(eng, remove_for_shared(), {"message": "success"})
+    accept(eng, remove_for_shared(), SUCCESS)
     assert chooser.seen == [([(ip(S1), 0), (ip(S2), 4)], "dom-t")]
     assert target_ips(eng) == [S2, S3]

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 import pytest
 
 from ippools import (
-    Accepted,
     Actor,
     AddPoolIp,
     AddPoolIps,
@@ -21,7 +19,6 @@ from ippools import (
     Command,
     CreatePool,
     DeletePool,
-    Domain,
     DomainUpdate,
     EditPool,
     Engine,
@@ -29,8 +26,6 @@ from ippools import (
     GetPool,
     MemoryState,
     NotFound,
-    PendingUpdate,
-    Rejected,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
@@ -38,10 +33,17 @@ from ippools import (
     World,
 )
 from tests.support import (
+    D1,
+    D2,
+    D3,
+    D4,
+    D9,
     NEW_IDS,
     POOL_A,
     POOL_B,
     POOL_C,
+    S1,
+    accept,
     account,
     actor,
     dedicated,
@@ -49,57 +51,17 @@ from tests.support import (
     engine,
     ip,
     pool,
+    pool_details,
+    reject,
+    with_domains,
 )
 
-D1 = "198.51.100.1"
-D2 = "198.51.100.2"
-D3 = "198.51.100.3"
-D4 = "198.51.100.4"
-D9 = "198.51.100.9"
 N1 = "192.0.2.1"
 N2 = "192.0.2.2"
 N3 = "192.0.2.3"
-S1 = "203.0.113.1"
 V6 = "2001:db8::1"
 POOL_N = "0123456789abcdef01234567"
 NO_DIPPS = "account 'acct-n' does not have the DIPPs feature"
-
-Snapshot = tuple[World, World, tuple[PendingUpdate, ...]]
-
-
-def snapshot(eng: Engine[MemoryState]) -> Snapshot:
-    """Everything a command may change: stored world, effective world, pending queue."""
-    return eng.state.world(), eng.state.effective_world(), eng.state.pending
-
-
-def reject(eng: Engine[MemoryState], command: Command, status: int, message: str) -> Rejected:
-    """Execute ``command``, expect exactly this error, and check that nothing changed."""
-    before = snapshot(eng)
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Rejected), outcome
-    assert outcome.status == status
-    assert outcome.body == {"message": message}
-    assert snapshot(eng) == before
-    return outcome
-
-
-def accept(eng: Engine[MemoryState], command: Command, body: dict[str, Any]) -> Accepted:
-    """Execute ``command`` and expect it to be accepted with exactly ``body``."""
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Accepted), outcome
-    assert outcome.status == 200
-    assert outcome.body == body
-    return outcome
-
-
-def with_domains(world: World, *domains: Domain, removed: tuple[str, ...] = ()) -> World:
-    """``world`` with the given domains replacing the ones of the same id."""
-    by_id = {d.id: d for d in world.domains}
-    for d in domains:
-        by_id[d.id] = d
-    for domain_id in removed:
-        del by_id[domain_id]
-    return attrs.evolve(world, domains=by_id.values())
 
 
 def base_world() -> World:
@@ -149,20 +111,7 @@ VALID: dict[str, tuple[Callable[[Actor], Command], dict[str, Any]]] = {
         lambda a: CreatePool(a, "name", "description"),
         {"message": "success", "pool_id": NEW_IDS[0]},
     ),
-    "3.5": (
-        lambda a: GetPool(a, POOL_A),
-        {
-            "details": {
-                "description": "a pool",
-                "ips": [D3, D4],
-                "is_linked": True,
-                "linked_domains": ["linked.example"],
-                "name": "pool",
-                "pool_id": POOL_A,
-            },
-            "message": "success",
-        },
-    ),
+    "3.5": (lambda a: GetPool(a, POOL_A), pool_details(POOL_A, [D3, D4], ["linked.example"])),
     "3.6": (lambda a: DeletePool(a, POOL_A, replacement_ip=D3), {"message": "started"}),
     "3.7": (lambda a: EditPool(a, POOL_A, name="renamed"), {"message": "success"}),
     "3.8": (lambda a: AddPoolIp(a, POOL_A, D2), {"message": "started"}),

@@ -19,14 +19,11 @@ from ippools import (
     AddPoolIp,
     Command,
     DeletePool,
-    Domain,
     DomainUpdate,
     EditPool,
     Engine,
     GetPool,
     MemoryState,
-    PendingUpdate,
-    Rejected,
     RemoveDomainIp,
     RemoveDomainPool,
     SubaccountUpdate,
@@ -34,9 +31,21 @@ from ippools import (
     World,
 )
 from tests.support import (
+    D1,
+    D2,
+    D3,
+    D4,
+    D5,
+    D9,
+    NO_DIPPS,
     POOL_A,
     POOL_B,
     POOL_C,
+    S1,
+    S2,
+    S3,
+    SUCCESS,
+    accept_queueing,
     account,
     actor,
     dedicated,
@@ -44,85 +53,32 @@ from tests.support import (
     engine,
     ip,
     pool,
+    pool_details,
+    reject,
+    with_domains,
 )
 
-D1 = "198.51.100.1"
-D2 = "198.51.100.2"
-D3 = "198.51.100.3"
-D4 = "198.51.100.4"
-D5 = "198.51.100.5"
-D9 = "198.51.100.9"
 D20 = "198.51.100.20"
 W1 = "198.51.100.101"
 W2 = "198.51.100.102"
-S1 = "203.0.113.1"
-S2 = "203.0.113.2"
-S3 = "203.0.113.3"
 S10 = "203.0.113.10"
-SUCCESS = {"message": "success"}
 POOL_S = "5" * 24
-
-Snapshot = tuple[World, World, tuple[PendingUpdate, ...]]
-
-
-def snapshot(eng: Engine[MemoryState]) -> Snapshot:
-    """Everything a command may change: stored world, effective world, pending queue."""
-    return eng.state.world(), eng.state.effective_world(), eng.state.pending
-
-
-def reject(eng: Engine[MemoryState], command: Command, status: int, message: str) -> Rejected:
-    """Execute ``command``, expect exactly this error, and check that nothing changed."""
-    before = snapshot(eng)
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Rejected), outcome
-    assert outcome.status == status
-    assert outcome.body == {"message": message}
-    assert snapshot(eng) == before
-    return outcome
 
 
 def accept(
     eng: Engine[MemoryState], command: Command, body: dict[str, Any] | None = None
 ) -> Accepted:
-    """Execute a domain command and expect it accepted with ``body``, leaving nothing pending."""
-    queued = eng.state.pending
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Accepted), outcome
-    assert outcome.status == 200
-    assert outcome.body == (SUCCESS if body is None else body)
-    assert outcome.pending == ()  # S4: 3.1-3.3 leave nothing pending
-    assert eng.state.pending == queued
-    return outcome
+    """Execute a domain command and expect it accepted with ``body``, leaving nothing pending.
 
-
-def with_domains(world: World, *domains: Domain, removed: tuple[str, ...] = ()) -> World:
-    """``world`` with the given domains replacing the ones of the same id."""
-    by_id = {d.id: d for d in world.domains}
-    for d in domains:
-        by_id[d.id] = d
-    for domain_id in removed:
-        del by_id[domain_id]
-    return attrs.evolve(world, domains=by_id.values())
+    ``body`` is ``{"message": "success"}`` unless given; S4: 3.1-3.3 leave nothing pending.
+    """
+    return accept_queueing(eng, command, SUCCESS if body is None else body)
 
 
 def settled_as(eng: Engine[MemoryState], world: World) -> None:
     """The stored world is ``world`` and so is the effective one (nothing left to do)."""
     assert eng.state.world() == world
     assert eng.state.effective_world() == world
-
-
-def details(pool_id: str, ips: list[str], linked: list[str]) -> dict[str, Any]:
-    return {
-        "details": {
-            "description": "a pool",
-            "ips": ips,
-            "is_linked": bool(linked),
-            "linked_domains": linked,
-            "name": "pool",
-            "pool_id": pool_id,
-        },
-        "message": "success",
-    }
 
 
 def simple_world(*, shared: bool = False) -> World:
@@ -555,7 +511,7 @@ def test_3_2_removes_the_domain_with_its_ips_and_link() -> None:
     eng = engine(world)
     accept(eng, RemoveDomainPool(actor(), "linked.example"))
     settled_as(eng, with_domains(world, removed=("dom-2",)))
-    accept(eng, GetPool(actor(), POOL_A), details(POOL_A, [D3], []))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3], []))
 
 
 def test_3_2_a_later_command_cannot_find_the_domain() -> None:
@@ -688,7 +644,6 @@ def unlink_world(*, shared: bool = False) -> World:
     )
 
 
-NO_DIPPS = "account 'acct-1' does not have the DIPPs feature"
 EXACTLY_ONE = "exactly one of the query parameters ip and pool_id is required to unlink a DIPP"
 
 
@@ -782,7 +737,7 @@ def test_3_3_2_shared_unlinks_and_holds_one_shared_ip_chosen_by_d4() -> None:
     eng = engine(world)
     accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement="shared"))
     settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[S2])))
-    accept(eng, GetPool(actor(), POOL_A), details(POOL_A, [D3, D4], []))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3, D4], []))
 
 
 def test_3_3_2_no_shared_ip_available_is_400() -> None:
@@ -814,7 +769,7 @@ def test_k9_ip_may_be_one_of_the_dipp_being_unlinked(replacement: str) -> None:
     eng = engine(world)
     accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement=replacement))
     settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[replacement])))
-    accept(eng, GetPool(actor(), POOL_A), details(POOL_A, [D3, D4], []))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3, D4], []))
 
 
 @pytest.mark.parametrize(
@@ -850,8 +805,8 @@ def test_3_3_4_pool_id_relinks_and_holds_that_dipps_ips() -> None:
     settled_as(
         eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[D5], pool=POOL_B))
     )
-    accept(eng, GetPool(actor(), POOL_A), details(POOL_A, [D3, D4], []))
-    accept(eng, GetPool(actor(), POOL_B), details(POOL_B, [D5], ["linked.example"]))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3, D4], []))
+    accept(eng, GetPool(actor(), POOL_B), pool_details(POOL_B, [D5], ["linked.example"]))
 
 
 @pytest.mark.parametrize(
@@ -1132,7 +1087,7 @@ def test_s3_3_2_removes_a_domain_with_a_pending_update() -> None:
             pools=[pool(POOL_B, ip_texts=[D2])],
         ),
     )
-    accept(eng, GetPool(actor(), POOL_B), details(POOL_B, [D2], []))
+    accept(eng, GetPool(actor(), POOL_B), pool_details(POOL_B, [D2], []))
 
 
 def test_s4_domain_commands_leave_nothing_pending_even_for_linked_domains() -> None:

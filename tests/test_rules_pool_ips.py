@@ -27,37 +27,40 @@ from ippools import (
     AddPoolIp,
     AddPoolIps,
     Command,
-    Domain,
     DomainUpdate,
     Engine,
     MemoryState,
     PendingUpdate,
-    Pool,
-    Rejected,
     RemovePoolIp,
     SubaccountUpdate,
     World,
 )
 from tests.support import (
+    NO_DIPPS,
     POOL_A,
     POOL_B,
     POOL_C,
+    POOL_E,
+    STARTED,
+    accept_queueing,
     account,
     actor,
     dedicated,
     domain,
+    domain_of,
     engine,
     ips,
     pool,
+    pool_of,
+    reject,
+    settle_to,
+    snapshot,
 )
 
-POOL_E = "e" * 24
 POOL_F = "f" * 24
 UNKNOWN_POOL = "9" * 24
 A_IPS = ("198.51.100.1", "198.51.100.2", "2001:db8::2")
 SUBACCOUNTS = ("acct-2", "acct-3", "acct-4")
-STARTED = {"message": "started"}
-NO_DIPPS = "account 'acct-1' does not have the DIPPs feature"
 LAST_IP = "which is linked to a domain or delegated to a subaccount"
 
 
@@ -103,16 +106,6 @@ def new_engine(world: World | None = None) -> Engine[MemoryState]:
     return engine(world if world is not None else base_world())
 
 
-def pool_of(world: World, pool_id: str) -> Pool:
-    """The DIPP with this id in ``world``."""
-    return next(p for p in world.pools if p.pool_id == pool_id)
-
-
-def domain_of(world: World, domain_id: str) -> Domain:
-    """The domain with this id in ``world``."""
-    return next(d for d in world.domains if d.id == domain_id)
-
-
 def with_pool_ips(world: World, pool_id: str, ip_texts: Iterable[str]) -> World:
     """``world`` where the DIPP holds ``ip_texts`` and every domain linked to it holds them too."""
     new_ips = ips(*ip_texts)
@@ -121,39 +114,11 @@ def with_pool_ips(world: World, pool_id: str, ip_texts: Iterable[str]) -> World:
     return attrs.evolve(world, pools=pools, domains=domains)
 
 
-def snapshot(eng: Engine[MemoryState]) -> tuple[World, World, tuple[PendingUpdate, ...]]:
-    """Everything a rejected command must leave alone."""
-    return eng.state.world(), eng.state.effective_world(), eng.state.pending
-
-
-def reject(eng: Engine[MemoryState], command: Command, status: int, message: str) -> None:
-    """Execute ``command``; it must be rejected with exactly this answer and change nothing."""
-    before = snapshot(eng)
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Rejected), outcome
-    assert (outcome.status, outcome.body) == (status, {"message": message})
-    assert snapshot(eng) == before
-
-
 def accept(
     eng: Engine[MemoryState], command: Command, pending: Iterable[PendingUpdate] = ()
 ) -> Accepted:
     """Execute ``command``; it must answer ``started`` and queue exactly ``pending``."""
-    queued = eng.state.pending
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Accepted), outcome
-    assert (outcome.status, outcome.body) == (200, STARTED)
-    assert outcome.pending == tuple(pending)
-    assert eng.state.pending == queued + tuple(pending)
-    return outcome
-
-
-def settle_to(eng: Engine[MemoryState], expected: World) -> None:
-    """The effective world is ``expected`` now (S2) and the stored one is after a settle (S1)."""
-    assert eng.state.effective_world() == expected
-    eng.settle()
-    assert eng.state.pending == ()
-    assert eng.state.world() == expected
+    return accept_queueing(eng, command, STARTED, pending)
 
 
 def a_updates() -> tuple[PendingUpdate, ...]:

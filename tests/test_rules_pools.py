@@ -22,9 +22,7 @@ import attrs
 import pytest
 
 from ippools import (
-    Accepted,
     Actor,
-    Command,
     CreatePool,
     DeletePool,
     Domain,
@@ -33,34 +31,39 @@ from ippools import (
     Engine,
     GetPool,
     MemoryState,
-    PendingUpdate,
     Pool,
-    Rejected,
     RemovePoolIp,
     SubaccountUpdate,
     World,
 )
 from tests.support import (
     NEW_IDS,
+    NO_DIPPS,
     POOL_A,
     POOL_B,
     POOL_C,
+    POOL_D,
+    POOL_E,
+    STARTED,
+    SUCCESS,
+    accept_queueing,
     account,
     actor,
     dedicated,
     domain,
+    domain_of,
     engine,
     ips,
     pool,
+    pool_details,
+    pool_of,
+    reject,
+    settle_to,
 )
 
-POOL_D = "d" * 24
-POOL_E = "e" * 24
 UNKNOWN_POOL = "f" * 24
 A_IPS = ("198.51.100.1", "198.51.100.2")
 SUBACCOUNTS = ("acct-2", "acct-3", "acct-4")
-SUCCESS = {"message": "success"}
-STARTED = {"message": "started"}
 
 
 def base_world(*, dipps: bool = True, shared: bool = False) -> World:
@@ -119,55 +122,6 @@ def changed(
     return attrs.evolve(world, domains=by_domain.values(), pools=by_pool.values())
 
 
-def pool_of(world: World, pool_id: str) -> Pool:
-    """The DIPP with this id in ``world``."""
-    return next(p for p in world.pools if p.pool_id == pool_id)
-
-
-def domain_of(world: World, domain_id: str) -> Domain:
-    """The domain with this id in ``world``."""
-    return next(d for d in world.domains if d.id == domain_id)
-
-
-def snapshot(eng: Engine[MemoryState]) -> tuple[World, World, tuple[PendingUpdate, ...]]:
-    """Everything a rejected command must leave alone."""
-    return eng.state.world(), eng.state.effective_world(), eng.state.pending
-
-
-def reject(eng: Engine[MemoryState], command: Command, status: int, message: str) -> None:
-    """Execute ``command``; it must be rejected with exactly this answer and change nothing."""
-    before = snapshot(eng)
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Rejected), outcome
-    assert (outcome.status, outcome.body) == (status, {"message": message})
-    assert snapshot(eng) == before
-
-
-def accept(
-    eng: Engine[MemoryState],
-    command: Command,
-    body: dict[str, Any],
-    pending: Iterable[PendingUpdate] = (),
-) -> Accepted:
-    """Execute ``command``; it must be accepted with this body, queueing exactly ``pending``."""
-    queued = eng.state.pending
-    outcome = eng.execute(command)
-    assert isinstance(outcome, Accepted), outcome
-    assert outcome.status == 200
-    assert outcome.body == body
-    assert outcome.pending == tuple(pending)
-    assert eng.state.pending == queued + tuple(pending)
-    return outcome
-
-
-def settle_to(eng: Engine[MemoryState], expected: World) -> None:
-    """The effective world is ``expected`` now (S2) and the stored one is after a settle (S1)."""
-    assert eng.state.effective_world() == expected
-    eng.settle()
-    assert eng.state.pending == ()
-    assert eng.state.world() == expected
-
-
 def sub_updates(
     pool_id: str, accounts: Iterable[str] = SUBACCOUNTS
 ) -> tuple[SubaccountUpdate, ...]:
@@ -190,28 +144,6 @@ def unlinked(world: World, domain_id: str, ip_texts: Iterable[str]) -> Domain:
     return attrs.evolve(domain_of(world, domain_id), pool_id=None, ips=ips(*ip_texts))
 
 
-def details(
-    pool_id: str,
-    ip_texts: list[str],
-    linked_domains: list[str],
-    *,
-    name: str,
-    description: str,
-) -> dict[str, Any]:
-    """The exact 3.5 answer body."""
-    return {
-        "details": {
-            "description": description,
-            "ips": ip_texts,
-            "is_linked": bool(linked_domains),
-            "linked_domains": linked_domains,
-            "name": name,
-            "pool_id": pool_id,
-        },
-        "message": "success",
-    }
-
-
 def not_found(pool_id: str) -> str:
     return f"DIPP {pool_id!r} not found"
 
@@ -220,7 +152,6 @@ def inherited(pool_id: str) -> str:
     return f"DIPP {pool_id!r} is inherited from the parent account and cannot be changed"
 
 
-NO_DIPPS = "account 'acct-1' does not have the DIPPs feature"
 NOT_SHARED = "account 'acct-1' is not eligible for shared IPs"
 
 
@@ -293,7 +224,7 @@ def test_create_answers_new_id_and_stores_the_dipp_exactly_as_given() -> None:
         "\tdesc ",
         ("198.51.100.5", "2001:db8::1", "2001:DB8:0:0::1", "198.51.100.5", "2001:0db8::0001"),
     )
-    accept(eng, command, {"message": "success", "pool_id": NEW_IDS[0]})
+    accept_queueing(eng, command, {"message": "success", "pool_id": NEW_IDS[0]})
     created = Pool(
         NEW_IDS[0], "acct-1", "  New pool ", "\tdesc ", ips("198.51.100.5", "2001:db8::1")
     )
@@ -309,7 +240,7 @@ def test_create_takes_the_union_of_ip_and_ips_fields() -> None:
     from_ip = ["198.51.100.5", "2001:db8::1"]
     from_ips = ["2001:db8::1", "198.51.100.4"]
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         CreatePool(actor(), "n", "d", (*from_ip, *from_ips)),
         {"message": "success", "pool_id": NEW_IDS[0]},
@@ -321,14 +252,14 @@ def test_create_takes_the_union_of_ip_and_ips_fields() -> None:
 def test_create_with_no_ips_makes_an_empty_dipp_and_needs_no_audit_headers() -> None:
     """3.4.3, C2: creation takes no audit headers; with no IP the DIPP starts empty."""
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng, CreatePool(Actor("acct-1"), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]}
     )
     assert eng.state.world() == changed(base_world(), pools=[Pool(NEW_IDS[0], "acct-1", "n", "d")])
-    accept(
+    accept_queueing(
         eng,
         GetPool(Actor("acct-1"), NEW_IDS[0]),
-        details(NEW_IDS[0], [], [], name="n", description="d"),
+        pool_details(NEW_IDS[0], [], [], name="n", description="d"),
     )
 
 
@@ -341,7 +272,7 @@ def test_subaccount_creates_dipp_from_its_own_ips_only() -> None:
         400,
         "IP 198.51.100.5 is not a dedicated IP of account 'acct-2'",
     )
-    accept(
+    accept_queueing(
         eng,
         CreatePool(actor("acct-2"), "n", "d", ("198.51.100.20",)),
         {"message": "success", "pool_id": NEW_IDS[0]},
@@ -360,15 +291,21 @@ def test_rejected_creation_uses_up_no_id() -> None:
         400,
         f"IP 198.51.100.1 belongs to DIPP {POOL_A!r}",
     )
-    accept(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]})
-    accept(eng, CreatePool(actor(), "m", "d"), {"message": "success", "pool_id": NEW_IDS[1]})
+    accept_queueing(
+        eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]}
+    )
+    accept_queueing(
+        eng, CreatePool(actor(), "m", "d"), {"message": "success", "pool_id": NEW_IDS[1]}
+    )
 
 
 def test_create_never_hands_out_the_id_of_a_live_or_deleted_dipp() -> None:
     """§6, K16: the id source skips ids in use, including a deleted DIPP's id."""
     eng = new_engine(ids=[POOL_A, POOL_D, NEW_IDS[0]])
-    accept(eng, DeletePool(actor(), POOL_D), STARTED)
-    accept(eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]})
+    accept_queueing(eng, DeletePool(actor(), POOL_D), STARTED)
+    accept_queueing(
+        eng, CreatePool(actor(), "n", "d"), {"message": "success", "pool_id": NEW_IDS[0]}
+    )
 
 
 # -- 3.5 read a DIPP -------------------------------------------------------------------------
@@ -399,10 +336,10 @@ def test_read_of_a_dipp_not_visible_is_404(account_id: str, pool_id: str) -> Non
 def test_owner_reads_exact_details_with_every_linked_domain() -> None:
     """3.5.2: the owner sees its own and its subaccounts' linked domains, names sorted."""
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor(), POOL_A),
-        details(
+        pool_details(
             POOL_A,
             list(A_IPS),
             ["a.example.com", "b.example.com", "sub2.example.com", "sub3.example.com"],
@@ -415,15 +352,15 @@ def test_owner_reads_exact_details_with_every_linked_domain() -> None:
 def test_subaccount_reads_only_its_own_linked_domains() -> None:
     """3.5.2: a subaccount sees only its own linked domains; with none, is_linked is false."""
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor("acct-2"), POOL_A),
-        details(POOL_A, list(A_IPS), ["sub2.example.com"], name="A", description="pool A"),
+        pool_details(POOL_A, list(A_IPS), ["sub2.example.com"], name="A", description="pool A"),
     )
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor("acct-4"), POOL_A),
-        details(POOL_A, list(A_IPS), [], name="A", description="pool A"),
+        pool_details(POOL_A, list(A_IPS), [], name="A", description="pool A"),
     )
 
 
@@ -441,10 +378,10 @@ def test_read_sorts_ips_per_c5_and_names_by_code_point() -> None:
         pools=[pool(POOL_A, ip_texts=addresses, name=" N ", description="")],
     )
     eng = new_engine(world)
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor(), POOL_A),
-        details(
+        pool_details(
             POOL_A,
             ["198.51.100.9", "198.51.100.10", "::ffff:198.51.100.1", "2001:db8::1"],
             ["Zeta.Example.com", "alpha.example.com", "beta.example.com"],
@@ -466,10 +403,10 @@ def test_subaccount_reading_a_dipp_it_owns_gets_the_owner_view() -> None:
         pools=[pool(POOL_B, "acct-2", ip_texts=["198.51.100.20"], name="B", description="b")],
     )
     eng = new_engine(world)
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor("acct-2"), POOL_B),
-        details(
+        pool_details(
             POOL_B,
             ["198.51.100.20"],
             ["a.example.com", "b.example.com"],
@@ -483,24 +420,26 @@ def test_subaccount_reading_a_dipp_it_owns_gets_the_owner_view() -> None:
 def test_read_uses_the_effective_links_before_settle() -> None:
     """3.5.2, S2: a domain linked by PATCH is listed at once, before its update is processed."""
     eng = new_engine()
-    accept(eng, EditPool(actor(), POOL_B, link_domains=("dom-4",)), SUCCESS, dom_updates("dom-4"))
+    accept_queueing(
+        eng, EditPool(actor(), POOL_B, link_domains=("dom-4",)), SUCCESS, dom_updates("dom-4")
+    )
     stored = eng.state.stored_domain("dom-4")
     assert stored == domain("dom-4", "d.example.com", ip_texts=["198.51.100.4"], pool=POOL_B)
-    expected = details(
+    expected = pool_details(
         POOL_B, ["198.51.100.3"], ["c.example.com", "d.example.com"], name="B", description="pool B"
     )
-    accept(eng, GetPool(actor(), POOL_B), expected)
+    accept_queueing(eng, GetPool(actor(), POOL_B), expected)
     eng.settle()
-    accept(eng, GetPool(actor(), POOL_B), expected)
+    accept_queueing(eng, GetPool(actor(), POOL_B), expected)
 
 
 def test_unlinked_dipp_reads_as_not_linked() -> None:
     """3.5.2: is_linked is false exactly when linked_domains is empty."""
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor(), POOL_E),
-        details(POOL_E, ["198.51.100.6"], [], name="E", description="pool E"),
+        pool_details(POOL_E, ["198.51.100.6"], [], name="E", description="pool E"),
     )
 
 
@@ -616,7 +555,7 @@ def test_delete_without_replacement_is_400_when_dipp_has_ips_or_links(pool_id: s
 def test_delete_empty_unlinked_dipp_without_replacement() -> None:
     """3.6.6, D7: an empty, unlinked DIPP is deleted at once; answer started, nothing pending."""
     eng = new_engine()
-    accept(eng, DeletePool(actor(), POOL_D), STARTED)
+    accept_queueing(eng, DeletePool(actor(), POOL_D), STARTED)
     assert eng.state.world() == changed(base_world(), without_pools=[POOL_D])
     reject(eng, GetPool(actor(), POOL_D), 404, not_found(POOL_D))
 
@@ -635,7 +574,7 @@ def test_delete_with_ip_replacement_unlinks_domains_to_that_ip() -> None:
         ],
     )
     eng = new_engine(world)
-    accept(
+    accept_queueing(
         eng,
         DeletePool(actor(), POOL_B, replacement_ip="198.51.100.3"),
         STARTED,
@@ -656,13 +595,13 @@ def test_delete_with_ip_replacement_unlinks_domains_to_that_ip() -> None:
 def test_deleted_dipp_ips_are_free_at_once() -> None:
     """K11: right after deletion, the deleted DIPP's IPs can go into another DIPP."""
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         DeletePool(actor(), POOL_B, replacement_ip="198.51.100.5"),
         STARTED,
         dom_updates("dom-3"),
     )
-    accept(
+    accept_queueing(
         eng,
         CreatePool(actor(), "n", "d", ("198.51.100.3",)),
         {"message": "success", "pool_id": NEW_IDS[0]},
@@ -685,7 +624,7 @@ def test_delete_with_pool_replacement_relinks_domains_and_moves_delegations() ->
     with no linked domain). After settle the world is exactly the expected one.
     """
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         DeletePool(actor(), POOL_A, replacement_pool_id=POOL_E),
         STARTED,
@@ -706,7 +645,7 @@ def test_delete_with_pool_replacement_relinks_domains_and_moves_delegations() ->
 def test_partial_processing_moves_domains_one_update_at_a_time() -> None:
     """S1, S5: processing one update brings only its domain up to date; answers do not change."""
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B),
         STARTED,
@@ -740,7 +679,7 @@ def test_delete_with_shared_replacement_chooses_per_d4_in_domain_id_order() -> N
         pools=[pool(POOL_A, ip_texts=["198.51.100.1"])],
     )
     eng = new_engine(world)
-    accept(
+    accept_queueing(
         eng,
         DeletePool(actor(), POOL_A, replacement_ip="shared"),
         STARTED,
@@ -768,7 +707,7 @@ def test_delete_unlinked_dipp_with_shared_replacement_needs_no_shared_ip() -> No
     """D4, 3.6.4: with no linked domain, ``ip=shared`` succeeds on a platform with no shared IP."""
     world = attrs.evolve(base_world(shared=True), shared_ips=())
     eng = new_engine(world)
-    accept(eng, DeletePool(actor(), POOL_E, replacement_ip="shared"), STARTED)
+    accept_queueing(eng, DeletePool(actor(), POOL_E, replacement_ip="shared"), STARTED)
     assert eng.state.world() == changed(world, without_pools=[POOL_E])
 
 
@@ -778,7 +717,7 @@ def test_replacement_counts_as_linked_right_after_delete() -> None:
     So removing E's last IP is refused, and reading E lists the domain.
     """
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         DeletePool(actor(), POOL_B, replacement_pool_id=POOL_E),
         STARTED,
@@ -791,10 +730,10 @@ def test_replacement_counts_as_linked_right_after_delete() -> None:
         f"IP 198.51.100.6 is the last IP of DIPP {POOL_E!r}, "
         "which is linked to a domain or delegated to a subaccount",
     )
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor(), POOL_E),
-        details(POOL_E, ["198.51.100.6"], ["c.example.com"], name="E", description="pool E"),
+        pool_details(POOL_E, ["198.51.100.6"], ["c.example.com"], name="E", description="pool E"),
     )
 
 
@@ -805,22 +744,22 @@ def test_replacement_counts_as_delegated_right_after_delete() -> None:
     deleted DIPP is gone for everyone.
     """
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         DeletePool(actor(), POOL_A, replacement_pool_id=POOL_E),
         STARTED,
         dom_updates("dom-1", "dom-2") + sub_updates(POOL_A),
     )
     e_ips = ["198.51.100.6"]
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor("acct-2"), POOL_E),
-        details(POOL_E, e_ips, ["sub2.example.com"], name="E", description="pool E"),
+        pool_details(POOL_E, e_ips, ["sub2.example.com"], name="E", description="pool E"),
     )
-    accept(
+    accept_queueing(
         eng,
         GetPool(actor("acct-4"), POOL_E),
-        details(POOL_E, e_ips, [], name="E", description="pool E"),
+        pool_details(POOL_E, e_ips, [], name="E", description="pool E"),
     )
     reject(eng, GetPool(actor("acct-2"), POOL_A), 404, not_found(POOL_A))
     reject(
@@ -994,7 +933,7 @@ def test_edit_no_op_parts_change_nothing_beside_a_real_change() -> None:
         link_domains=("dom-1",),
         unlink_domains=("dom-4", "dom-3"),
     )
-    accept(eng, command, SUCCESS)
+    accept_queueing(eng, command, SUCCESS)
     world = base_world()
     assert eng.state.world() == changed(
         world, pools=[attrs.evolve(pool_of(world, POOL_A), name="renamed")]
@@ -1004,7 +943,7 @@ def test_edit_no_op_parts_change_nothing_beside_a_real_change() -> None:
 def test_edit_stores_name_and_description_exactly_and_compares_exactly() -> None:
     """K7, D8: values are stored untrimmed; the stored value again is no change; any other is."""
     eng = new_engine()
-    accept(eng, EditPool(actor(), POOL_B, name="  Spaced  ", description=" d\t"), SUCCESS)
+    accept_queueing(eng, EditPool(actor(), POOL_B, name="  Spaced  ", description=" d\t"), SUCCESS)
     world = base_world()
     spaced = attrs.evolve(pool_of(world, POOL_B), name="  Spaced  ", description=" d\t")
     assert eng.state.world() == changed(world, pools=[spaced])
@@ -1014,14 +953,14 @@ def test_edit_stores_name_and_description_exactly_and_compares_exactly() -> None
         400,
         f"the edit would not change DIPP {POOL_B!r}",
     )
-    accept(eng, EditPool(actor(), POOL_B, name="Spaced"), SUCCESS)
+    accept_queueing(eng, EditPool(actor(), POOL_B, name="Spaced"), SUCCESS)
     assert pool_of(eng.state.world(), POOL_B).name == "Spaced"
 
 
 def test_edit_description_only_changes_now_and_leaves_nothing_pending() -> None:
     """3.7.7, S4: a description change is immediate and leaves no pending update."""
     eng = new_engine()
-    accept(eng, EditPool(actor(), POOL_A, description="new"), SUCCESS)
+    accept_queueing(eng, EditPool(actor(), POOL_A, description="new"), SUCCESS)
     world = base_world()
     assert eng.state.world() == changed(
         world, pools=[attrs.evolve(pool_of(world, POOL_A), description="new")]
@@ -1034,7 +973,7 @@ def test_edit_add_ip_updates_linked_domains_and_subaccounts_in_s4_order() -> Non
     After settle every linked domain, the subaccounts' included, holds the new IPs.
     """
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         EditPool(actor(), POOL_A, add_ips=("198.51.100.5",)),
         SUCCESS,
@@ -1058,7 +997,7 @@ def test_edit_pending_has_at_most_one_update_per_domain_and_none_for_unlinked() 
     edit; ``dom-1``, named in ``link_domain`` while already linked, gets one.
     """
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         EditPool(
             actor(),
@@ -1088,7 +1027,9 @@ def test_edit_pending_has_at_most_one_update_per_domain_and_none_for_unlinked() 
 def test_edit_link_only_queues_the_domain_and_no_subaccount_update() -> None:
     """3.7.7, S4: a link without an IP change queues only that domain's update."""
     eng = new_engine()
-    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-4",)), SUCCESS, dom_updates("dom-4"))
+    accept_queueing(
+        eng, EditPool(actor(), POOL_A, link_domains=("dom-4",)), SUCCESS, dom_updates("dom-4")
+    )
     world = base_world()
     assert eng.state.stored_domain("dom-4") == linked(world, "dom-4", POOL_A, ["198.51.100.4"])
     settle_to(eng, changed(world, domains=[linked(world, "dom-4", POOL_A, A_IPS)]))
@@ -1100,13 +1041,15 @@ def test_edit_linking_a_domain_of_another_dipp_moves_it() -> None:
     So B's last IP may then be removed (D10 no longer applies).
     """
     eng = new_engine()
-    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS, dom_updates("dom-3"))
-    accept(
+    accept_queueing(
+        eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS, dom_updates("dom-3")
+    )
+    accept_queueing(
         eng,
         GetPool(actor(), POOL_B),
-        details(POOL_B, ["198.51.100.3"], [], name="B", description="pool B"),
+        pool_details(POOL_B, ["198.51.100.3"], [], name="B", description="pool B"),
     )
-    accept(eng, RemovePoolIp(actor(), POOL_B, "198.51.100.3"), STARTED)
+    accept_queueing(eng, RemovePoolIp(actor(), POOL_B, "198.51.100.3"), STARTED)
     world = base_world()
     expected = changed(
         world,
@@ -1119,7 +1062,7 @@ def test_edit_linking_a_domain_of_another_dipp_moves_it() -> None:
 def test_edit_unlinking_leaves_the_domain_holding_its_ips() -> None:
     """D9, S4: an unlinked domain keeps the IPs it has, at once, with no pending update."""
     eng = new_engine()
-    accept(eng, EditPool(actor(), POOL_A, unlink_domains=("dom-1",)), SUCCESS)
+    accept_queueing(eng, EditPool(actor(), POOL_A, unlink_domains=("dom-1",)), SUCCESS)
     world = base_world()
     expected = changed(world, domains=[unlinked(world, "dom-1", A_IPS)])
     assert eng.state.world() == expected
@@ -1133,13 +1076,13 @@ def test_unlinked_domain_with_pending_work_keeps_the_dipp_ips_before_the_edit() 
     included); the stale update does not undo the unlink when processed.
     """
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         EditPool(actor(), POOL_A, add_ips=("198.51.100.5",)),
         SUCCESS,
         dom_updates("dom-1", "dom-2") + sub_updates(POOL_A),
     )
-    accept(
+    accept_queueing(
         eng,
         EditPool(actor(), POOL_A, remove_ips=("198.51.100.1",), unlink_domains=("dom-1",)),
         SUCCESS,
@@ -1163,7 +1106,7 @@ def test_unlinked_domain_with_pending_work_keeps_the_dipp_ips_before_the_edit() 
 def test_edit_may_empty_a_dipp_whose_last_domain_it_unlinks() -> None:
     """K10, D10: D10 is judged on the links after the edit, so unlink-and-empty is accepted."""
     eng = new_engine()
-    accept(
+    accept_queueing(
         eng,
         EditPool(actor(), POOL_B, remove_ips=("198.51.100.3",), unlink_domains=("dom-3",)),
         SUCCESS,
@@ -1207,7 +1150,7 @@ def test_edit_leaving_a_linked_or_delegated_dipp_empty_is_400(
 def test_edit_may_empty_an_unlinked_undelegated_dipp() -> None:
     """D10: a DIPP with no linked domain and no delegation may lose its last IP."""
     eng = new_engine()
-    accept(eng, EditPool(actor(), POOL_E, remove_ips=("198.51.100.6",)), SUCCESS)
+    accept_queueing(eng, EditPool(actor(), POOL_E, remove_ips=("198.51.100.6",)), SUCCESS)
     world = base_world()
     assert eng.state.world() == changed(
         world, pools=[attrs.evolve(pool_of(world, POOL_E), ips=frozenset())]
