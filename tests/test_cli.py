@@ -146,7 +146,7 @@ def test_standard_input_is_read_with_a_dash(
 
 
 @settings(
-    max_examples=200,
+    max_examples=1000,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(

@@ -1042,7 +1042,7 @@ def near_valid_scenarios(draw: st.DrawFn) -> Any:
     return doc
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(near_valid_scenarios())
 def test_damaged_scenarios_are_refused_only_with_document_errors(doc: Any) -> None:
     """K17: one damaged node anywhere in a scenario never escapes as anything but DocumentError."""
