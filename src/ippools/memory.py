@@ -113,17 +113,7 @@ class MemoryState:
         """The domains effectively linked to a live DIPP, optionally one account's, by id."""
         if pool_id not in self._pools:
             return []
-        found: list[str] = []
-        for key in self._closure(pool_id):
-            by_account = self._links.get(key)
-            if not by_account:
-                continue
-            if account_id is None:
-                for ids in by_account.values():
-                    found.extend(ids)
-            else:
-                found.extend(by_account.get(account_id, ()))
-        found.sort()
+        found = self._stored_links(pool_id, account_id)
         return [self._effective(self._domains[domain_id]) for domain_id in found]
 
     # -- stored state and pending work ---------------------------------------
@@ -187,10 +177,7 @@ class MemoryState:
         if isinstance(update, DomainUpdate):
             self._materialize(update.domain_id)
             return
-        targets: list[str] = []
-        for key in self._closure(update.pool_id):
-            targets.extend(self._links.get(key, {}).get(update.account_id, ()))
-        for domain_id in sorted(targets):
+        for domain_id in self._stored_links(update.pool_id, update.account_id):
             self._materialize(domain_id)
 
     def world(self) -> World:
@@ -224,6 +211,20 @@ class MemoryState:
             stack.extend(self._preds.get(key, ()))
         return out
 
+    def _stored_links(self, pool_id: str, account_id: str | None) -> list[str]:
+        """Ids of the domains stored as linked to ``pool_id`` or to a tombstone leading to
+        it, optionally only the account's, sorted."""
+        found: list[str] = []
+        for key in self._closure(pool_id):
+            by_account = self._links.get(key, {})
+            if account_id is None:
+                for ids in by_account.values():
+                    found.extend(ids)
+            else:
+                found.extend(by_account.get(account_id, ()))
+        found.sort()
+        return found
+
     def _put_pool(self, pool: Pool) -> None:
         old = self._pools.get(pool.pool_id)
         if old is not None:
@@ -244,7 +245,8 @@ class MemoryState:
         rep = grave.replacement
         if isinstance(rep, ReplaceWithShared):
             for _, ip in rep.choices:
-                self._usage[ip] = self._usage.get(ip, 0) + 1
+                if ip in self._usage:
+                    self._usage[ip] += 1
         if self._links.get(grave.pool_id) or self._preds.get(grave.pool_id):
             self._tombstones[grave.pool_id] = grave
             if isinstance(rep, ReplaceWithPool):
@@ -295,9 +297,13 @@ class MemoryState:
         if stored is None:
             return
         effective = self._effective(stored)
-        if effective != stored:
-            self._unstore_domain(stored)
-            self._store_domain(effective)
+        if effective == stored:
+            return
+        if effective.pool_id == stored.pool_id:  # only the IPs change: no index moves
+            self._domains[domain_id] = effective
+            return
+        self._unstore_domain(stored)
+        self._store_domain(effective)
 
     def _count_shared(self, domain: Domain, delta: int) -> None:
         for ip in domain.ips:

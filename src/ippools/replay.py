@@ -1,8 +1,9 @@
 """Replay a scenario against the reference engine and compare it with its expectations.
 
 :func:`replay` runs each step of a :class:`~ippools.documents.Scenario` on an
-engine over :class:`~ippools.memory.MemoryState`, with the scenario's ids as the
-id source: request steps go through :func:`ippools.wire.handle`, settle steps
+engine over a given state (a new :class:`~ippools.memory.MemoryState` by default,
+or a SQLite store for ``ippools replay --db``), with the scenario's ids as the id
+source: request steps go through :func:`ippools.wire.handle`, settle steps
 process pending updates. It returns the replay output (§7) and every
 expectation that did not hold, as :class:`Difference` values.
 

@@ -28,8 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-import attrs
-
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
 from ippools.outcome import Changes, ReplaceWithIp, ReplaceWithPool, ReplaceWithShared, Tombstone
 
@@ -97,18 +95,18 @@ def resolve_domain(
                 break
             continue
         if isinstance(rep, ReplaceWithIp):
-            return attrs.evolve(stored, pool_id=None, ips=frozenset((rep.ip,)))
+            return Domain(stored.id, stored.name, stored.account_id, None, frozenset((rep.ip,)))
         if isinstance(rep, ReplaceWithShared):
             chosen = rep.ip_for(stored.id)
             ips = frozenset((chosen,)) if chosen is not None else stored.ips
-            return attrs.evolve(stored, pool_id=None, ips=ips)
-        return attrs.evolve(stored, pool_id=None)
+            return Domain(stored.id, stored.name, stored.account_id, None, ips)
+        return Domain(stored.id, stored.name, stored.account_id, None, stored.ips)
     live = pool(pool_id)
     if live is None:
-        return attrs.evolve(stored, pool_id=None)
+        return Domain(stored.id, stored.name, stored.account_id, None, stored.ips)
     if stored.pool_id == pool_id and stored.ips == live.ips:
         return stored
-    return attrs.evolve(stored, pool_id=pool_id, ips=live.ips)
+    return Domain(stored.id, stored.name, stored.account_id, pool_id, live.ips)
 
 
 class WritableState(StateView, Protocol):

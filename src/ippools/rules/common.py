@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import attrs
-
 from ippools.commands import Actor
 from ippools.errors import BadRequest, Forbidden, NotFound
 from ippools.model import Account, Domain, IPAddress, Pool, ip_sort_key, ip_text, parse_ip
@@ -175,8 +173,3 @@ def follow_pool(state: StateView, account: Account, pool: Pool) -> tuple[Pending
 def subaccount_updates(pool: Pool) -> tuple[SubaccountUpdate, ...]:
     """One subaccount update per subaccount the DIPP is delegated to, in account id order."""
     return tuple(SubaccountUpdate(sub, pool.pool_id) for sub in sorted(pool.delegated_to))
-
-
-def with_ips(pool: Pool, ips: frozenset[IPAddress]) -> Pool:
-    """``pool`` holding ``ips``."""
-    return attrs.evolve(pool, ips=ips)

@@ -101,6 +101,7 @@ def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Ac
             "give either ip or pool_id as the replacement of a deleted DIPP, not both",
         )
     replacement: Replacement = None
+    target: Pool | None = None
     wants_shared = False
     if command.replacement_pool_id is not None:  # 3.6.3
         target = visible_pool(state, account, command.replacement_pool_id)
@@ -135,8 +136,7 @@ def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Ac
     if wants_shared:
         replacement = ReplaceWithShared(_share_out(state, policies, own))
     pools: tuple[Pool, ...] = ()
-    if isinstance(replacement, ReplaceWithPool) and pool.delegated_to:
-        target = visible_pool(state, account, replacement.pool_id)
+    if target is not None and pool.delegated_to:
         delegated = target.delegated_to | pool.delegated_to
         pools = (attrs.evolve(target, delegated_to=delegated),)
     pending: tuple[PendingUpdate, ...] = tuple(DomainUpdate(d.id) for d in own)

@@ -14,6 +14,7 @@ It neither begins nor ends transactions and does not translate driver errors:
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -59,6 +60,7 @@ def _ips_text(ips: Iterable[IPAddress]) -> str:
     return json.dumps([ip_text(ip) for ip in sorted_ips(ips)])
 
 
+@functools.lru_cache(maxsize=4096)
 def _ips(text: str) -> frozenset[IPAddress]:
     return frozenset(_ip(item) for item in json.loads(text))
 
@@ -72,7 +74,7 @@ def _pool(row: Sequence[Any]) -> Pool:
 
 
 class Tables:
-    """The state and the outbox of a SQLite store, on the connection ``conn``."""
+    """The state tables of a SQLite store, on the connection ``conn``."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -130,11 +132,11 @@ class Tables:
         return None if row is None else self._effective(_domain(row))
 
     def linked_domains(self, pool_id: str, account_id: str | None) -> list[Domain]:
-        if self.pool(pool_id) is None:
+        pools = self._pool_cache()
+        if pools(pool_id) is None:
             return []
         found = self._stored_links(pool_id, account_id)
         found.sort(key=lambda domain: domain.id)
-        pools = self._pool_cache()
         return [self._effective(domain, pools) for domain in found]
 
     # -- effective state -------------------------------------------------
@@ -342,9 +344,15 @@ class Tables:
         if stored is None:
             return
         effective = self._effective(stored)
-        if effective != stored:
-            self._unstore_domain(stored)
-            self._store_domain(effective)
+        if effective == stored:
+            return
+        if effective.pool_id == stored.pool_id:  # only the IPs change
+            self._conn.execute(
+                "UPDATE domains SET ips = ? WHERE id = ?", (_ips_text(effective.ips), domain_id)
+            )
+            return
+        self._unstore_domain(stored)
+        self._store_domain(effective)
 
     def _count_shared(self, domain: Domain, delta: int) -> None:
         self._conn.executemany(

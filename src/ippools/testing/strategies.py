@@ -1,7 +1,8 @@
 """Hypothesis strategies for ippools: IPs, accounts, settled worlds, actors and commands.
 
-Every strategy takes keyword-only arguments, checks them when it is called and
-raises :class:`hypothesis.errors.InvalidArgument` naming the bad one.
+Every strategy takes its options as keyword-only arguments (``world``, where it is
+needed, by position), checks them when it is called and raises
+:class:`hypothesis.errors.InvalidArgument` naming the bad one.
 
 :func:`worlds` builds valid settled worlds by construction (no filtering), so
 every drawn world passes :func:`ippools.world.world_problems`. :func:`commands`
