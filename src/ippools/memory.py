@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from ippools.errors import DocumentError
+import attrs
+
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, domain_key
 from ippools.outcome import (
     Changes,
@@ -26,7 +27,7 @@ from ippools.outcome import (
     Tombstone,
 )
 from ippools.state import resolve_domain
-from ippools.world import World, world_problems
+from ippools.world import World, check_world
 
 __all__ = ["MemoryState"]
 
@@ -40,9 +41,7 @@ class MemoryState:
 
     def __init__(self, world: World | None = None) -> None:
         world = world if world is not None else World()
-        problems = world_problems(world)
-        if problems:
-            raise DocumentError("; ".join(problems))
+        check_world(world)
         self._accounts: dict[str, Account] = {a.id: a for a in world.accounts}
         self._dedicated: dict[IPAddress, DedicatedIp] = {r.ip: r for r in world.dedicated_ips}
         self._dedicated_by_account: dict[str, set[IPAddress]] = {}
@@ -192,9 +191,8 @@ class MemoryState:
 
     def effective_world(self) -> World:
         """The effective state as a world: what the stored state becomes once settled."""
-        return _with_domains(
-            self.world(), domains=[self._effective(d) for d in self._domains.values()]
-        )
+        domains = [self._effective(d) for d in self._domains.values()]
+        return attrs.evolve(self.world(), domains=domains)
 
     # -- internals -------------------------------------------------------------
 
@@ -309,13 +307,3 @@ class MemoryState:
         for ip in domain.ips:
             if ip in self._shared:
                 self._usage[ip] = self._usage.get(ip, 0) + delta
-
-
-def _with_domains(world: World, *, domains: Iterable[Domain]) -> World:
-    return World(
-        accounts=world.accounts,
-        dedicated_ips=world.dedicated_ips,
-        shared_ips=world.shared_ips,
-        domains=domains,
-        pools=world.pools,
-    )

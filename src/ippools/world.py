@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from ippools.errors import DocumentError
 from ippools.model import (
     Account,
     DedicatedIp,
@@ -23,7 +24,7 @@ from ippools.model import (
     sorted_ips,
 )
 
-__all__ = ["World", "world_problems"]
+__all__ = ["World", "check_world", "world_problems"]
 
 
 def _accounts_sorted(records: Iterable[Account]) -> tuple[Account, ...]:
@@ -173,3 +174,10 @@ def world_problems(world: World) -> list[str]:
         if not pool.ips and (pool.pool_id in linked or pool.delegated_to):
             add(f"pools[{pool.pool_id}]: has a linked domain or a delegation but no IP (I4)")
     return problems
+
+
+def check_world(world: World) -> None:
+    """Raise :class:`~ippools.errors.DocumentError` listing every problem of ``world``, if any."""
+    problems = world_problems(world)
+    if problems:
+        raise DocumentError("; ".join(problems))

@@ -19,11 +19,10 @@ from contextlib import contextmanager
 
 import attrs
 
-from ippools.errors import ConflictError
 from ippools.memory import MemoryState
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
 from ippools.outcome import Changes, PendingUpdate
-from ippools.store.ports import DEFAULT_LEASE, Claim, RecordKey, changed_records
+from ippools.store.ports import DEFAULT_LEASE, Claim, RecordKey, changed_records, check_versions
 from ippools.world import World
 
 __all__ = ["MemoryStore"]
@@ -126,12 +125,7 @@ class MemoryStore:
     def commit(self, changes: Changes, expected: Mapping[RecordKey, int] | None = None) -> None:
         """Check ``expected`` versions, then store ``changes`` and queue their pending updates."""
         with self._lock:
-            for key, version in (expected or {}).items():
-                current = self._version(key)
-                if current != version:
-                    raise ConflictError(
-                        f"{key.kind} {key.id!r} is at version {current}, not {version}"
-                    )
+            check_versions(self._version, expected)
             bumped = {key: self._version(key) + 1 for key in changed_records(changes)}
             self._state.apply(attrs.evolve(changes, pending=()))
             self._versions.update(bumped)

@@ -41,7 +41,7 @@ damaged or foreign file, a schema from a newer ippools, a full disk) raises
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Literal, Protocol
 
@@ -62,6 +62,7 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "changed_records",
+    "check_versions",
 ]
 
 DEFAULT_LEASE = 30.0
@@ -112,6 +113,16 @@ def changed_records(changes: Changes) -> list[RecordKey]:
     keys += [RecordKey.domain(domain.id) for domain in changes.domains]
     keys += [RecordKey.domain(domain_id) for domain_id in changes.deleted_domains]
     return list(dict.fromkeys(keys))
+
+
+def check_versions(
+    version: Callable[[RecordKey], int], expected: Mapping[RecordKey, int] | None
+) -> None:
+    """Raise :class:`ConflictError` unless every record is at the version the caller read."""
+    for key, wanted in (expected or {}).items():
+        current = version(key)
+        if current != wanted:
+            raise ConflictError(f"{key.kind} {key.id!r} is at version {current}, not {wanted}")
 
 
 class Outbox(Protocol):

@@ -39,7 +39,6 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Literal
 
-from ippools.errors import ConflictError
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, domain_key
 from ippools.outcome import Changes, PendingUpdate
 from ippools.store.ports import (
@@ -49,6 +48,7 @@ from ippools.store.ports import (
     StoreBusy,
     StoreError,
     changed_records,
+    check_versions,
 )
 from ippools.store.sqlite_outbox import OutboxTable
 from ippools.store.sqlite_schema import prepare
@@ -279,12 +279,7 @@ class SqliteStore:
     def commit(self, changes: Changes, expected: Mapping[RecordKey, int] | None = None) -> None:
         """Check ``expected`` versions, then store ``changes`` and queue their pending updates."""
         with self._writing() as tables:
-            for key, version in (expected or {}).items():
-                current = tables.version(key)
-                if current != version:
-                    raise ConflictError(
-                        f"{key.kind} {key.id!r} is at version {current}, not {version}"
-                    )
+            check_versions(tables.version, expected)
             bumped = {key: tables.version(key) + 1 for key in changed_records(changes)}
             tables.apply(changes)
             tables.set_versions(bumped)

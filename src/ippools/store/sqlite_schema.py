@@ -18,10 +18,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from ippools.errors import DocumentError
 from ippools.store.ports import StoreError
 from ippools.store.sqlite_tables import Tables
-from ippools.world import World, world_problems
+from ippools.world import World, check_world
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "prepare"]
 
@@ -113,9 +112,7 @@ def prepare(conn: sqlite3.Connection, where: str, world: World | None) -> bool:
                 conn.execute(f"PRAGMA user_version = {version}")
         else:
             world = world if world is not None else World()
-            problems = world_problems(world)
-            if problems:
-                raise DocumentError("; ".join(problems))
+            check_world(world)
             for statement in SCHEMA:
                 conn.execute(statement)
             Tables(conn).load(world)
