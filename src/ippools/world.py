@@ -4,6 +4,11 @@ A :class:`World` holds every record in canonical order (K14), so two worlds are
 equal exactly when their canonical documents are. :func:`world_problems` lists
 what is wrong with one: broken references (K13) and broken invariants (§4),
 each naming the offending record.
+
+A world is immutable, so it is checked at most once: the first call of
+:func:`world_problems` on a world remembers the answer in the world itself, and
+every later call (the document loader's, then the state's or the store's
+:func:`check_world`) returns it without walking the records again.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from ippools.model import (
 )
 
 __all__ = ["World", "check_world", "world_problems"]
+
+_NO_IPS: frozenset[IPAddress] = frozenset()
 
 
 def _accounts_sorted(records: Iterable[Account]) -> tuple[Account, ...]:
@@ -56,14 +63,27 @@ class World:
     shared_ips: tuple[IPAddress, ...] = attrs.field(default=(), converter=_ips_sorted)
     domains: tuple[Domain, ...] = attrs.field(default=(), converter=_domains_sorted)
     pools: tuple[Pool, ...] = attrs.field(default=(), converter=_pools_sorted)
+    # What world_problems found, once it has looked; not part of the value.
+    _problems: tuple[str, ...] | None = attrs.field(
+        default=None, init=False, repr=False, eq=False, order=False, hash=False
+    )
 
 
 def world_problems(world: World) -> list[str]:
     """Everything wrong with ``world`` as a settled state, one message per problem.
 
     An empty list means the world is valid: every reference resolves and every
-    invariant I1-I7 holds. Messages start with the offending record.
+    invariant I1-I7 holds. Messages start with the offending record. The answer
+    is computed once per world and remembered (a world cannot change).
     """
+    found = world._problems
+    if found is None:
+        found = tuple(_problems(world))
+        object.__setattr__(world, "_problems", found)
+    return list(found)
+
+
+def _problems(world: World) -> list[str]:
     problems: list[str] = []
     add = problems.append
     accounts: dict[str, Account] = {}
@@ -98,6 +118,11 @@ def world_problems(world: World) -> list[str]:
         if ip in dedicated:
             add(f"shared_ips[{ip_text(ip)}]: IP is also dedicated")
 
+    own: dict[str, set[IPAddress]] = {}
+    for record in dedicated.values():
+        own.setdefault(record.account_id, set()).add(record.ip)
+    shared_only = shared - dedicated.keys()
+
     pools: dict[str, Pool] = {}
     holder: dict[IPAddress, str] = {}
     pool: Pool | None
@@ -129,9 +154,11 @@ def world_problems(world: World) -> list[str]:
         if domain.id in seen_domains:
             add(f"{where}: id repeated")
         seen_domains.add(domain.id)
-        if domain.key in names:
-            add(f"{where}: name {domain.name!r} repeats domain {names[domain.key]!r}")
-        names.setdefault(domain.key, domain.id)
+        key = domain.key
+        if key in names:
+            add(f"{where}: name {domain.name!r} repeats domain {names[key]!r}")
+        else:
+            names[key] = domain.id
         account = accounts.get(domain.account_id)
         if account is None:
             add(f"{where}: unknown account {domain.account_id!r}")
@@ -150,6 +177,12 @@ def world_problems(world: World) -> list[str]:
                     add(f"{where}: holds other IPs than its pool {pool.pool_id!r} (I1)")
         if not domain.ips:
             add(f"{where}: holds no IP (I5)")
+        # Most domains hold only their own account's dedicated IPs, or shared IPs
+        # their account may use: none of those is a problem, and set operations
+        # find them without a per-IP look-up.
+        rest = domain.ips - own.get(domain.account_id, _NO_IPS)
+        if not rest or (account is not None and account.shared_ip_eligible and rest <= shared_only):
+            continue
         for ip in sorted_ips(domain.ips):
             record = dedicated.get(ip)
             if record is None:
