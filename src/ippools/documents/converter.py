@@ -5,11 +5,19 @@ records get hooks that cattrs generates with unknown keys forbidden and a strict
 hook for every field; worlds, scenarios and replay outputs get the hand-written
 hooks of :mod:`ippools.documents.world` and :mod:`ippools.documents.scenario`.
 The entry points share one converter built at import.
+
+A large world repeats the same few IPs and IP lists many times (every domain
+linked to a DIPP holds its IPs), and parsing an IP through :mod:`ipaddress` is
+the dearest part of a record. While a document is structured, the IP hooks
+remember what each distinct text, or list of texts, gave; the memo belongs to
+that one document and goes with it. Only successes are remembered, so every
+error is raised, and worded, exactly as without the memo.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Final, TypeVar
 
@@ -57,12 +65,77 @@ from ippools.documents.scenario import (
     _unstructure_scenario,
 )
 from ippools.documents.world import _settled_world, _unstructure_world
-from ippools.model import Account, DedicatedIp, Domain, Pool, ip_text
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
 from ippools.world import World
 
 __all__ = ["load_replay_output", "load_scenario", "load_world", "make_converter", "unstructure"]
 
 T = TypeVar("T")
+
+# -- one memo per document ----------------------------------------------------------------
+
+# For each memoised hook, what it gave for each value it has seen in the document
+# being structured or unstructured; None outside a document.
+_MEMO: Final[ContextVar[dict[object, dict[Any, Any]] | None]] = ContextVar(
+    "ippools_document_memo", default=None
+)
+
+
+def _in_memo(run: Callable[..., T], *args: Any) -> T:
+    """``run(*args)`` with a memo for the memoised hooks: the document's, or a new one."""
+    if _MEMO.get() is not None:
+        return run(*args)
+    token = _MEMO.set({})
+    try:
+        return run(*args)
+    finally:
+        _MEMO.reset(token)
+
+
+def _memo_of(hook: object) -> dict[Any, Any] | None:
+    memos = _MEMO.get()
+    if memos is None:
+        return None
+    memo = memos.get(hook)
+    if memo is None:
+        memo = memos[hook] = {}
+    return memo
+
+
+def _memoised(hook: Callable[..., T], kind: type) -> Callable[[Any, Any], T]:
+    """``hook`` on values of exactly ``kind`` (str, or a list of them) run once per document.
+
+    Values of any other type go straight to ``hook``. A list is remembered by the
+    tuple of its items: only a list that ``hook`` accepted is remembered, and a
+    tuple equals it only when every item is an equal string.
+    """
+
+    def memo_hook(value: Any, _: Any = None) -> T:
+        memo = _memo_of(memo_hook) if type(value) is kind else None
+        if memo is None:
+            return hook(value)
+        key = value if kind is str else tuple(value)
+        try:
+            found: T | None = memo.get(key)
+        except TypeError:  # an unhashable item: not a list of strings
+            return hook(value)
+        if found is None:
+            found = memo[key] = hook(value)
+        return found
+
+    return memo_hook
+
+
+def _memoised_texts(ips: frozenset[IPAddress]) -> list[str]:
+    """The canonical texts of a set of IPs (:func:`_sorted_ip_texts`), once per document."""
+    memo = _memo_of(_memoised_texts)
+    if memo is None:
+        return _sorted_ip_texts(ips)
+    found: list[str] | None = memo.get(ips)
+    if found is None:
+        found = memo[ips] = _sorted_ip_texts(ips)
+    return list(found)  # each record gets its own list
+
 
 # -- the converter -----------------------------------------------------------------------
 
@@ -122,7 +195,8 @@ def make_converter() -> cattrs.Converter:
     structure(str, _string)
     structure(bool, _boolean)
     structure(int, _count)
-    ip_set = _unique_list(_ip)
+    ip = _memoised(_ip, str)
+    ip_set = _memoised(_unique_list(ip), list)
     records: dict[type[Any], tuple[str, str | None, dict[str, Any]]] = {
         Account: (
             "an account",
@@ -137,7 +211,7 @@ def make_converter() -> cattrs.Converter:
         DedicatedIp: (
             "a dedicated IP",
             None,
-            {"ip": _ip, "account_id": _record_id, "warmup": _boolean},
+            {"ip": ip, "account_id": _record_id, "warmup": _boolean},
         ),
         Domain: (
             "a domain",
@@ -185,13 +259,16 @@ def make_converter() -> cattrs.Converter:
     }
     for kind, (what, whole, fields) in records.items():
         structure(kind, _record_hook(converter, kind, f"{what} (an object)", whole, fields))
-    structure(World, lambda value, _: _document(_settled_world, converter, value))
-    structure(Scenario, lambda value, _: _document(_scenario, converter, value))
-    structure(ReplayOutput, lambda value, _: _document(_replay_output, converter, value))
+    for kind, run in (
+        (World, _settled_world),
+        (Scenario, _scenario),
+        (ReplayOutput, _replay_output),
+    ):
+        structure(kind, lambda value, _, run=run: _in_memo(_document, run, converter, value))
 
     unstructure_hook(IPv4Address, ip_text)
     unstructure_hook(IPv6Address, ip_text)
-    ips_out = override(unstruct_hook=_sorted_ip_texts)
+    ips_out = override(unstruct_hook=_memoised_texts)
     unstructured: tuple[tuple[type[Any], dict[str, Any]], ...] = (
         (Account, {}),
         (DedicatedIp, {}),
@@ -221,9 +298,11 @@ def make_converter() -> cattrs.Converter:
             **({} if step.expect is None else {"expect": _unstructure_expect(step.expect)}),
         },
     )
-    unstructure_hook(World, lambda world: _unstructure_world(converter, world))
-    unstructure_hook(Scenario, lambda scenario: _unstructure_scenario(converter, scenario))
-    unstructure_hook(ReplayOutput, lambda output: _unstructure_replay(converter, output))
+    unstructure_hook(World, lambda world: _in_memo(_unstructure_world, converter, world))
+    unstructure_hook(
+        Scenario, lambda scenario: _in_memo(_unstructure_scenario, converter, scenario)
+    )
+    unstructure_hook(ReplayOutput, lambda output: _in_memo(_unstructure_replay, converter, output))
     return converter
 
 

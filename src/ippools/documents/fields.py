@@ -182,12 +182,15 @@ def _no_unknown(obj: Mapping[str, Any], known: Iterable[str]) -> None:
         raise _fail(_unknown_fields(extra))
 
 
+_NOT_IN_ID = re.compile(r"[\s/]")  # \s is exactly what str.isspace() accepts
+
+
 def _identifier(article: str, noun: str) -> Callable[..., str]:
     def hook(value: Any, _: Any = None) -> str:
         text = _string(value)
         if not text:
             raise _fail(f"{article} {noun} must not be empty")
-        if "/" in text or any(c.isspace() for c in text):
+        if _NOT_IN_ID.search(text) is not None:
             raise _fail(f"{_short(text)!r} is not a valid {noun}: it contains whitespace or '/'")
         return text
 

@@ -28,7 +28,7 @@ from ippools.documents.fields import (
     _short,
     _sorted_ip_texts,
 )
-from ippools.model import Account, DedicatedIp, Domain, Pool, ip_text
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
 from ippools.world import World, world_problems
 
 T = TypeVar("T")
@@ -37,29 +37,43 @@ _WORLD_LISTS: Final = ("accounts", "dedicated_ips", "shared_ips", "domains", "po
 
 
 @attrs.frozen
-class _Loaded:
-    """A world with, for each list, the input index of every record key."""
+class _Records:
+    """The records of a world document in document order, and the raw lists they came from."""
 
-    world: World
-    index: dict[str, dict[str, int]]
     raw: dict[str, list[Any]]
+    accounts: list[Account]
+    dedicated: list[DedicatedIp]
+    shared: list[IPAddress]
+    domains: list[Domain]
+    pools: list[Pool]
+
+    def world(self) -> World:
+        return World(self.accounts, self.dedicated, self.shared, self.domains, self.pools)
 
 
-def _world_shape(converter: cattrs.Converter, value: Any) -> _Loaded:
-    """Structure a world, checking fields, types and repeated records (not references)."""
+def _records(converter: cattrs.Converter, value: Any) -> _Records:
+    """Structure every record of a world, checking fields and types (not repeats or references)."""
     obj = _object(value, "a world (a JSON object)")
     _no_unknown(obj, _WORLD_LISTS)
     raw = {name: _at((name,), _array, obj.get(name, [])) for name in _WORLD_LISTS}
 
     def each(name: str, kind: type[T]) -> list[T]:
-        return [_at((name, i), converter.structure, item, kind) for i, item in enumerate(raw[name])]
+        hook = converter.get_structure_hook(kind)
+        return [_at((name, i), hook, item, kind) for i, item in enumerate(raw[name])]
 
-    accounts = each("accounts", Account)
-    dedicated = each("dedicated_ips", DedicatedIp)
-    shared = [_at(("shared_ips", i), _ip, v) for i, v in enumerate(raw["shared_ips"])]
-    domains = each("domains", Domain)
-    pools = each("pools", Pool)
+    return _Records(
+        raw,
+        accounts=each("accounts", Account),
+        dedicated=each("dedicated_ips", DedicatedIp),
+        shared=[_at(("shared_ips", i), _ip, v) for i, v in enumerate(raw["shared_ips"])],
+        domains=each("domains", Domain),
+        pools=each("pools", Pool),
+    )
 
+
+def _index(records: _Records) -> dict[str, dict[str, int]]:
+    """For each list, the document index of every record key; raises at the first repeat."""
+    raw = records.raw
     index: dict[str, dict[str, int]] = {name: {} for name in _WORLD_LISTS}
 
     def first(name: str, key: str, i: int, shown: str, *field: str) -> None:
@@ -67,41 +81,62 @@ def _world_shape(converter: cattrs.Converter, value: Any) -> _Loaded:
             raise _fail(f"{_short(shown)!r} is repeated", name, i, *field)
         index[name][key] = i
 
-    for i, account in enumerate(accounts):
+    for i, account in enumerate(records.accounts):
         first("accounts", account.id, i, account.id, "id")
-    for i, record in enumerate(dedicated):
+    for i, record in enumerate(records.dedicated):
         first("dedicated_ips", ip_text(record.ip), i, raw["dedicated_ips"][i]["ip"], "ip")
-    for i, ip in enumerate(shared):
+    for i, ip in enumerate(records.shared):
         first("shared_ips", ip_text(ip), i, raw["shared_ips"][i])
         if ip_text(ip) in index["dedicated_ips"]:
             raise _fail(f"{raw['shared_ips'][i]!r} is also a dedicated IP", "shared_ips", i)
     names: dict[str, int] = {}
-    for i, domain in enumerate(domains):
+    for i, domain in enumerate(records.domains):
         first("domains", domain.id, i, domain.id, "id")
-        if domain.key in names:
+        key = domain.key
+        if key in names:
             raise _fail(
-                f"{_short(domain.name)!r} repeats the name of domains[{names[domain.key]}] "
+                f"{_short(domain.name)!r} repeats the name of domains[{names[key]}] "
                 "(names match case-insensitively)",
                 "domains",
                 i,
                 "name",
             )
-        names[domain.key] = i
-    for i, pool in enumerate(pools):
+        names[key] = i
+    for i, pool in enumerate(records.pools):
         first("pools", pool.pool_id, i, pool.pool_id, "pool_id")
-    world = World(accounts, dedicated, shared, domains, pools)
-    return _Loaded(world, index, raw)
+    return index
 
 
 def _shape_only(converter: cattrs.Converter, value: Any) -> World:
     """Structure a stored world that may lag behind a settle (K15): shape checks only."""
-    return _world_shape(converter, value).world
+    records = _records(converter, value)
+    _index(records)
+    return records.world()
 
 
 def _settled_world(converter: cattrs.Converter, value: Any) -> World:
-    """Structure a world that must be a valid settled state (K13, §4)."""
-    loaded = _world_shape(converter, value)
-    world, index, raw = loaded.world, loaded.index, loaded.raw
+    """Structure a world that must be a valid settled state (K13, §4).
+
+    The world is checked once, by :func:`~ippools.world.world_problems`, which
+    remembers its answer in the world: a state or store built from it does not
+    check it again. Every repeat and broken reference is also a problem there, so
+    only a world with problems is walked again, to name the first one as the
+    document has it (repeats first, then references, then the invariants).
+    """
+    records = _records(converter, value)
+    world = records.world()
+    problems = world_problems(world)
+    if not problems:
+        return world
+    index = _index(records)
+    _check_references(world, index, records.raw)
+    raise _translate(problems[0], index)
+
+
+def _check_references(
+    world: World, index: dict[str, dict[str, int]], raw: dict[str, list[Any]]
+) -> None:
+    """Raise at the first reference (K13) that names no record, in document terms."""
     accounts = {account.id: account for account in world.accounts}
 
     def known(account_id: str, *path: PathPart) -> None:
@@ -138,10 +173,6 @@ def _settled_world(converter: cattrs.Converter, value: Any) -> World:
                 raise _fail(
                     f"{text!r} is neither a dedicated nor a shared IP", "domains", i, "ips", j
                 )
-    problems = world_problems(world)
-    if problems:
-        raise _translate(problems[0], index)
-    return world
 
 
 _PROBLEM = re.compile(r"(?P<kind>[a-z_]+)\[(?P<key>[^\]\s]*)\]: (?P<rest>.*)", re.S)

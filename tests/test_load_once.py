@@ -1,0 +1,216 @@
+"""A world is checked once and each IP text of a document parsed once; errors stay the same."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import attrs
+import pytest
+
+import ippools.world
+from ippools import DocumentError, MemoryState, World, world_problems
+from ippools.documents import load_scenario, load_world, make_converter, unstructure
+from ippools.store import open_sqlite
+from ippools.world import check_world
+from tests.support import POOL_A, account, dedicated, domain, pool
+
+
+def world_document() -> dict[str, Any]:
+    """Three domains holding the same IPs, two of them linked to one DIPP (I1)."""
+    return {
+        "accounts": [{"id": "acct-1", "dipps": True, "shared_ip_eligible": True}],
+        "dedicated_ips": [
+            {"ip": "198.51.100.1", "account_id": "acct-1"},
+            {"ip": "2001:db8::1", "account_id": "acct-1"},
+        ],
+        "shared_ips": ["192.0.2.1"],
+        "domains": [
+            {"id": "dom-1", "name": "a.example", "account_id": "acct-1", "pool_id": POOL_A,
+             "ips": ["198.51.100.1", "2001:db8::1"]},
+            {"id": "dom-2", "name": "b.example", "account_id": "acct-1", "pool_id": POOL_A,
+             "ips": ["198.51.100.1", "2001:db8::1"]},
+            {"id": "dom-3", "name": "c.example", "account_id": "acct-1",
+             "ips": ["192.0.2.1", "198.51.100.1"]},
+        ],
+        "pools": [{"pool_id": POOL_A, "account_id": "acct-1", "name": "p", "description": "d",
+                   "ips": ["198.51.100.1", "2001:db8::1"]}],
+    }  # fmt: skip
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[World]:
+    """Every world that the check of §4 and K13 walks, in order."""
+    walked: list[World] = []
+    walk = ippools.world._problems
+
+    def counting(world: World) -> list[str]:
+        walked.append(world)
+        return walk(world)
+
+    monkeypatch.setattr(ippools.world, "_problems", counting)
+    return walked
+
+
+def test_a_loaded_world_is_not_checked_again_by_the_state_or_the_store(
+    checks: list[World],
+) -> None:
+    """The loader's check is the only one: MemoryState and open_sqlite reuse its answer."""
+    world = load_world(world_document())
+    assert len(checks) == 1
+    MemoryState(world)
+    with open_sqlite(":memory:", world):
+        pass
+    check_world(world)
+    assert world_problems(world) == []
+    assert checks == [world]
+
+
+def test_each_new_world_is_checked_even_when_equal_to_a_checked_one(
+    checks: list[World],
+) -> None:
+    """What a check found belongs to one world value: an equal or evolved world is checked anew."""
+    world = load_world(world_document())
+    equal = World(world.accounts, world.dedicated_ips, world.shared_ips, world.domains, world.pools)
+    assert world_problems(equal) == []
+    broken = attrs.evolve(
+        world, domains=[*world.domains, domain("dom-9", "z.example", pool=POOL_A)]
+    )
+    assert world_problems(broken) == [
+        f"domains[dom-9]: holds other IPs than its pool {POOL_A!r} (I1)",
+        "domains[dom-9]: holds no IP (I5)",
+    ]
+    assert checks == [world, equal, broken]
+    with pytest.raises(DocumentError, match=r"domains\[dom-9\]: holds other IPs"):
+        MemoryState(broken)
+    assert checks == [world, equal, broken]
+
+
+def test_a_remembered_check_is_not_part_of_the_world_value() -> None:
+    """A checked world equals, hashes and prints like the same world never checked."""
+    fresh = World(accounts=[account("acct-1")], dedicated_ips=[dedicated("198.51.100.1")])
+    checked = World(accounts=[account("acct-1")], dedicated_ips=[dedicated("198.51.100.1")])
+    assert world_problems(checked) == []
+    assert checked == fresh
+    assert hash(checked) == hash(fresh)
+    assert repr(checked) == repr(fresh)
+    assert "_problems" not in repr(checked)
+
+
+def test_problems_are_remembered_and_given_as_a_new_list_each_time() -> None:
+    """A caller that changes the list it got cannot change what the next caller gets."""
+    world = World(domains=[domain("dom-1", "a.example")])
+    first = world_problems(world)
+    first.clear()
+    assert world_problems(world) == [
+        "domains[dom-1]: unknown account 'acct-1'",
+        "domains[dom-1]: holds no IP (I5)",
+    ]
+
+
+def test_equal_ip_texts_of_a_document_give_one_ip_value_and_one_set() -> None:
+    """Each distinct IP text, and each distinct list of them, is parsed once per document."""
+    world = load_world(world_document())
+    first, second, third = world.domains
+    assert first.ips is second.ips is world.pools[0].ips
+    by_text = {str(ip): ip for ip in first.ips}
+    assert third.ips == {by_text["198.51.100.1"], ipaddress.ip_address("192.0.2.1")}
+    assert any(ip is by_text["198.51.100.1"] for ip in third.ips)
+    assert world.dedicated_ips[0].ip is by_text["198.51.100.1"]
+
+
+def test_documents_do_not_share_what_they_parsed() -> None:
+    """The memo lives as long as one document: a new load parses its texts anew."""
+    one, two = load_world(world_document()), load_world(world_document())
+    assert one == two
+    assert one.domains[0].ips is not two.domains[0].ips
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda doc: doc["domains"][1].update(ips=["198.51.100.1", "198.51.100.1"]),
+         "domains[1].ips[1]: '198.51.100.1' is repeated"),
+        (lambda doc: doc["domains"][2].update(ips={"198.51.100.1": 1}),
+         "domains[2].ips: expected an array, got an object"),
+        (lambda doc: doc["domains"][2].update(ips=["198.51.100.1", ["192.0.2.1"]]),
+         "domains[2].ips[1]: expected a string, got an array"),
+        (lambda doc: doc["domains"][2].update(ips=("198.51.100.1",)),
+         "domains[2].ips: expected an array, got a tuple"),
+        (lambda doc: doc["domains"][2].update(ips=["198.51.100.01"]),
+         "domains[2].ips[0]: '198.51.100.01' is not a valid IP address"),
+        (lambda doc: doc["pools"][0].update(ips=["198.51.100.1", "2001:db8::1", "x"]),
+         "pools[0].ips[2]: 'x' is not a valid IP address"),
+        (lambda doc: doc["dedicated_ips"][1].update(ip="198.51.100.1"),
+         "dedicated_ips[1].ip: '198.51.100.1' is repeated"),
+    ],
+)  # fmt: skip
+def test_texts_seen_before_in_the_document_are_refused_as_without_a_memo(
+    change: Any, message: str
+) -> None:
+    """A value equal to an accepted one but of another type, or repeated, still fails the same."""
+    doc = world_document()
+    change(doc)
+    with pytest.raises(DocumentError) as caught:
+        load_world(doc)
+    assert str(caught.value) == message
+
+
+def test_a_broken_world_is_named_as_the_document_has_it() -> None:
+    """Repeats come before references, references before invariants, each with its index."""
+    doc = world_document()
+    doc["domains"].append(dict(doc["domains"][0], name="A.example."))
+    doc["domains"][2]["account_id"] = "ghost"
+    with pytest.raises(DocumentError) as caught:
+        load_world(doc)
+    assert str(caught.value) == "domains[3].id: 'dom-1' is repeated"
+    del doc["domains"][3]
+    with pytest.raises(DocumentError) as caught:
+        load_world(doc)
+    assert str(caught.value) == "domains[2].account_id: unknown account 'ghost'"
+    doc["domains"][2]["account_id"] = "acct-1"
+    doc["accounts"][0]["shared_ip_eligible"] = False
+    with pytest.raises(DocumentError) as caught:
+        load_world(doc)
+    assert str(caught.value) == ("domains[2]: holds shared IP 192.0.2.1, account not eligible (I5)")
+
+
+def test_a_converter_made_anew_memoises_inside_each_document_only() -> None:
+    """make_converter gives the same worlds; records structured alone are parsed each time."""
+    converter = make_converter()
+    world = converter.structure(world_document(), World)
+    assert world == load_world(world_document())
+    raw = world_document()["domains"][0]
+    first = converter.structure(raw, type(world.domains[0]))
+    second = converter.structure(raw, type(world.domains[0]))
+    assert first == second == world.domains[0]
+    assert first.ips is not second.ips
+
+
+def test_unstructured_ip_lists_are_each_their_own() -> None:
+    """Records holding equal IP sets get equal lists in canonical order, not one shared list."""
+    value = unstructure(load_world(world_document()))
+    first, second, _ = value["domains"]
+    assert first["ips"] == second["ips"] == ["198.51.100.1", "2001:db8::1"]
+    first["ips"].append("changed")
+    assert second["ips"] == ["198.51.100.1", "2001:db8::1"]
+    assert value["pools"][0]["ips"] == ["198.51.100.1", "2001:db8::1"]
+
+
+def test_a_scenario_world_and_its_expected_world_load_as_before() -> None:
+    """The scenario's settled world is checked; expect_world, a stored state, is not (K15)."""
+    lagging = world_document()
+    lagging["domains"][0]["ips"] = ["198.51.100.1"]  # I1 broken: allowed in expect_world
+    scenario = load_scenario(
+        {"format": "ippools-scenario/1", "world": world_document(), "steps": [],
+         "expect_world": lagging}
+    )  # fmt: skip
+    assert scenario.world == load_world(world_document())
+    assert scenario.expect_world is not None
+    assert [sorted(map(str, d.ips)) for d in scenario.expect_world.domains] == [
+        ["198.51.100.1"],
+        ["198.51.100.1", "2001:db8::1"],
+        ["192.0.2.1", "198.51.100.1"],
+    ]
+    shown = pool(POOL_A, ip_texts=["198.51.100.1", "2001:db8::1"], name="p", description="d")
+    assert scenario.world.pools[0] == shown
