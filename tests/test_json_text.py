@@ -1,0 +1,108 @@
+"""The canonical JSON text is exactly what ``json.dumps(sort_keys=True, indent=2)`` writes."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections import OrderedDict
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ippools.documents import dump_json
+
+
+def reference(value: Any) -> str:
+    """The canonical text as the standard library writes it."""
+    return json.dumps(value, sort_keys=True, indent=2) + "\n"
+
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and the infinities too: json.dumps writes them
+    | st.text()
+)
+values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(values)
+def test_any_json_value_is_written_as_json_dumps_writes_it(value: Any) -> None:
+    """Keys sorted, two-space indent, ASCII with escapes, empty containers inline, final newline."""
+    assert dump_json(value) == reference(value)
+
+
+def test_a_document_is_written_with_every_kind_of_value() -> None:
+    """One nested example, spelled out."""
+    value = {"b": [1, 2.5, True, None, "é\n"], "a": {}, "c": [], "d": {"z": [[]], "y": -0.0}}
+    assert dump_json(value) == (
+        "{\n"
+        '  "a": {},\n'
+        '  "b": [\n'
+        "    1,\n"
+        "    2.5,\n"
+        "    true,\n"
+        "    null,\n"
+        '    "\\u00e9\\n"\n'
+        "  ],\n"
+        '  "c": [],\n'
+        '  "d": {\n'
+        '    "y": -0.0,\n'
+        '    "z": [\n'
+        "      []\n"
+        "    ]\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+class Colour(enum.IntEnum):
+    RED = 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {1: "int keys", 2: "are written as strings"},
+        {"a": Colour.RED},
+        OrderedDict([("b", 1), ("a", 2)]),
+        [float("nan"), float("inf"), -float("inf")],
+    ],
+    ids=["int-keys", "int-enum", "dict-subclass", "non-finite"],
+)
+def test_values_only_json_dumps_knows_are_written_by_it(value: Any) -> None:
+    """Non-string keys, subclasses of the JSON types: the standard library's text exactly."""
+    assert dump_json(value) == reference(value)
+
+
+def _cycle() -> list[Any]:
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    return cycle
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(_cycle(), ValueError), ({"a": object()}, TypeError), ({1: "x", "b": "y"}, TypeError)],
+    ids=["cycle", "unknown-type", "unsortable-keys"],
+)
+def test_values_json_dumps_refuses_are_refused_the_same_way(
+    value: Any, error: type[Exception]
+) -> None:
+    """A cycle, an unknown type, keys that cannot be sorted: the same error as json.dumps."""
+    with pytest.raises(error) as expected:
+        reference(value)
+    with pytest.raises(error) as got:
+        dump_json(value)
+    assert str(got.value) == str(expected.value)
