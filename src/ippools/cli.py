@@ -13,7 +13,7 @@ import gc
 import os
 import sys
 from collections.abc import Iterator
-from importlib import resources
+from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from typing import Final, TextIO
 
@@ -57,6 +57,14 @@ def example_names() -> list[str]:
     )
 
 
+def _version() -> str:
+    """The version of the installed ippools distribution ("unknown" when it is not installed)."""
+    try:
+        return metadata.version("ippools")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ippools",
@@ -64,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EXIT_STATUS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"ippools {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "replay",
