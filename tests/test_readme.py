@@ -27,7 +27,8 @@ def test_readme_gives_exactly_two_commands() -> None:
     commands = re.findall(r"```\n(python -m .*?)\n```", text)
     assert commands == [
         "python -m pip install . && python -m ippools replay --example quickstart --db :memory:",
-        'python -m pip install -e ".[dev]" && python -m pytest',
+        'python -m pip install -U "pip>=25.1" && python -m pip install -e . --group dev'
+        " && python -m pytest",
     ]
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "README.md" in ci
