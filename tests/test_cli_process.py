@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-import ippools.cli
 from ippools.cli import main
+from ippools.documents import dump_json, load_scenario
+from ippools.replay import replay
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "src" / "ippools" / "scenarios"
 
@@ -44,7 +45,7 @@ def test_version_of_a_copy_that_is_not_installed_is_unknown(
     def not_installed(name: str) -> str:
         raise metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(ippools.cli.metadata, "version", not_installed)
+    monkeypatch.setattr(metadata, "version", not_installed)
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == "ippools unknown\n"
 
@@ -63,9 +64,9 @@ def test_replay_pauses_the_collector_only_to_read_and_write_documents(
 
         return spied
 
-    monkeypatch.setattr(ippools.cli, "load_scenario", spy("load", ippools.cli.load_scenario))
-    monkeypatch.setattr(ippools.cli, "replay", spy("replay", ippools.cli.replay))
-    monkeypatch.setattr(ippools.cli, "dump_json", spy("dump", ippools.cli.dump_json))
+    monkeypatch.setattr("ippools.cli.load_scenario", spy("load", load_scenario))
+    monkeypatch.setattr("ippools.cli.replay", spy("replay", replay))
+    monkeypatch.setattr("ippools.cli.dump_json", spy("dump", dump_json))
     (gc.enable if enabled else gc.disable)()
     try:
         code = main(["replay", str(EXAMPLES / "quickstart.json")])
