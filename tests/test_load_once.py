@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ippools.world
 from ippools import DocumentError, MemoryState, World, world_problems
@@ -214,3 +216,70 @@ def test_a_scenario_world_and_its_expected_world_load_as_before() -> None:
     ]
     shown = pool(POOL_A, ip_texts=["198.51.100.1", "2001:db8::1"], name="p", description="d")
     assert scenario.world.pools[0] == shown
+
+
+# -- records built directly, checked by the record itself -----------------------------------
+
+
+class AsDict(dict[str, Any]):
+    """A JSON object that is not a plain dict: the loader takes it through its strict hooks only."""
+
+
+ODD_VALUES = [
+    None, True, False, 0, 1.5, "", " ", "a b", "a/b", "x\u00a0y", "x\u2028", "acct-1",
+    "sub-1", POOL_A, "A" * 24, "g" * 24, "198.51.100.1", "198.51.100.01", "2001:db8::1",
+    "fe80::1%eth0", [], ["198.51.100.1"], ["198.51.100.1", "198.51.100.1"], ["x"],
+    ["acct-1", "acct-1"], ["sub-1"], ["acct-1"], {}, {"ip": "198.51.100.1"},
+]  # fmt: skip
+RECORDS: dict[str, dict[str, Any]] = {
+    "accounts": {"id": "sub-1", "parent_id": "acct-1", "dipps": True, "shared_ip_eligible": False},
+    "dedicated_ips": {"ip": "198.51.100.7", "account_id": "acct-1", "warmup": True},
+    "domains": {"id": "dom-7", "name": "x.example", "account_id": "acct-1", "pool_id": POOL_A,
+                "ips": ["198.51.100.1", "2001:db8::1"]},
+    "pools": {"pool_id": "b" * 24, "account_id": "acct-1", "name": "n", "description": "d",
+              "ips": [], "delegated_to": ["sub-1"]},
+}  # fmt: skip
+
+
+def outcome(doc: dict[str, Any]) -> tuple[str, Any]:
+    """What loading ``doc`` gives: the world in canonical form, or the error's message."""
+    try:
+        return "loaded", unstructure(load_world(doc))
+    except DocumentError as error:
+        return "refused", str(error)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(sorted(RECORDS)),
+    changes=st.dictionaries(
+        st.sampled_from(["id", "parent_id", "dipps", "shared_ip_eligible", "ip", "account_id",
+                         "warmup", "name", "pool_id", "ips", "description", "delegated_to",
+                         "extra"]),
+        st.sampled_from(["(absent)", *range(len(ODD_VALUES))]),
+        max_size=3,
+    ),
+)  # fmt: skip
+def test_a_record_built_directly_is_the_one_the_strict_hooks_build(
+    kind: str, changes: dict[str, Any]
+) -> None:
+    """Whatever a record holds, building it directly and through the strict hooks agree.
+
+    Either both give the same world, or both refuse it with the same message: the
+    record's own checks and the loader's accept the same values.
+    """
+    record = dict(RECORDS[kind])
+    for name, change in changes.items():
+        if change == "(absent)":
+            record.pop(name, None)
+        else:
+            record[name] = ODD_VALUES[change]
+    direct, strict = world_document(), world_document()
+    direct["accounts"].append({"id": "sub-1", "parent_id": "acct-1"})
+    strict["accounts"].append({"id": "sub-1", "parent_id": "acct-1"})
+    if kind == "accounts":
+        direct["accounts"].pop()
+        strict["accounts"].pop()
+    direct[kind].append(record)
+    strict[kind].append(AsDict(record))
+    assert outcome(direct) == outcome(strict)
