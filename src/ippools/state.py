@@ -46,9 +46,6 @@ class StateView(Protocol):
     def dedicated_ips_of(self, account_id: str) -> Iterable[DedicatedIp]:
         """Every dedicated IP owned by the account, in no particular order."""
 
-    def is_shared_ip(self, ip: IPAddress) -> bool:
-        """True when ``ip`` is one of the platform's shared IPs."""
-
     def shared_ip_usage(self) -> Iterable[tuple[IPAddress, int]]:
         """Every shared IP with the number of domains that hold it (effective state)."""
 
@@ -69,6 +66,14 @@ class StateView(Protocol):
 
     def linked_domains(self, pool_id: str, account_id: str | None = None) -> list[Domain]:
         """The domains effectively linked to the DIPP, optionally only the account's, by id."""
+
+    def linked_domains_page(
+        self, pool_id: str, account_id: str | None, after: str | None, limit: int
+    ) -> list[Domain]:
+        """Of :meth:`linked_domains`, the first ``limit`` with an id after ``after`` (if given).
+
+        Costs time in proportion to the page, not to every linked domain.
+        """
 
 
 def resolve_domain(
