@@ -19,8 +19,8 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain, islice
 
 from ippools.arguments import check_count
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
@@ -96,17 +96,24 @@ class SortedIds:
 
     def after(self, start: str | None) -> Iterator[str]:
         """The items greater than ``start`` (all when None), in order."""
-        at = 0 if start is None else bisect_right(self._maxes, start)
         buckets = self._buckets
-        if at < len(buckets):
-            bucket = buckets[at]
-            yield from bucket if start is None else bucket[bisect_right(bucket, start) :]
-            for bucket in buckets[at + 1 :]:
-                yield from bucket
+        if start is None:
+            return chain.from_iterable(buckets)
+        at = bisect_right(self._maxes, start)
+        if at == len(buckets):
+            return iter(())
+        first = buckets[at]
+        return chain(first[bisect_right(first, start) :], chain.from_iterable(buckets[at + 1 :]))
 
 
 class MemoryStorage:
     """The :class:`~ippools.storage.Storage` primitives over dictionaries, for one process."""
+
+    get_account: Callable[[str], Account | None]
+    get_dedicated_ip: Callable[[IPAddress], DedicatedIp | None]
+    get_pool: Callable[[str], Pool | None]
+    pool_holding: Callable[[IPAddress], str | None]
+    get_domain: Callable[[str], Domain | None]
 
     def __init__(self) -> None:
         self._accounts: dict[str, Account] = {}
@@ -121,14 +128,14 @@ class MemoryStorage:
         self._domains: dict[str, Domain] = {}
         self._by_key: dict[str, str] = {}
         self._links: dict[str, dict[str, SortedIds]] = {}
+        # The lookups by id are the dictionaries' own: they are the hottest primitives.
+        self.get_account = self._accounts.get
+        self.get_dedicated_ip = self._dedicated.get
+        self.get_pool = self._pools.get
+        self.pool_holding = self._holder.get
+        self.get_domain = self._domains.get
 
     # -- accounts and IPs ------------------------------------------------------
-
-    def get_account(self, account_id: str) -> Account | None:
-        return self._accounts.get(account_id)
-
-    def get_dedicated_ip(self, ip: IPAddress) -> DedicatedIp | None:
-        return self._dedicated.get(ip)
 
     def dedicated_ips_of(self, account_id: str) -> list[DedicatedIp]:
         return [self._dedicated[ip] for ip in self._dedicated_by_account.get(account_id, ())]
@@ -143,12 +150,6 @@ class MemoryStorage:
                 usage[ip] += delta
 
     # -- DIPPs -------------------------------------------------------------------
-
-    def get_pool(self, pool_id: str) -> Pool | None:
-        return self._pools.get(pool_id)
-
-    def pool_holding(self, ip: IPAddress) -> str | None:
-        return self._holder.get(ip)
 
     def pool_id_in_use(self, pool_id: str) -> bool:
         return pool_id in self._used_ids
@@ -199,9 +200,6 @@ class MemoryStorage:
 
     # -- domains ---------------------------------------------------------------------
 
-    def get_domain(self, domain_id: str) -> Domain | None:
-        return self._domains.get(domain_id)
-
     def domain_with_key(self, key: str) -> Domain | None:
         domain_id = self._by_key.get(key)
         return None if domain_id is None else self._domains[domain_id]
@@ -225,24 +223,39 @@ class MemoryStorage:
         domains = self._domains
         return [domains[domain_id] for domain_id in islice(ids, limit)]
 
+    def has_links(self, pool_id: str) -> bool:
+        return pool_id in self._links
+
     def add_domain(self, domain: Domain) -> None:
         self._domains[domain.id] = domain
         self._by_key[domain.key] = domain.id
+        self._link(domain)
+
+    def replace_domain(self, old: Domain, new: Domain) -> None:
+        self._domains[new.id] = new
+        if old.name != new.name:
+            self._forget_key(old)
+            self._by_key[new.key] = new.id
+        if old.pool_id != new.pool_id or old.account_id != new.account_id:
+            self._unlink(old)
+            self._link(new)
+
+    def remove_domain(self, domain: Domain) -> None:
+        del self._domains[domain.id]
+        self._forget_key(domain)
+        self._unlink(domain)
+
+    def _forget_key(self, domain: Domain) -> None:
+        key = domain.key
+        if self._by_key.get(key) == domain.id:
+            del self._by_key[key]
+
+    def _link(self, domain: Domain) -> None:
         if domain.pool_id is not None:
             by_account = self._links.setdefault(domain.pool_id, {})
             by_account.setdefault(domain.account_id, SortedIds()).add(domain.id)
 
-    def replace_domain(self, old: Domain, new: Domain) -> None:
-        if (old.pool_id, old.account_id, old.name) == (new.pool_id, new.account_id, new.name):
-            self._domains[new.id] = new  # only the IPs change: no index moves
-            return
-        self.remove_domain(old)
-        self.add_domain(new)
-
-    def remove_domain(self, domain: Domain) -> None:
-        del self._domains[domain.id]
-        if self._by_key.get(domain.key) == domain.id:
-            del self._by_key[domain.key]
+    def _unlink(self, domain: Domain) -> None:
         if domain.pool_id is None:
             return
         by_account = self._links[domain.pool_id]

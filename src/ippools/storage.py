@@ -36,7 +36,7 @@ What an adapter must guarantee
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
@@ -98,7 +98,7 @@ class Storage(Protocol):
         keep the choices in a table of their own and read one at a time.
         """
 
-    def tombstones_leading_to(self, pool_id: str) -> Iterable[str]:
+    def tombstones_leading_to(self, pool_id: str) -> Collection[str]:
         """The ids of the stored tombstones whose replacement is the DIPP ``pool_id``."""
 
     def put_tombstone(self, grave: Tombstone) -> None:
@@ -124,6 +124,9 @@ class Storage(Protocol):
         ``after`` when it is given; at most ``limit`` (all when None). Served by
         an index, at a cost in proportion to the page, not to every link.
         """
+
+    def has_links(self, pool_id: str) -> bool:
+        """True when some stored domain's ``pool_id`` is ``pool_id`` (``linked`` is not empty)."""
 
     def add_domain(self, domain: Domain) -> None:
         """Store a domain whose id is not stored yet."""

@@ -89,6 +89,9 @@ class StoredState:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
+        # Bound once: every effective read goes through these two.
+        self._get_pool = storage.get_pool
+        self._get_tombstone = storage.get_tombstone
 
     # -- StateView -----------------------------------------------------------
 
@@ -181,7 +184,7 @@ class StoredState:
             rep = grave.replacement
             if isinstance(rep, ReplaceWithShared):
                 storage.add_usage([ip for _, ip in rep.choices], 1)
-            if storage.linked(grave.pool_id, None, None, 1) or self._led_to(grave.pool_id):
+            if storage.has_links(grave.pool_id) or self._led_to(grave.pool_id):
                 storage.put_tombstone(grave)
         for domain_id in changes.deleted_domains:
             old = storage.get_domain(domain_id)
@@ -219,7 +222,7 @@ class StoredState:
     def _pool_cache(self) -> Callable[[str], Pool | None]:
         """A lookup of live DIPPs that reads each one once, for reads of many domains."""
         cache: dict[str, Pool | None] = {}
-        get_pool = self._storage.get_pool
+        get_pool = self._get_pool
 
         def pool(pool_id: str) -> Pool | None:
             if pool_id not in cache:
@@ -233,16 +236,15 @@ class StoredState:
     ) -> Domain:
         if stored.pool_id is None:
             return stored
-        get_tombstone = self._storage.get_tombstone
+        get_tombstone = self._get_tombstone
+        domain_id = stored.id
         return resolve_domain(
-            stored,
-            lambda pool_id: get_tombstone(pool_id, stored.id),
-            pool or self._storage.get_pool,
+            stored, lambda pool_id: get_tombstone(pool_id, domain_id), pool or self._get_pool
         )
 
     def _led_to(self, pool_id: str) -> bool:
         """True when a stored tombstone's replacement is ``pool_id``."""
-        return any(True for _ in self._storage.tombstones_leading_to(pool_id))
+        return len(self._storage.tombstones_leading_to(pool_id)) > 0
 
     def _closure(self, pool_id: str) -> list[str]:
         """``pool_id`` and every tombstone whose replacement chain leads to it."""
@@ -267,10 +269,15 @@ class StoredState:
     def _linked_domains(
         self, pool_id: str, account_id: str | None, after: str | None, limit: int | None
     ) -> list[Domain]:
-        pool = self._pool_cache()
-        if pool(pool_id) is None:
+        live = self._get_pool(pool_id)
+        if live is None:
             return []
         found = self._stored_links(pool_id, account_id, after, limit)
+        get_pool = self._get_pool
+
+        def pool(key: str) -> Pool | None:  # every link found leads to ``live``
+            return live if key == pool_id else get_pool(key)
+
         return [self._effective(stored, pool) for stored in found]
 
     def _bring_up_to_date(self, stored: Domain) -> None:
@@ -285,7 +292,7 @@ class StoredState:
         """A stored domain no longer links to ``key``: forget tombstones nothing leads to."""
         storage = self._storage
         while key is not None:
-            if storage.linked(key, None, None, 1) or self._led_to(key):
+            if storage.has_links(key) or self._led_to(key):
                 return
             grave = storage.get_tombstone(key)
             if grave is None:

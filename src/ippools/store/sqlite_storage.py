@@ -239,6 +239,9 @@ class SqliteStorage:
         )
         return [_domain(row) for row in rows]
 
+    def has_links(self, pool_id: str) -> bool:
+        return self._one("SELECT 1 FROM domains WHERE pool_id = ? LIMIT 1", pool_id) is not None
+
     def add_domain(self, domain: Domain) -> None:
         self._conn.execute(_INSERT_DOMAIN, _domain_row(domain))
 
