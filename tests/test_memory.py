@@ -28,11 +28,15 @@ from ippools import (
     Pool,
     RemoveDomainIp,
     RemoveDomainPool,
+    ReplaceWithPool,
+    ReplaceWithShared,
     SequenceIds,
     SubaccountUpdate,
+    Tombstone,
     UnlinkDomainPool,
     World,
     decide,
+    resolve_domain,
 )
 from ippools.memory_state import MemoryStorage, SortedIds
 from ippools.stored_state import StoredState, load_world
@@ -536,3 +540,28 @@ def test_sorted_ids_keep_a_sorted_set_in_small_buckets(
     assert len(ids) == len(model)
     assert bool(ids) == bool(model)
     assert list(ids.after(start)) == sorted(i for i in model if start is None or i > start)
+
+
+def test_a_link_that_leads_nowhere_resolves_to_an_unlinked_domain() -> None:
+    """A damaged store never makes a read fail: a link to an id that is neither live nor
+    buried, a cycle of tombstones, a tombstone without a replacement, or a shared
+    replacement without a choice for the domain, each give the domain unlinked with the IPs
+    it has."""
+    stored = domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)
+    unlinked = domain("dom-1", "a.example", ip_texts=[net(1)])
+    graves = {
+        POOL_A: Tombstone(POOL_A, "acct-1", ReplaceWithPool(POOL_B)),
+        POOL_B: Tombstone(POOL_B, "acct-1", ReplaceWithPool(POOL_A)),
+    }
+    no_pool: dict[str, Pool] = {}
+    no_grave: dict[str, Tombstone] = {}
+    assert resolve_domain(stored, no_grave.get, no_pool.get) == unlinked
+    assert resolve_domain(stored, graves.get, no_pool.get) == unlinked
+    for replacement in (None, ReplaceWithShared({"dom-2": ip(S1)})):
+        grave = {POOL_A: Tombstone(POOL_A, "acct-1", replacement)}
+        assert resolve_domain(stored, grave.get, no_pool.get) == unlinked
+    live = {POOL_C: pool(POOL_C, ip_texts=[net(3)])}
+    graves[POOL_B] = Tombstone(POOL_B, "acct-1", ReplaceWithPool(POOL_C))
+    assert resolve_domain(stored, graves.get, live.get) == domain(
+        "dom-1", "a.example", ip_texts=[net(3)], pool=POOL_C
+    )
