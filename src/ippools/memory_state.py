@@ -155,23 +155,23 @@ class MemoryStorage:
         return pool_id in self._used_ids
 
     def put_pool(self, pool: Pool) -> None:
-        old = self._pools.get(pool.pool_id)
+        pool_id, holder = pool.pool_id, self._holder
+        old = self._pools.get(pool_id)
         if old is not None:
-            self._release(old.pool_id, old.ips - pool.ips)
+            for ip in old.ips - pool.ips:
+                if holder.get(ip) == pool_id:
+                    del holder[ip]
         for ip in pool.ips:
-            self._holder[ip] = pool.pool_id
-        self._pools[pool.pool_id] = pool
-        self._used_ids.add(pool.pool_id)
+            holder[ip] = pool_id
+        self._pools[pool_id] = pool
+        self._used_ids.add(pool_id)
 
     def remove_pool(self, pool_id: str) -> None:
         old = self._pools.pop(pool_id, None)
-        if old is not None:
-            self._release(pool_id, old.ips)
-
-    def _release(self, pool_id: str, ips: Iterable[IPAddress]) -> None:
-        for ip in ips:
-            if self._holder.get(ip) == pool_id:
-                del self._holder[ip]
+        holder = self._holder
+        for ip in old.ips if old is not None else ():
+            if holder.get(ip) == pool_id:
+                del holder[ip]
 
     # -- tombstones ----------------------------------------------------------------
 
@@ -220,8 +220,7 @@ class MemoryStorage:
             ids = next(iter(by_account.values())).after(after)
         else:
             ids = heapq.merge(*(sorted_ids.after(after) for sorted_ids in by_account.values()))
-        domains = self._domains
-        return [domains[domain_id] for domain_id in islice(ids, limit)]
+        return list(map(self._domains.__getitem__, islice(ids, limit)))
 
     def has_links(self, pool_id: str) -> bool:
         return pool_id in self._links
