@@ -5,7 +5,7 @@ Theory of operation
 Correctness first: every answer must be the answer of some serial order of the
 commands (S1). The service gets that by *deciding under a serialising
 transaction*: :meth:`Service.execute` (and :meth:`Service.handle`) run read,
-decide and commit inside one :meth:`~ippools.store.ports.Store.transaction`,
+decide and commit inside one :meth:`~ippools.store.Store.transaction`,
 which on SQLite is ``BEGIN IMMEDIATE`` (the file's write lock is taken before the
 first read) and in memory a lock. The transactions' commit order is then the
 serial order, and every answer was decided on exactly the state that order gives.
