@@ -22,13 +22,16 @@ from tests.support import POOL_A, POOL_B, account, actor, dedicated, domain, eng
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "ippools"
 CORE = [
+    "arguments.py",
     "commands.py",
     "engine.py",
     "errors.py",
-    "memory.py",
+    "memory_state.py",
     "model.py",
     "outcome.py",
     "state.py",
+    "storage.py",
+    "stored_state.py",
     "world.py",
     *(f"rules/{p.name}" for p in sorted((SRC / "rules").glob("*.py"))),
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ippools import (
     Accepted,
@@ -26,12 +28,18 @@ from ippools import (
     Pool,
     RemoveDomainIp,
     RemoveDomainPool,
+    ReplaceWithPool,
+    ReplaceWithShared,
     SequenceIds,
     SubaccountUpdate,
+    Tombstone,
     UnlinkDomainPool,
     World,
     decide,
+    resolve_domain,
 )
+from ippools.memory_state import MemoryStorage, SortedIds
+from ippools.stored_state import StoredState, load_world
 from tests.support import (
     NEW_IDS,
     POOL_A,
@@ -121,7 +129,7 @@ def test_reads_of_accounts_ips_and_pools() -> None:
     assert state.dedicated_ip(ip(S1)) is None
     assert sorted(r.ip for r in state.dedicated_ips_of("acct-1")) == [ip(net(1)), ip(net(2))]
     assert list(state.dedicated_ips_of("ghost")) == []
-    assert (state.is_shared_ip(ip(S1)), state.is_shared_ip(ip(net(1)))) == (True, False)
+    assert state.shared_ip_usage() == [(ip(S1), 0)]
     assert state.pool(POOL_A) == pool(POOL_A, ip_texts=[net(1)])
     assert state.pool(POOL_B) is None
     assert (state.pool_holding(ip(net(1))), state.pool_holding(ip(net(2)))) == (POOL_A, None)
@@ -315,9 +323,6 @@ class Recorder:
     def dedicated_ips_of(self, account_id: str) -> Iterable[DedicatedIp]:
         return self.inner.dedicated_ips_of(account_id)
 
-    def is_shared_ip(self, address: IPAddress) -> bool:
-        return self.inner.is_shared_ip(address)
-
     def shared_ip_usage(self) -> Iterable[tuple[IPAddress, int]]:
         return self.inner.shared_ip_usage()
 
@@ -338,6 +343,13 @@ class Recorder:
 
     def linked_domains(self, pool_id: str, account_id: str | None = None) -> list[Domain]:
         found = self.inner.linked_domains(pool_id, account_id)
+        self.seen.update(d.id for d in found)
+        return found
+
+    def linked_domains_page(
+        self, pool_id: str, account_id: str | None, after: str | None, limit: int
+    ) -> list[Domain]:
+        found = self.inner.linked_domains_page(pool_id, account_id, after, limit)
         self.seen.update(d.id for d in found)
         return found
 
@@ -411,3 +423,145 @@ def test_processing_one_update_rewrites_only_its_domain() -> None:
     changed = sorted(key for key in after if after[key] != before[key])
     assert changed == ["dom-1"]
     assert after["dom-1"].ips == ips(net(1), net(5))
+
+
+# -- pages of linked domains (S6, the shape of 3.12) ---------------------------------------------
+
+
+class CountingStorage(MemoryStorage):
+    """In-memory storage that counts the stored links it hands out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links_read = 0
+
+    def linked(
+        self, pool_id: str, account_id: str | None, after: str | None, limit: int | None
+    ) -> list[Domain]:
+        found = super().linked(pool_id, account_id, after, limit)
+        self.links_read += len(found)
+        return found
+
+
+def paging_world() -> World:
+    """A linked to 3,000 domains of acct-1 and 1,000 of its subaccount; B to 1,000 more."""
+    a_ips, b_ips = [net(1)], [net(2)]
+    domains = [
+        domain(f"a-{n:04}", f"a{n}.example", ip_texts=a_ips, pool=POOL_A) for n in range(3000)
+    ]
+    domains += [
+        domain(f"s-{n:04}", f"s{n}.example", "sub-1", ip_texts=a_ips, pool=POOL_A)
+        for n in range(1000)
+    ]
+    domains += [
+        domain(f"b-{n:04}", f"b{n}.example", ip_texts=b_ips, pool=POOL_B) for n in range(1000)
+    ]
+    return World(
+        accounts=[account(), account("sub-1", parent="acct-1")],
+        dedicated_ips=[dedicated(net(1)), dedicated(net(2))],
+        domains=domains,
+        pools=[
+            pool(POOL_A, ip_texts=a_ips, delegated_to=["sub-1"]),
+            pool(POOL_B, ip_texts=b_ips),
+        ],
+    )
+
+
+def test_a_page_of_linked_domains_reads_one_page_per_id_of_the_chain() -> None:
+    """S6: once B is deleted into A, a page of A's linked domains merges A's and B's links in
+    id order, and reads at most ``limit`` stored links for each of the two ids, however many
+    domains are linked."""
+    storage = CountingStorage()
+    load_world(storage, paging_world())
+    state = StoredState(storage)
+    outcome = decide(state, DeletePool(actor(), POOL_B, replacement_pool_id=POOL_A))
+    assert isinstance(outcome, Accepted)
+    state.write(outcome.changes)
+    storage.links_read = 0
+    page = state.linked_domains_page(POOL_A, None, "a-2996", 5)
+    assert [d.id for d in page] == ["a-2997", "a-2998", "a-2999", "b-0000", "b-0001"]
+    assert {d.pool_id for d in page} == {POOL_A}
+    assert {d.ips for d in page} == {ips(net(1))}
+    assert storage.links_read <= 10
+    storage.links_read = 0
+    own = state.linked_domains_page(POOL_A, "sub-1", "s-0997", 10)
+    assert [d.id for d in own] == ["s-0998", "s-0999"]
+    assert storage.links_read <= 2
+    assert state.linked_domains_page(POOL_B, None, None, 5) == []
+
+
+def test_pages_walked_to_the_end_give_every_linked_domain_once_in_order() -> None:
+    """3.5, S2: walking the pages of a DIPP's linked domains, for every account and page size,
+    gives exactly its linked domains in id order, through a chain of deletions."""
+    eng = engine(paging_world())
+    accept(eng, DeletePool(actor(), POOL_B, replacement_pool_id=POOL_A), STARTED)
+    assert eng.process(700) == 700
+    for owner in (None, "acct-1", "sub-1", "ghost"):
+        linked = eng.state.linked_domains(POOL_A, owner)
+        for size in (1, 7, 1000, 6000):
+            walked: list[Domain] = []
+            after: str | None = None
+            while page := eng.state.linked_domains_page(POOL_A, owner, after, size):
+                assert len(page) <= size
+                walked += page
+                after = page[-1].id
+            assert walked == linked
+    assert len(eng.state.linked_domains(POOL_A)) == 5000
+    assert len(eng.state.linked_domains(POOL_A, "sub-1")) == 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.text(alphabet="abc", max_size=4)),
+        max_size=200,
+    ),
+    st.one_of(st.none(), st.text(alphabet="abcd", max_size=4)),
+)
+def test_sorted_ids_keep_a_sorted_set_in_small_buckets(
+    steps: list[tuple[bool, str]], start: str | None
+) -> None:
+    """SortedIds, the index of stored links, behaves as a sorted set: after any adds and
+    discards it holds the same items, in order, and pages after any start agree."""
+
+    class Small(SortedIds):
+        SPLIT = 3
+
+    ids = Small()
+    model: set[str] = set()
+    for adding, item in steps:
+        if adding:
+            ids.add(item)
+            model.add(item)
+        else:
+            ids.discard(item)
+            model.discard(item)
+    assert list(ids) == sorted(model)
+    assert len(ids) == len(model)
+    assert bool(ids) == bool(model)
+    assert list(ids.after(start)) == sorted(i for i in model if start is None or i > start)
+
+
+def test_a_link_that_leads_nowhere_resolves_to_an_unlinked_domain() -> None:
+    """A damaged store never makes a read fail: a link to an id that is neither live nor
+    buried, a cycle of tombstones, a tombstone without a replacement, or a shared
+    replacement without a choice for the domain, each give the domain unlinked with the IPs
+    it has."""
+    stored = domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)
+    unlinked = domain("dom-1", "a.example", ip_texts=[net(1)])
+    graves = {
+        POOL_A: Tombstone(POOL_A, "acct-1", ReplaceWithPool(POOL_B)),
+        POOL_B: Tombstone(POOL_B, "acct-1", ReplaceWithPool(POOL_A)),
+    }
+    no_pool: dict[str, Pool] = {}
+    no_grave: dict[str, Tombstone] = {}
+    assert resolve_domain(stored, no_grave.get, no_pool.get) == unlinked
+    assert resolve_domain(stored, graves.get, no_pool.get) == unlinked
+    for replacement in (None, ReplaceWithShared({"dom-2": ip(S1)})):
+        grave = {POOL_A: Tombstone(POOL_A, "acct-1", replacement)}
+        assert resolve_domain(stored, grave.get, no_pool.get) == unlinked
+    live = {POOL_C: pool(POOL_C, ip_texts=[net(3)])}
+    graves[POOL_B] = Tombstone(POOL_B, "acct-1", ReplaceWithPool(POOL_C))
+    assert resolve_domain(stored, graves.get, live.get) == domain(
+        "dom-1", "a.example", ip_texts=[net(3)], pool=POOL_C
+    )

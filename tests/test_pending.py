@@ -694,6 +694,29 @@ def test_s5_processes_oldest_first_and_at_most_n() -> None:
     assert eng.settle() == 0
 
 
+@pytest.mark.parametrize(
+    ("limit", "error", "message"),
+    [
+        ("x", TypeError, "limit must be an int or None, got 'x'"),
+        (2.0, TypeError, "limit must be an int or None, got 2.0"),
+        (False, TypeError, "limit must be an int or None, got False"),
+        (-1, ValueError, "limit must be at least 0, got -1"),
+    ],
+)
+def test_s5_process_refuses_a_limit_that_is_not_a_count(
+    limit: Any, error: type[Exception], message: str
+) -> None:
+    """process("x") or process(-1) raises naming the limit, instead of quietly processing
+    nothing; the queue is left as it was."""
+    eng = engine(s4_world())
+    accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
+    for process in (eng.process, eng.state.process):
+        with pytest.raises(error) as caught:
+            process(limit)
+        assert str(caught.value) == message
+    assert eng.state.pending == FOLLOW_A
+
+
 def test_s5_processing_an_update_twice_equals_once() -> None:
     """S5: running the same update again changes nothing more; run_update leaves the queue."""
     once, twice = engine(s4_world()), engine(s4_world())

@@ -138,7 +138,7 @@ def test_every_cited_scenario_is_in_the_corpus() -> None:
 def test_every_cited_source_file_exists() -> None:
     """Every ``src/ippools/...py`` the page points to exists."""
     refs = sorted(set(SOURCE_REF.findall(doc_text())))
-    assert refs == ["src/ippools/state.py", "src/ippools/store/service.py"]
+    assert refs == ["src/ippools/service.py", "src/ippools/state.py"]
     assert [ref for ref in refs if not (ROOT / ref).is_file()] == []
 
 

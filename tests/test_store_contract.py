@@ -1,29 +1,38 @@
-"""The store contract suite, run on both shipped adapters."""
+"""The store contract suite, run on both shipped adapters, and the store's argument checks."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ippools import World
-from ippools.store import MemoryStore, SqliteStore, Store
-from ippools.store.contract import CHECKS, StoreFactory
+from ippools import Changes, DomainUpdate, World
+from ippools.store import Clock, MemoryStore, SqliteStore, Store
+from ippools.store.contract import CHECKS, StoreFactory, run_contract
+from ippools.store.contract_data import POOL_A, contract_world
 
 _files = itertools.count()
 
 
 def _sqlite_factory(directory: Path) -> StoreFactory:
-    def factory(world: World) -> Store:
-        return SqliteStore(directory / f"store-{next(_files)}.db", world)
+    def factory(world: World, clock: Clock) -> Store:
+        return SqliteStore(directory / f"store-{next(_files)}.db", world, clock=clock)
+
+    return factory
+
+
+def _memory_factory(directory: Path) -> StoreFactory:
+    def factory(world: World, clock: Clock) -> Store:
+        return MemoryStore(world, clock=clock)
 
     return factory
 
 
 ADAPTERS: dict[str, Callable[[Path], StoreFactory]] = {
-    "memory": lambda directory: MemoryStore,
+    "memory": _memory_factory,
     "sqlite": _sqlite_factory,
 }
 
@@ -39,3 +48,80 @@ def test_store_contract(
     naming the read, world or count that differed from MemoryState's.
     """
     check(ADAPTERS[adapter](tmp_path))
+
+
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_run_contract_passes_on_each_adapter(adapter: str, tmp_path: Path) -> None:
+    """run_contract, the entry point users run on their own store, passes on both adapters
+    and builds the stores it needs through the factory."""
+    made: list[Store] = []
+    factory = ADAPTERS[adapter](tmp_path)
+
+    def counting(world: World, clock: Clock) -> Store:
+        made.append(factory(world, clock))
+        return made[-1]
+
+    run_contract(counting)
+    assert len(made) == 17
+
+
+def test_run_contract_names_the_check_that_failed() -> None:
+    """A store that loses pending updates fails run_contract with the first check it breaks
+    named in the message."""
+
+    class Forgetful(MemoryStore):
+        def commit(self, changes: Changes, expected: Any = None) -> None:
+            super().commit(Changes(pools=changes.pools, domains=changes.domains), expected)
+
+    with pytest.raises(AssertionError) as caught:
+        run_contract(lambda world, clock: Forgetful(world, clock=clock))
+    assert str(caught.value).startswith("check_commit_round_trips: pending updates after a commit")
+
+
+@pytest.fixture(params=sorted(ADAPTERS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A store of either adapter over the contract world, with one pending update."""
+    opened = ADAPTERS[request.param](tmp_path)(contract_world(), lambda: 0.0)
+    opened.commit(Changes(pending=(DomainUpdate("d-a1"),)))
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda s: s.process("x"), TypeError, "limit must be an int or None, got 'x'"),
+        (lambda s: s.process(-1), ValueError, "limit must be at least 0, got -1"),
+        (lambda s: s.process(True), TypeError, "limit must be an int or None, got True"),
+        (lambda s: s.process(1.0), TypeError, "limit must be an int or None, got 1.0"),
+        (lambda s: s.claim(None), TypeError, "limit must be an int, got None"),
+        (lambda s: s.claim(-2), ValueError, "limit must be at least 0, got -2"),
+        (lambda s: s.claim(1, "10"), TypeError, "lease must be a number of seconds, got '10'"),
+        (lambda s: s.claim(1, -0.5), ValueError, "lease must be at least 0 seconds, got -0.5"),
+        (
+            lambda s: s.claim(1, float("nan")),
+            ValueError,
+            "lease must be at least 0 seconds, got nan",
+        ),
+        (
+            lambda s: s.linked_domains_page(POOL_A, None, None, -1),
+            ValueError,
+            "limit must be at least 0, got -1",
+        ),
+        (
+            lambda s: s.linked_domains_page(POOL_A, None, None, "2"),
+            TypeError,
+            "limit must be an int, got '2'",
+        ),
+    ],
+)
+def test_bad_counts_and_leases_raise_naming_the_argument_and_change_nothing(
+    store: Store, call: Callable[[Any], object], error: type[Exception], message: str
+) -> None:
+    """process, claim and linked_domains_page refuse a limit or lease of the wrong type or
+    below zero with TypeError or ValueError naming it; nothing is processed or leased."""
+    with pytest.raises(error) as caught:
+        call(store)
+    assert str(caught.value) == message
+    assert store.pending == (DomainUpdate("d-a1"),)
+    assert [claim.update for claim in store.claim(5)] == [DomainUpdate("d-a1")]

@@ -8,12 +8,14 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ippools import (
     Accepted,
     AddPoolIp,
+    Changes,
     Command,
     ConflictError,
     DeletePool,
@@ -29,7 +31,15 @@ from ippools import (
     SubaccountUpdate,
     World,
 )
-from ippools.store import MemoryStore, Service, SqliteStore, Store, StoreBusy
+from ippools.store import (
+    DEFAULT_LEASE,
+    Claim,
+    MemoryStore,
+    Service,
+    SqliteStore,
+    Store,
+    StoreBusy,
+)
 from ippools.store.contract_data import POOL_A, POOL_B, POOL_C, contract_world
 from ippools.wire import Request
 from tests.support import actor
@@ -212,6 +222,69 @@ def test_attempts_and_batch_must_be_positive() -> None:
         Service(store, attempts=0)
     with pytest.raises(ValueError, match="batch must be at least 1, got 0"):
         Service(store, batch=0)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"attempts": "3"}, TypeError, "attempts must be an int, got '3'"),
+        ({"batch": 2.5}, TypeError, "batch must be an int, got 2.5"),
+        ({"lease": "60"}, TypeError, "lease must be a number of seconds, got '60'"),
+        ({"lease": -1}, ValueError, "lease must be at least 0 seconds, got -1"),
+    ],
+)
+def test_arguments_of_the_wrong_type_or_range_are_refused_by_name(
+    arguments: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    """attempts, batch and lease of the wrong type or range raise at once, naming them."""
+    with pytest.raises(error) as caught:
+        Service(MemoryStore(contract_world()), **arguments)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("limit", "error", "message"),
+    [
+        ("x", TypeError, "limit must be an int or None, got 'x'"),
+        (-1, ValueError, "limit must be at least 0, got -1"),
+    ],
+)
+def test_process_pending_refuses_a_bad_limit_and_processes_nothing(
+    make_store: MakeStore, limit: Any, error: type[Exception], message: str
+) -> None:
+    """process_pending("x") or (-1) raises naming the limit instead of processing nothing."""
+    store = make_store(contract_world())
+    service = Service(store)
+    service.execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+    with pytest.raises(error) as caught:
+        service.process_pending(limit)
+    assert str(caught.value) == message
+    assert store.pending == A_UPDATES
+    assert service.process_pending(0) == 0
+
+
+class _LeaseRecorder(MemoryStore):
+    """A memory store that records the lease of every claim."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self.leases: list[float] = []
+
+    def claim(self, limit: int, lease: float = DEFAULT_LEASE) -> list[Claim]:
+        self.leases.append(lease)
+        return super().claim(limit, lease)
+
+
+def test_a_service_without_a_lease_claims_with_the_stores_default() -> None:
+    """Without a lease of its own a service leases for the store's DEFAULT_LEASE; with one,
+    for that."""
+    store = _LeaseRecorder(contract_world())
+    store.commit(Changes(pending=A_UPDATES))
+    assert Service(store).lease is None
+    assert Service(store, batch=1).process_pending(1) == 1
+    assert Service(store, batch=1, lease=7.5).process_pending(1) == 1
+    assert store.leases == [DEFAULT_LEASE, 7.5]
+    assert store.pending == A_UPDATES[2:]
 
 
 def test_process_pending_takes_the_oldest_in_batches_up_to_the_limit(

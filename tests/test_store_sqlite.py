@@ -50,13 +50,13 @@ def _snapshot(store: SqliteStore) -> tuple[World, World, tuple[object, ...], int
 
 
 def test_new_file_gets_schema_version_application_id_and_wal(tmp_path: Path) -> None:
-    """A path is all a new store needs: it creates the file, its schema (user_version 1,
+    """A path is all a new store needs: it creates the file, its schema (user_version 2,
     the ippools application id) and uses write-ahead logging; ``created`` says so."""
     path = tmp_path / "new.db"
     with SqliteStore(path, contract_world()) as store:
         assert store.created is True
         assert store.world() == contract_world()
-    assert _pragma(path, "user_version") == SCHEMA_VERSION == 1
+    assert _pragma(path, "user_version") == SCHEMA_VERSION == 2
     assert _pragma(path, "application_id") == APPLICATION_ID
     assert _pragma(path, "journal_mode") == "wal"
 
@@ -89,18 +89,66 @@ def test_an_empty_existing_file_is_a_new_store(tmp_path: Path) -> None:
 
 
 def test_a_newer_schema_version_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    """A store written by a newer ippools (user_version 2) is refused, not touched."""
+    """A store written by a newer ippools (user_version 3) is refused, not touched."""
     path = tmp_path / "future.db"
     SqliteStore(path, contract_world()).close()
     with _raw(path) as conn:
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute("PRAGMA user_version = 3")
     with pytest.raises(StoreError) as caught:
         SqliteStore(path)
     assert str(caught.value) == (
-        f"store {str(path)!r} has store schema version 2, newer than version 1 that this "
+        f"store {str(path)!r} has store schema version 3, newer than version 2 that this "
         "ippools knows; open it with a newer ippools"
     )
+    assert _pragma(path, "user_version") == 3
+
+
+def _indexes(path: Path) -> list[str]:
+    with _raw(path) as conn:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'domains'"
+            " AND sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_a_version_1_store_is_migrated_keeping_its_state(tmp_path: Path) -> None:
+    """A store of schema version 1 (without the index of a DIPP's links by domain id) is
+    brought to version 2 when opened, keeping its records, outbox and versions."""
+    path = tmp_path / "old.db"
+    with SqliteStore(path, contract_world()) as store:
+        Engine(store).execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+        before = _snapshot(store)
+    with _raw(path) as conn:
+        conn.execute("DROP INDEX domains_by_pool")
+        conn.execute("PRAGMA user_version = 1")
+    assert _indexes(path) == ["domains_by_link"]
+    with SqliteStore(path) as again:
+        assert again.created is False
+        assert _snapshot(again) == before
     assert _pragma(path, "user_version") == 2
+    assert _indexes(path) == ["domains_by_link", "domains_by_pool"]
+
+
+@pytest.mark.parametrize(
+    ("account_id", "index"), [(None, "domains_by_pool"), ("acct-1", "domains_by_link")]
+)
+def test_a_page_of_links_is_read_through_an_index_in_id_order(
+    tmp_path: Path, account_id: str | None, index: str
+) -> None:
+    """S6: a page of a DIPP's links (all accounts' or one's) is read from an index already
+    in domain-id order, without sorting every link of the DIPP."""
+    path = tmp_path / "plan.db"
+    SqliteStore(path, contract_world()).close()
+    where = "pool_id = ? AND id > ?" + (" AND account_id = ?" if account_id else "")
+    args = [POOL_A, "d-a1", *([account_id] if account_id else [])]
+    with _raw(path) as conn:
+        plan = conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT id FROM domains WHERE {where} ORDER BY id LIMIT 2", args
+        ).fetchall()
+    details = " ".join(row[-1] for row in plan)
+    assert f"USING INDEX {index}" in details or f"USING COVERING INDEX {index}" in details
+    assert "TEMP B-TREE" not in details
 
 
 def test_a_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 Decide a command against a state with :func:`decide`; an accepted outcome holds
 the answer, the changes to store and the pending updates to process afterwards.
 :class:`MemoryState` is a complete in-memory state and :class:`Engine` glues the
-two together.
+two together; :class:`Service` does the same over a store (:mod:`ippools.store`)
+for several workers at once.
 """
 
 from ippools.commands import (
@@ -31,7 +32,7 @@ from ippools.errors import (
     MethodNotAllowed,
     NotFound,
 )
-from ippools.memory import MemoryState
+from ippools.memory_state import MemoryState
 from ippools.model import (
     Account,
     DedicatedIp,
@@ -65,6 +66,7 @@ from ippools.policies import (
     SharedIpChoice,
 )
 from ippools.rules import decide
+from ippools.service import Service
 from ippools.state import StateView, WritableState, resolve_domain
 from ippools.world import World, world_problems
 
@@ -110,6 +112,7 @@ __all__ = [
     "ReplaceWithShared",
     "Replacement",
     "SequenceIds",
+    "Service",
     "SharedIpChoice",
     "StateView",
     "SubaccountUpdate",

@@ -1,7 +1,7 @@
 """Replay a scenario against the reference engine and compare it with its expectations.
 
 :func:`replay` runs each step of a :class:`~ippools.documents.Scenario` on an
-engine over a given state (a new :class:`~ippools.memory.MemoryState` by default,
+engine over a given state (a new :class:`~ippools.memory_state.MemoryState` by default,
 or a SQLite store for ``ippools replay --db``), with the scenario's ids as the id
 source: request steps go through :func:`ippools.wire.handle`, settle steps
 process pending updates. It returns the replay output (§7) and every
@@ -34,7 +34,7 @@ from ippools.documents import (
     unstructure,
 )
 from ippools.engine import Engine
-from ippools.memory import MemoryState
+from ippools.memory_state import MemoryState
 from ippools.policies import Policies, SequenceIds
 from ippools.state import WritableState
 from ippools.wire import Request, handle

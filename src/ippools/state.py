@@ -46,9 +46,6 @@ class StateView(Protocol):
     def dedicated_ips_of(self, account_id: str) -> Iterable[DedicatedIp]:
         """Every dedicated IP owned by the account, in no particular order."""
 
-    def is_shared_ip(self, ip: IPAddress) -> bool:
-        """True when ``ip`` is one of the platform's shared IPs."""
-
     def shared_ip_usage(self) -> Iterable[tuple[IPAddress, int]]:
         """Every shared IP with the number of domains that hold it (effective state)."""
 
@@ -70,6 +67,14 @@ class StateView(Protocol):
     def linked_domains(self, pool_id: str, account_id: str | None = None) -> list[Domain]:
         """The domains effectively linked to the DIPP, optionally only the account's, by id."""
 
+    def linked_domains_page(
+        self, pool_id: str, account_id: str | None, after: str | None, limit: int
+    ) -> list[Domain]:
+        """Of :meth:`linked_domains`, the first ``limit`` with an id after ``after`` (if given).
+
+        Costs time in proportion to the page, not to every linked domain.
+        """
+
 
 def resolve_domain(
     stored: Domain,
@@ -78,21 +83,27 @@ def resolve_domain(
 ) -> Domain:
     """The effective state of a domain whose stored record is ``stored``.
 
-    ``tombstone`` and ``pool`` look up deleted and live DIPPs by id. A link that
+    ``tombstone`` and ``pool`` look up deleted and live DIPPs by id. An id names
+    a live DIPP or a deleted one, never both (K16), so the live DIPP is looked up
+    first: a domain linked to a live DIPP needs no tombstone lookup. A link that
     leads nowhere (a store that lost a DIPP) leaves the domain unlinked with the
     IPs it has, so that reads never fail on a damaged store.
     """
     pool_id = stored.pool_id
     if pool_id is None:
         return stored
-    hops = 0
-    while (grave := tombstone(pool_id)) is not None:
+    for _ in range(10_000):  # a longer chain can only be a cycle in a damaged store
+        live = pool(pool_id)
+        if live is not None:
+            if stored.pool_id == pool_id and stored.ips == live.ips:
+                return stored
+            return Domain(stored.id, stored.name, stored.account_id, pool_id, live.ips)
+        grave = tombstone(pool_id)
+        if grave is None:
+            break
         rep = grave.replacement
         if isinstance(rep, ReplaceWithPool):
             pool_id = rep.pool_id
-            hops += 1
-            if hops > 10_000:  # a cycle can only come from a damaged store
-                break
             continue
         if isinstance(rep, ReplaceWithIp):
             return Domain(stored.id, stored.name, stored.account_id, None, frozenset((rep.ip,)))
@@ -100,13 +111,8 @@ def resolve_domain(
             chosen = rep.ip_for(stored.id)
             ips = frozenset((chosen,)) if chosen is not None else stored.ips
             return Domain(stored.id, stored.name, stored.account_id, None, ips)
-        return Domain(stored.id, stored.name, stored.account_id, None, stored.ips)
-    live = pool(pool_id)
-    if live is None:
-        return Domain(stored.id, stored.name, stored.account_id, None, stored.ips)
-    if stored.pool_id == pool_id and stored.ips == live.ips:
-        return stored
-    return Domain(stored.id, stored.name, stored.account_id, pool_id, live.ips)
+        break
+    return Domain(stored.id, stored.name, stored.account_id, None, stored.ips)
 
 
 class WritableState(StateView, Protocol):

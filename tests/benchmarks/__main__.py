@@ -2,7 +2,8 @@
 
 * a command that touches one domain costs the same whatever the number of domains;
 * deleting a DIPP linked to N domains (decide, store, settle) is linear in N;
-* one request through the whole wire path, on a state of 10,000 domains.
+* one request through the whole wire path, on a state of 10,000 domains;
+* a page of a DIPP's linked domains costs the same however many are linked.
 
 Figures are medians of repeated runs, printed as a table. Usage:
 ``python -m tests.benchmarks [--quick]``.
@@ -120,6 +121,20 @@ def bench_delete(sizes: list[int]) -> None:
         print(f"  N = {size:>7}: {statistics.median(per_domain) / 1000:6.2f} us per domain")
 
 
+def bench_page(sizes: list[int], repeat: int) -> None:
+    """A page of 100 linked domains from the middle of a DIPP's links, by id."""
+    print("page of 100 linked domains from the middle of a DIPP's links, median")
+    for size in sizes:
+        state = MemoryState(build_world(size, size))
+        middle = f"dom-{size // 2:07d}"
+
+        def page(state: MemoryState = state, middle: str = middle) -> None:
+            assert len(state.linked_domains_page(TARGET, None, middle, 100)) == 100
+
+        cost = median_ns(page, repeat)
+        print(f"  {size:>7} linked domains: {cost / 1000:8.1f} us")
+
+
 def bench_wire(repeat: int) -> None:
     """One PUT /v3/ip_pools/{id}/ips/{ip} through parse, decide, render and apply."""
     try:
@@ -158,10 +173,12 @@ def main() -> None:
         bench_one_domain([1_000, 10_000], 200)
         bench_delete([1_000])
         bench_wire(500)
+        bench_page([1_000, 10_000], 200)
         return
     bench_one_domain([1_000, 100_000], 2_000)
     bench_delete([1_000, 10_000, 100_000])
     bench_wire(5_000)
+    bench_page([1_000, 100_000], 2_000)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ On a state of 100,000 domains (``--domains`` to change it), for each setting of
   that DIPP;
 * pending updates processed per second: the updates those commands left, then the
   10,000 updates of deleting a DIPP linked to 10,000 domains, processed by
-  ``Service.process_pending`` in batches of 100.
+  ``Service.process_pending`` in batches of 100;
+* pages of 100 of the 10,000 domains linked to a DIPP, from the middle, per second.
 
 Usage: ``python -m tests.benchmarks.store [--domains N] [--commands N]``.
 """
@@ -107,6 +108,13 @@ def bench(template: Path, synchronous: Synchronous, commands: int, work: Path) -
         assert queued == commands * 10
         small = _rate(queued, lambda: service.process_pending())
         large_count = len(store.linked_domains(LARGE))
+        middle = f"dom-{10 + large_count // 2:07d}"
+
+        def pages() -> None:
+            for _ in range(commands):
+                assert len(store.linked_domains_page(LARGE, None, middle, 100)) == 100
+
+        paged = _rate(commands, pages)
         deleted = service.execute(DeletePool(ACTOR, LARGE, replacement_pool_id=SPARE))
         assert deleted.status == 200
         assert store.pending_count == large_count
@@ -116,6 +124,7 @@ def bench(template: Path, synchronous: Synchronous, commands: int, work: Path) -
         f"synchronous={synchronous:<6} commands/s: {writes:8.0f} (PUT/DELETE pool IP)"
         f"  {reads:8.0f} (GET pool)   updates/s: {small:8.0f} (from those commands)"
         f"  {large:8.0f} (DIPP of {large_count:,} domains deleted)"
+        f"   pages/s: {paged:6.0f} (100 of its domains)"
     )
 
 

@@ -1,33 +1,40 @@
-"""Persistence: the ports a host's store offers, two adapters and a service.
+"""Persistence: a store written once over narrow adapters, two adapters, and a service.
 
-* :mod:`ippools.store.ports`: :class:`Store` (effective reads, versioned atomic
-  commits with an outbox, serialising transactions) and the errors stores raise;
+* :class:`Store` (:mod:`ippools.store.base`): effective reads, versioned atomic
+  commits with an outbox, claims with leases, serialising transactions; written
+  once over an :class:`Adapter`;
+* :mod:`ippools.store.ports`: what an adapter implements (:class:`Adapter`,
+  :class:`OutboxStorage`, the :class:`~ippools.storage.Storage` primitives) and
+  the errors stores raise;
 * :class:`MemoryStore` (in memory) and :class:`SqliteStore` (a SQLite file, the
   embedded default: ``open_sqlite(path, world)``);
-* :class:`Service`: decide and commit commands or wire requests, and process
-  pending updates, from several workers at once;
+* :class:`Service` (from :mod:`ippools.service`): decide and commit commands or
+  wire requests, and process pending updates, from several workers at once;
 * :mod:`ippools.store.contract`: the checks every store must pass, to run on
-  your own store.
+  your own adapter.
 """
 
-from ippools.store.memory import MemoryStore
+from ippools.service import Service
+from ippools.store.base import Clock, Store
+from ippools.store.memory_store import MemoryStore
 from ippools.store.ports import (
     DEFAULT_LEASE,
+    Adapter,
     Claim,
-    Outbox,
+    OutboxStorage,
     RecordKey,
-    Store,
     StoreBusy,
     StoreError,
 )
-from ippools.store.service import Service
 from ippools.store.sqlite import SqliteStore, open_sqlite
 
 __all__ = [
     "DEFAULT_LEASE",
+    "Adapter",
     "Claim",
+    "Clock",
     "MemoryStore",
-    "Outbox",
+    "OutboxStorage",
     "RecordKey",
     "Service",
     "SqliteStore",

@@ -1,11 +1,14 @@
 """The store contract: the checks every store must pass, written once against a store factory.
 
-A *store factory* takes a settled :class:`~ippools.world.World` and returns a new
-store holding it, with no pending update. Each check builds the stores it needs with the
-factory, exercises one promise of :class:`~ippools.store.ports.Store`, closes
-them, and raises :class:`AssertionError` with a message naming what differed.
+A *store factory* takes a settled :class:`~ippools.world.World` and a clock (a
+callable giving seconds) and returns a new store holding that world, with no
+pending update, that measures claim leases with that clock. Each check builds the
+stores it needs with the factory, exercises one promise of
+:class:`~ippools.store.Store` over the adapter, closes them, and raises
+:class:`AssertionError` with a message naming what differed. No check depends
+on how much time passes: leases are measured on a clock the check moves.
 The reference for every read and every world is
-:class:`~ippools.memory.MemoryState` given the same world and the same changes.
+:class:`~ippools.memory_state.MemoryState` given the same world and the same changes.
 
 Run every check with :func:`run_contract`, or one at a time from :data:`CHECKS`
 (for example as a parametrised test)::
@@ -14,7 +17,7 @@ Run every check with :func:`run_contract`, or one at a time from :data:`CHECKS`
 
     @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
     def test_my_store(check, tmp_path):
-        check(lambda world: MyStore(tmp_path / "x", world))
+        check(lambda world, clock: MyStore(tmp_path / "x", world, clock=clock))
 
 Nothing here imports a test framework.
 """
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeAlias
@@ -43,7 +45,7 @@ from ippools.commands import (
 )
 from ippools.engine import Engine
 from ippools.errors import ConflictError
-from ippools.memory import MemoryState
+from ippools.memory_state import MemoryState
 from ippools.model import DedicatedIp, Domain, IPAddress, Pool, ip_sort_key
 from ippools.outcome import (
     Changes,
@@ -52,6 +54,8 @@ from ippools.outcome import (
     SubaccountUpdate,
 )
 from ippools.policies import Policies, SequenceIds
+from ippools.state import StateView
+from ippools.store.base import Clock, Store
 from ippools.store.contract_data import (
     NEW_IDS,
     OTHER,
@@ -72,7 +76,7 @@ from ippools.store.contract_data import (
     ips,
     who,
 )
-from ippools.store.ports import RecordKey, Store
+from ippools.store.ports import RecordKey
 from ippools.world import World
 
 __all__ = [
@@ -80,12 +84,14 @@ __all__ = [
     "NEW_IDS",
     "POOLS",
     "SEQUENCES",
+    "ManualClock",
     "Step",
     "StoreFactory",
     "assert_same_reads",
     "check_claims_take_the_oldest_unleased_updates",
     "check_commit_round_trips",
     "check_commit_with_a_stale_version_writes_nothing",
+    "check_delegations_and_relinked_domains_commit_as_one_write",
     "check_expired_claims_run_again_harmlessly",
     "check_marking_done_removes_each_update_once",
     "check_new_store_holds_its_world",
@@ -100,17 +106,33 @@ __all__ = [
     "run_contract",
 ]
 
-StoreFactory: TypeAlias = Callable[[World], Store]
-"""Makes a new store holding a settled world, with no pending update."""
+StoreFactory: TypeAlias = Callable[[World, Clock], Store]
+"""Makes a new store holding a settled world, with no pending update, leasing by the clock."""
+
+
+class ManualClock:
+    """A clock that stands still until moved: ``clock()`` is ``now``."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock ``seconds`` forward."""
+        self.now += seconds
 
 
 @contextmanager
-def _opened(factory: StoreFactory, world: World | None = None) -> Iterator[Store]:
-    store = factory(world if world is not None else contract_world())
-    try:
+def _opened(
+    factory: StoreFactory, world: World | None = None, clock: Clock | None = None
+) -> Iterator[Store]:
+    with factory(
+        world if world is not None else contract_world(),
+        clock if clock is not None else ManualClock(),
+    ) as store:
         yield store
-    finally:
-        store.close()
 
 
 def _policies() -> Policies:
@@ -130,12 +152,37 @@ def _owned(view: Any, account_id: str) -> list[DedicatedIp]:
     return sorted(view.dedicated_ips_of(account_id), key=lambda record: ip_sort_key(record.ip))
 
 
+def _expect_pages(
+    view: StateView, pool_id: str, owner: str | None, linked: list[Domain], where: str
+) -> None:
+    """Pages of every size from 1 to 3, walked to the end, give ``linked``; so do pages after
+    ids that are not linked."""
+    label = f"{where}linked_domains_page({pool_id}, {owner}"
+    for size in (1, 2, 3):
+        walked: list[Domain] = []
+        after: str | None = None
+        while page := view.linked_domains_page(pool_id, owner, after, size):
+            if len(page) > size:
+                raise AssertionError(f"{label}, {after}, {size}): {len(page)} domains")
+            walked += page
+            after = page[-1].id
+        _expect(walked, linked, f"{label}, ..., {size}) walked to the end")
+    for after in ("d-a", "d-b", "d-s1", "d-z"):
+        _expect(
+            view.linked_domains_page(pool_id, owner, after, 2),
+            [domain for domain in linked if domain.id > after][:2],
+            f"{label}, {after!r}, 2)",
+        )
+    _expect(view.linked_domains_page(pool_id, owner, None, 0), [], f"{label}, None, 0)")
+
+
 def assert_same_reads(store: Store, reference: MemoryState, label: str = "") -> None:
     """Raise :class:`AssertionError` unless ``store`` answers every read as ``reference`` does.
 
     Compares the stored and effective worlds, the pending updates and every
     :class:`~ippools.state.StateView` read on each record of either world (plus
-    unknown ids, names in other cases and with a trailing dot).
+    unknown ids, names in other cases and with a trailing dot), and walks the
+    pages of every DIPP's linked domains.
     """
     where = f"{label}: " if label else ""
     world = reference.world()
@@ -157,11 +204,6 @@ def assert_same_reads(store: Store, reference: MemoryState, label: str = "") -> 
             f"{where}dedicated_ip({probe})",
         )
         _expect(
-            store.is_shared_ip(probe),
-            reference.is_shared_ip(probe),
-            f"{where}is_shared_ip({probe})",
-        )
-        _expect(
             store.pool_holding(probe),
             reference.pool_holding(probe),
             f"{where}pool_holding({probe})",
@@ -175,11 +217,13 @@ def assert_same_reads(store: Store, reference: MemoryState, label: str = "") -> 
             f"{where}pool_id_in_use({pool_id})",
         )
         for owner in [None, *accounts]:
+            linked = reference.linked_domains(pool_id, owner)
             _expect(
                 store.linked_domains(pool_id, owner),
-                reference.linked_domains(pool_id, owner),
+                linked,
                 f"{where}linked_domains({pool_id}, {owner})",
             )
+            _expect_pages(store, pool_id, owner, linked, where)
     domains = contract_world().domains
     for record in domains:
         for domain_id in (record.id, record.id.upper()):
@@ -221,10 +265,11 @@ def check_commit_round_trips(factory: StoreFactory) -> None:
     grown = Pool(POOL_B, PARENT, "beta", "renamed", ips("10.0.1.3", "10.0.1.6"))
     created = Pool(NEW_IDS[0], OTHER, "new", "made", ips("10.0.2.3"))
     rewritten = Domain("d-u2", "u2.example.com", PARENT, None, ips(SHARED_2))
+    added = Domain("d-c3", "c3.example.org", OTHER, POOL_C, ips("10.0.2.1"))
     pending = (DomainUpdate("d-b1"), SubaccountUpdate(SUB, POOL_A), DomainUpdate("d-a1"))
     changes = Changes(
         pools=(grown, created),
-        domains=(rewritten,),
+        domains=(rewritten, added),
         deleted_domains=("d-c2",),
         pending=pending,
     )
@@ -238,7 +283,7 @@ def check_commit_round_trips(factory: StoreFactory) -> None:
             dedicated_ips=world.dedicated_ips,
             shared_ips=world.shared_ips,
             pools=[p for p in world.pools if p.pool_id != POOL_B] + [grown, created],
-            domains=[d for d in world.domains if d.id not in ("d-u2", "d-c2")] + [rewritten],
+            domains=[d for d in world.domains if d.id not in ("d-u2", "d-c2")] + [rewritten, added],
         )
         _expect(store.world(), expected, "stored world after a commit")
         assert_same_reads(store, reference, "after a commit")
@@ -387,18 +432,23 @@ def check_marking_done_removes_each_update_once(factory: StoreFactory) -> None:
 
 
 def check_expired_claims_run_again_harmlessly(factory: StoreFactory) -> None:
-    """An update left claimed (a worker died) is claimed again once its lease ends (S5)."""
+    """An update left claimed (a worker died) is claimed again once its lease ends, not
+    before (S5)."""
     world = contract_world()
-    with _opened(factory, world) as store:
+    clock = ManualClock()
+    with _opened(factory, world, clock) as store:
         engine = Engine(store, _policies())
         reference = Engine(MemoryState(world), _policies())
         command = AddPoolIp(who(PARENT), POOL_A, "10.0.1.6")
         engine.execute(command)
         reference.execute(command)
-        claims = store.claim(10, lease=0.0)
+        claims = store.claim(10, lease=30.0)
+        _expect(len(claims), 3, "claims of the three pending updates")
         for claim in claims:  # the worker carries them out, then dies before marking them done
             store.run_update(claim.update)
-        time.sleep(0.01)
+        clock.advance(29.5)
+        _expect(store.claim(10, lease=3600), [], "claim while the lease holds")
+        clock.advance(0.5)
         again = store.claim(10, lease=3600)
         _expect(again, claims, "the expired claims are claimed again, same ids and updates")
         for claim in again:
@@ -467,15 +517,22 @@ def check_rejected_commands_write_nothing(factory: StoreFactory) -> None:
 
 
 def check_transactions_serialise_threads(factory: StoreFactory) -> None:
-    """A transaction keeps other threads' writes out until it ends; it is re-entrant."""
+    """A transaction keeps other threads' writes out until it ends; it is re-entrant.
+
+    The other thread's commit is given a moment to get in while the transaction is
+    open: a store that lets it in fails at once, and one that keeps it out passes
+    however long the moment lasts.
+    """
     with _opened(factory) as store:
         inside = threading.Event()
+        committed = threading.Event()
         order: list[str] = []
 
         def other() -> None:
             inside.wait(5)
             store.commit(Changes(pending=(DomainUpdate("d-a2"),)))
             order.append("other committed")
+            committed.set()
 
         thread = threading.Thread(target=other)
         thread.start()
@@ -483,12 +540,48 @@ def check_transactions_serialise_threads(factory: StoreFactory) -> None:
             with store.transaction():
                 store.commit(Changes(pending=(DomainUpdate("d-a1"),)))
             inside.set()
-            time.sleep(0.2)
+            if committed.wait(0.2):
+                raise AssertionError("another thread committed inside an open transaction")
             order.append("first ends")
             _expect(store.pending, (DomainUpdate("d-a1"),), "pending inside the transaction")
         thread.join(10)
         _expect(order, ["first ends", "other committed"], "order of the two writers")
         _expect(store.pending, (DomainUpdate("d-a1"), DomainUpdate("d-a2")), "pending after")
+
+
+def check_delegations_and_relinked_domains_commit_as_one_write(factory: StoreFactory) -> None:
+    """Changing DIPPs' delegations and relinking the subaccount's domains is one ordinary
+    commit, through tombstones too: reads, pages and worlds stay MemoryState's (S2, S6)."""
+    world = contract_world()
+    with _opened(factory, world) as store:
+        engine = Engine(store, _policies())
+        reference = Engine(MemoryState(world), _policies())
+        command = DeletePool(who(PARENT), POOL_B, replacement_pool_id=POOL_A)
+        _expect(engine.execute(command), reference.execute(command), "outcome of the deletion")
+        spare = ips("10.0.1.4")
+        changes = Changes(
+            pools=(
+                Pool(POOL_A, PARENT, "alpha", "first", ips("10.0.1.1", "10.0.1.2")),
+                Pool(POOL_D, PARENT, "delta", "spare", spare, frozenset({SUB})),
+            ),
+            domains=(
+                Domain("d-s1", "s1.example.net", SUB, None, ips("10.0.3.1")),
+                Domain("d-s2", "s2.example.net", SUB, POOL_D, spare),
+                Domain("d-b1", "b1.example.com", PARENT, POOL_D, spare),
+            ),
+            pending=(SubaccountUpdate(SUB, POOL_A),),
+        )
+        store.commit(changes)
+        reference.state.apply(changes)
+        assert_same_reads(store, reference.state, "after a change of delegations")
+        _expect(
+            [d.id for d in store.linked_domains_page(POOL_D, None, None, 5)],
+            ["d-b1", "d-s2"],
+            "domains linked to D",
+        )
+        _expect(store.linked_domains(POOL_A, SUB), [], "the subaccount's domains linked to A")
+        _expect(store.settle(), reference.settle(), "settled count")
+        assert_same_reads(store, reference.state, "after a change of delegations, settled")
 
 
 def check_replays_match_the_memory_state(factory: StoreFactory) -> None:
@@ -519,6 +612,7 @@ CHECKS: tuple[Callable[[StoreFactory], None], ...] = (
     check_commit_round_trips,
     check_reads_are_effective_before_settle,
     check_commit_with_a_stale_version_writes_nothing,
+    check_delegations_and_relinked_domains_commit_as_one_write,
     check_versions_count_writes,
     check_claims_take_the_oldest_unleased_updates,
     check_marking_done_removes_each_update_once,

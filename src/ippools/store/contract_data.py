@@ -4,7 +4,7 @@
 subaccount, a second account, DIPPs linked and delegated, and domains holding
 shared IPs; :data:`SEQUENCES` are command sequences (with partial processing)
 that every store replays step by step against
-:class:`~ippools.memory.MemoryState`.
+:class:`~ippools.memory_state.MemoryState`.
 """
 
 from __future__ import annotations

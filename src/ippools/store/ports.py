@@ -1,23 +1,23 @@
-"""What a host's store must offer: the ports of the persistence layer.
+"""What a store adapter must offer: the narrow ports of the persistence layer.
 
 Theory of operation
 -------------------
 A store holds the stored state (accounts, dedicated and shared IPs, DIPPs,
-tombstones of deleted DIPPs, domains) and an *outbox* of pending updates. It is
-three things at once:
+tombstones of deleted DIPPs, domains), an *outbox* of pending updates and the
+version of every record. What it *does* with them is written once, in
+:class:`~ippools.store.base.Store`: effective reads, versioned commits that
+store a command's changes and queue its pending updates in one atomic step,
+claiming and processing pending updates. An adapter offers only primitives:
 
-* a :class:`~ippools.state.StateView`: every read answers in the *effective*
-  state (S2), exactly as :class:`~ippools.memory.MemoryState` does;
-* a writer: :meth:`Store.commit` stores one command's changes **and** appends
-  its pending updates to the outbox in one atomic step, after checking the
-  versions the caller read (optimistic concurrency);
-* an outbox: :meth:`Outbox.claim` leases the oldest pending updates to one
-  worker, :meth:`Outbox.run_update` carries one out, :meth:`Outbox.mark_done`
-  removes them. Carrying out an update is idempotent (S5), so an update whose
-  worker died before marking it done simply runs again once its lease expires.
+* an :class:`Adapter`: :class:`~ippools.storage.Storage` primitives for the
+  records (the same ones :class:`~ippools.memory_state.MemoryState` runs on),
+  an :class:`OutboxStorage`, the stored versions, and the units of work
+  (``transaction`` and ``reading``);
+* an :class:`OutboxStorage`: append updates, list the oldest, lease the
+  oldest unleased ones, remove the ones done, count.
 
-A store also satisfies :class:`~ippools.state.WritableState`, so that
-``Engine(store)`` works unchanged.
+So a new adapter (a PostgreSQL one, say) is a page of primitives plus the store
+contract suite (:mod:`ippools.store.contract`).
 
 Versions
 --------
@@ -27,7 +27,9 @@ or deletes it (a deleted record keeps its last version, so a version is never
 reused). Processing a pending update rewrites a stored domain but never changes
 what any read answers, so it does not change the version. A domain's effective
 state also depends on the DIPP it is (effectively) linked to: a host that checks
-versions instead of serialising must include that DIPP's version too.
+versions instead of serialising must include that DIPP's version too. An adapter
+stores only the versions written by commits; a record it holds without a stored
+version is at version 1.
 
 Errors
 ------
@@ -48,17 +50,15 @@ from typing import Literal, Protocol
 import attrs
 
 from ippools.errors import ConflictError, IppoolsError
-from ippools.model import Domain
 from ippools.outcome import Changes, PendingUpdate
-from ippools.state import WritableState
-from ippools.world import World
+from ippools.storage import Storage
 
 __all__ = [
     "DEFAULT_LEASE",
+    "Adapter",
     "Claim",
-    "Outbox",
+    "OutboxStorage",
     "RecordKey",
-    "Store",
     "StoreBusy",
     "StoreError",
     "changed_records",
@@ -125,72 +125,66 @@ def check_versions(
             raise ConflictError(f"{key.kind} {key.id!r} is at version {current}, not {wanted}")
 
 
-class Outbox(Protocol):
-    """The pending updates of a store, processed oldest first by one or more workers."""
+class OutboxStorage(Protocol):
+    """The outbox rows of an adapter: pending updates in queue order, with claim leases.
 
-    def claim(self, limit: int, lease: float = DEFAULT_LEASE) -> list[Claim]:
-        """Lease up to ``limit`` of the oldest pending updates that no live lease holds.
+    Like the :class:`~ippools.storage.Storage` primitives, these neither begin
+    nor end a unit of work: the store calls them inside the adapter's
+    ``transaction`` or ``reading``.
+    """
 
-        Returns them oldest first. Each stays pending (and counted) until marked
-        done; another worker can claim it again ``lease`` seconds from now.
-        """
+    def append(self, updates: Iterable[PendingUpdate]) -> None:
+        """Queue ``updates`` after every queued one; each gets an id greater than any before."""
 
-    def run_update(self, update: PendingUpdate) -> None:
-        """Carry out one update now: its domains' stored records take their effective state.
+    def oldest(self, limit: int | None) -> list[Claim]:
+        """The ``limit`` oldest queued updates (all when None), leased or not, oldest first."""
 
-        Idempotent, and harmless for an update that was already carried out,
-        whose domain is gone, or that is no longer queued (S5).
+    def claim(self, limit: int, now: float, lease: float) -> list[Claim]:
+        """Lease up to ``limit`` of the oldest updates whose lease ended by ``now`` (or none).
+
+        Each of them is leased until ``now + lease``; returns them oldest first.
         """
 
     def mark_done(self, ids: Iterable[int]) -> int:
-        """Remove the claimed updates ``ids`` from the outbox; return how many were still there."""
+        """Remove the updates ``ids``; return how many of them were still queued."""
 
-    @property
-    def pending(self) -> tuple[PendingUpdate, ...]:
-        """Every pending update, oldest first, claimed or not."""
-
-    @property
-    def pending_count(self) -> int:
-        """How many pending updates remain, claimed or not."""
+    def count(self) -> int:
+        """How many updates are queued, leased or not."""
 
 
-class Store(WritableState, Outbox, Protocol):
-    """A store: effective reads, versioned atomic commits with an outbox, and transactions.
+class Adapter(Protocol):
+    """What a store adapter implements: primitives, versions, units of work.
 
-    ``apply(changes)`` is ``commit(changes)``; ``process(limit)`` carries out and
-    removes up to ``limit`` of the oldest pending updates, claimed or not, in one
-    atomic step.
+    Everything else a store does is :class:`~ippools.store.base.Store`'s, once
+    for every adapter.
     """
 
-    def transaction(self) -> AbstractContextManager[None]:
+    @property
+    def storage(self) -> Storage:
+        """The records of the state, as storage primitives."""
+
+    @property
+    def outbox(self) -> OutboxStorage:
+        """The outbox of pending updates."""
+
+    def transaction(self) -> AbstractContextManager[object]:
         """A serialising unit of work.
 
         While the block runs, no other writer (thread or process) changes the
-        store, so reads, decision and commit inside it form one step of a serial
-        order. Re-entering it in the same thread is a no-op. Raises
+        store. Re-entering it in the same thread joins the open one. Raises
         :class:`StoreBusy` when the store stays busy beyond its timeout. When the
-        block raises, a store that can roll back (SQLite) undoes the commits made
-        inside it; each commit is atomic in any case.
+        block raises, an adapter that can roll back undoes what the block wrote;
+        driver errors leave it as :class:`StoreError` or :class:`StoreBusy`.
         """
 
-    def version(self, key: RecordKey) -> int:
-        """The version of a domain or DIPP (see the module documentation)."""
+    def reading(self) -> AbstractContextManager[object]:
+        """A consistent snapshot for one read: the open transaction, or a short one of its own."""
 
-    def commit(self, changes: Changes, expected: Mapping[RecordKey, int] | None = None) -> None:
-        """Store ``changes`` and queue their pending updates, atomically.
+    def stored_version(self, key: RecordKey) -> int | None:
+        """The version a commit wrote for ``key``, or None when no commit wrote one."""
 
-        ``expected`` maps records to the versions the caller read; any mismatch
-        raises :class:`~ippools.errors.ConflictError` and writes nothing.
-        """
-
-    def stored_domain(self, domain_id: str) -> Domain | None:
-        """The domain's record as stored, which may lag behind its effective state."""
-
-    def world(self) -> World:
-        """The stored state as a world (before a settle it may lag, K15)."""
-
-    def effective_world(self) -> World:
-        """The effective state as a world: what the stored state becomes once settled."""
+    def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
+        """Store these versions, replacing earlier ones."""
 
     def close(self) -> None:
-        """Release the store's resources; the store is not used afterwards."""
+        """Release the adapter's resources; it is not used afterwards."""

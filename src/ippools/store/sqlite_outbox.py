@@ -1,9 +1,10 @@
-"""The outbox of a SQLite store: pending updates in queue order, with claim leases.
+"""The outbox primitives of a SQLite store: pending updates in queue order, with leases.
 
 Rows are numbered by an ``AUTOINCREMENT`` key, so ids grow in queue order and are
 never reused: marking an id done can never remove a later update. Like
-:class:`~ippools.store.sqlite_tables.Tables`, :class:`OutboxTable` neither begins
-nor ends transactions nor translates driver errors.
+:class:`~ippools.store.sqlite_storage.SqliteStorage`, :class:`OutboxTable`
+(an :class:`~ippools.store.ports.OutboxStorage`) neither begins nor ends
+transactions nor translates driver errors.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class OutboxTable:
     def _all(self, sql: str, *args: Any) -> list[Any]:
         return self._conn.execute(sql, args).fetchall()
 
-    def enqueue(self, updates: Iterable[PendingUpdate]) -> None:
+    def append(self, updates: Iterable[PendingUpdate]) -> None:
         self._conn.executemany(
             "INSERT INTO outbox (kind, subject, pool_id) VALUES (?, ?, ?)",
             [_update_row(update) for update in updates],
@@ -73,8 +74,5 @@ class OutboxTable:
         )
         return max(cursor.rowcount, 0)
 
-    def pending(self) -> tuple[PendingUpdate, ...]:
-        return tuple(claim.update for claim in self.oldest(None))
-
-    def pending_count(self) -> int:
+    def count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])

@@ -19,15 +19,18 @@ import sqlite3
 from collections.abc import Callable
 
 from ippools.store.ports import StoreError
-from ippools.store.sqlite_tables import Tables
-from ippools.world import World, check_world
+from ippools.store.sqlite_storage import SqliteStorage
+from ippools.stored_state import load_world
+from ippools.world import World
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "prepare"]
 
 APPLICATION_ID = 0x6970706C
 """``ippl``: marks a SQLite file as an ippools store."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+_DOMAINS_BY_POOL = "CREATE INDEX domains_by_pool ON domains (pool_id, id) WHERE pool_id IS NOT NULL"
 
 SCHEMA = (
     "CREATE TABLE accounts (id TEXT PRIMARY KEY, parent_id TEXT,"
@@ -49,7 +52,10 @@ SCHEMA = (
     " ip TEXT NOT NULL, PRIMARY KEY (pool_id, domain_id)) WITHOUT ROWID",
     "CREATE TABLE domains (id TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT NOT NULL UNIQUE,"
     " account_id TEXT NOT NULL, pool_id TEXT, ips TEXT NOT NULL) WITHOUT ROWID",
+    # The primary key ends every index of a WITHOUT ROWID table: this one is in fact
+    # (pool_id, account_id, id), and serves one account's links in domain-id order.
     "CREATE INDEX domains_by_link ON domains (pool_id, account_id) WHERE pool_id IS NOT NULL",
+    _DOMAINS_BY_POOL,
     "CREATE TABLE versions (kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
     " PRIMARY KEY (kind, id)) WITHOUT ROWID",
     "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"
@@ -57,8 +63,14 @@ SCHEMA = (
 )
 """Statements creating the current schema in an empty file."""
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
-"""Steps from version N to N + 1, by N. None yet: version 1 is the first."""
+
+def _add_domains_by_pool(conn: sqlite3.Connection) -> None:
+    conn.execute(_DOMAINS_BY_POOL)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_domains_by_pool}
+"""Steps from version N to N + 1, by N. Version 2 adds the index of a DIPP's links by
+domain id, for pages of linked domains."""
 
 
 def _header(conn: sqlite3.Connection) -> tuple[int, int, int]:
@@ -111,11 +123,9 @@ def prepare(conn: sqlite3.Connection, where: str, world: World | None) -> bool:
                 version += 1
                 conn.execute(f"PRAGMA user_version = {version}")
         else:
-            world = world if world is not None else World()
-            check_world(world)
             for statement in SCHEMA:
                 conn.execute(statement)
-            Tables(conn).load(world)
+            load_world(SqliteStorage(conn), world if world is not None else World())
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")

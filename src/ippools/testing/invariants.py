@@ -2,7 +2,7 @@
 
 The checks are the ones :func:`ippools.world.world_problems` makes when a world
 document is loaded, so a world that passes here is exactly a world that
-:class:`~ippools.memory.MemoryState` accepts: every reference resolves, no id or
+:class:`~ippools.memory_state.MemoryState` accepts: every reference resolves, no id or
 domain name repeats, and I1-I7 hold. Use them on a stored world after a full
 settle, and on an effective world at any moment.
 """

@@ -12,7 +12,7 @@ From one generated world the machine builds two engines with the same ids:
   command, valid or not, and processes pending updates only when a rule says
   so: some of them (``process``) or all of them (``settle``); these two rules
   run only while something is pending, so that most steps are commands;
-* the *model*, an engine on :class:`~ippools.memory.MemoryState`, settles
+* the *model*, an engine on :class:`~ippools.memory_state.MemoryState`, settles
   completely after every command, which is the sequential meaning of S1.
 
 After every step it checks that both answered the same status and body (S1),
@@ -41,7 +41,7 @@ from hypothesis.stateful import (
 )
 
 from ippools.engine import Engine
-from ippools.memory import MemoryState
+from ippools.memory_state import MemoryState
 from ippools.model import is_pool_id
 from ippools.outcome import PendingUpdate, Rejected
 from ippools.policies import Policies, SequenceIds

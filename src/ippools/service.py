@@ -1,11 +1,11 @@
-"""A small façade that glues a store and the rules together, safe for several workers.
+"""A small façade beside the engine that glues a store and the rules together, for several workers.
 
 Theory of operation
 -------------------
 Correctness first: every answer must be the answer of some serial order of the
 commands (S1). The service gets that by *deciding under a serialising
 transaction*: :meth:`Service.execute` (and :meth:`Service.handle`) run read,
-decide and commit inside one :meth:`~ippools.store.ports.Store.transaction`,
+decide and commit inside one :meth:`~ippools.store.Store.transaction`,
 which on SQLite is ``BEGIN IMMEDIATE`` (the file's write lock is taken before the
 first read) and in memory a lock. The transactions' commit order is then the
 serial order, and every answer was decided on exactly the state that order gives.
@@ -38,16 +38,19 @@ import random
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from ippools.arguments import check_count, check_seconds
 from ippools.commands import Command
 from ippools.engine import Engine
 from ippools.errors import ConflictError
 from ippools.outcome import Accepted, Outcome
 from ippools.policies import Policies
 from ippools.rules import decide
-from ippools.store.ports import DEFAULT_LEASE, Claim, Store
 from ippools.wire import Request, Response, handle
+
+if TYPE_CHECKING:  # the store package re-exports this module: import it lazily
+    from ippools.store import Claim, Store
 
 __all__ = ["Observer", "Service"]
 
@@ -57,7 +60,7 @@ Observer = Callable[[Outcome], None]
 """Called with each outcome inside the command's transaction, before its changes are written."""
 
 
-class _ServiceEngine(Engine[Store]):
+class _ServiceEngine(Engine["Store"]):
     """The engine the wire layer drives: decide, tell the observer, commit."""
 
     def __init__(self, store: Store, policies: Policies, observer: Observer | None) -> None:
@@ -78,7 +81,8 @@ class Service:
 
     ``attempts`` bounds how many times one command is tried when the store is
     busy; ``batch`` is how many pending updates one worker claims at a time and
-    ``lease`` how many seconds it keeps them. ``observer``, if given, is called
+    ``lease`` how many seconds it keeps them (None: the store's default,
+    :data:`~ippools.store.DEFAULT_LEASE`). ``observer``, if given, is called
     with every outcome (accepted or rejected) inside the command's transaction,
     before the changes are written: a host may write its audit record there (C2),
     and an exception it raises abandons the command. It is called again when a
@@ -92,13 +96,13 @@ class Service:
         *,
         attempts: int = 8,
         batch: int = 100,
-        lease: float = DEFAULT_LEASE,
+        lease: float | None = None,
         observer: Observer | None = None,
     ) -> None:
-        if attempts < 1:
-            raise ValueError(f"attempts must be at least 1, got {attempts}")
-        if batch < 1:
-            raise ValueError(f"batch must be at least 1, got {batch}")
+        check_count(attempts, "attempts", minimum=1)
+        check_count(batch, "batch", minimum=1)
+        if lease is not None:
+            check_seconds(lease, "lease")
         self.store = store
         self.policies = policies if policies is not None else Policies()
         self.attempts = attempts
@@ -136,12 +140,18 @@ class Service:
         """Process up to ``limit`` pending updates (all when None), oldest first, in batches.
 
         Returns how many this call marked done. Updates leased to another live
-        worker are left to it, so several workers may call this at once.
+        worker are left to it, so several workers may call this at once. Raises
+        :class:`TypeError` or :class:`ValueError` for a ``limit`` that is neither
+        None nor a count.
         """
+        check_count(limit, "limit", optional=True)
         done = 0
         while limit is None or done < limit:
             size = self.batch if limit is None else min(self.batch, limit - done)
-            claims = self._retrying(partial(self.store.claim, size, self.lease))
+            claim = partial(self.store.claim, size)
+            if self.lease is not None:
+                claim = partial(claim, lease=self.lease)
+            claims = self._retrying(claim)
             if not claims:
                 break
             done += self._retrying(partial(self._finish, claims))
