@@ -37,8 +37,8 @@ from tests.support import (
     POOL_A,
     POOL_B,
     POOL_C,
-    S1,
-    S2,
+    SHARED_1,
+    SHARED_2,
     STARTED,
     SUCCESS,
     accept,
@@ -111,17 +111,17 @@ def test_reads_of_accounts_ips_and_pools() -> None:
             dedicated(net(2), warmup=True),
             dedicated(net(9), "acct-2"),
         ],
-        shared_ips=[ip(S1)],
+        shared_ips=[ip(SHARED_1)],
         pools=[pool(POOL_A, ip_texts=[net(1)])],
     )
     state = MemoryState(world)
     assert state.account("acct-2") == Account("acct-2", None, True, True)
     assert state.account("ghost") is None
     assert state.dedicated_ip(ip(net(2))) == DedicatedIp(ip(net(2)), "acct-1", True)
-    assert state.dedicated_ip(ip(S1)) is None
+    assert state.dedicated_ip(ip(SHARED_1)) is None
     assert sorted(r.ip for r in state.dedicated_ips_of("acct-1")) == [ip(net(1)), ip(net(2))]
     assert list(state.dedicated_ips_of("ghost")) == []
-    assert (state.is_shared_ip(ip(S1)), state.is_shared_ip(ip(net(1)))) == (True, False)
+    assert (state.is_shared_ip(ip(SHARED_1)), state.is_shared_ip(ip(net(1)))) == (True, False)
     assert state.pool(POOL_A) == pool(POOL_A, ip_texts=[net(1)])
     assert state.pool(POOL_B) is None
     assert (state.pool_holding(ip(net(1))), state.pool_holding(ip(net(2)))) == (POOL_A, None)
@@ -237,25 +237,25 @@ def test_domain_rewritten_before_settle_no_longer_follows_the_deleted_pool() -> 
 
 def test_removed_domain_gives_back_its_shared_ip_from_an_unsettled_deletion() -> None:
     """S6, D4: shared-IP usage follows the effective state through tombstones: a domain given
-    S1 by a pending deletion counts for S1 until it is removed.
+    SHARED_1 by a pending deletion counts for SHARED_1 until it is removed.
     """
     world = World(
         accounts=[account(shared=True)],
         dedicated_ips=[dedicated(net(1))],
-        shared_ips=[ip(S1), ip(S2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
         domains=[domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)],
         pools=[pool(POOL_A, ip_texts=[net(1)])],
     )
     eng = engine(world)
     accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
-    assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 1), (ip(S2), 0)]
+    assert sorted(eng.state.shared_ip_usage()) == [(ip(SHARED_1), 1), (ip(SHARED_2), 0)]
     accept(eng, RemoveDomainPool(actor(), "a.example"), SUCCESS)
-    assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 0), (ip(S2), 0)]
+    assert sorted(eng.state.shared_ip_usage()) == [(ip(SHARED_1), 0), (ip(SHARED_2), 0)]
     assert eng.settle() == 1
     assert eng.state.world() == World(
         accounts=[account(shared=True)],
         dedicated_ips=[dedicated(net(1))],
-        shared_ips=[ip(S1), ip(S2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
     )
 
 

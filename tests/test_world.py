@@ -6,7 +6,7 @@ import attrs
 import pytest
 
 from ippools import Account, DocumentError, MemoryState, World, world_problems
-from tests.support import POOL_A, POOL_B, POOL_C, S1, account, dedicated, domain, ip, pool
+from tests.support import POOL_A, POOL_B, POOL_C, SHARED_1, account, dedicated, domain, ip, pool
 
 
 def base_world() -> World:
@@ -23,11 +23,11 @@ def base_world() -> World:
             dedicated("198.51.100.3", "sub-1"),
             dedicated("198.51.100.9", "acct-2"),
         ],
-        shared_ips=[ip(S1)],
+        shared_ips=[ip(SHARED_1)],
         domains=[
             domain("dom-1", "example.com", ip_texts=["198.51.100.1"], pool=POOL_A),
             domain("dom-2", "sub.example", "sub-1", ip_texts=["198.51.100.1"], pool=POOL_A),
-            domain("dom-3", "other.example", "acct-2", ip_texts=[S1]),
+            domain("dom-3", "other.example", "acct-2", ip_texts=[SHARED_1]),
             domain("dom-4", "own.sub.example", "sub-1", ip_texts=["198.51.100.3"]),
         ],
         pools=[
@@ -84,7 +84,7 @@ def test_unknown_account_of_each_record_is_named() -> None:
         world,
         dedicated_ips=[*world.dedicated_ips, dedicated("198.51.100.50", "ghost-1")],
         pools=[*world.pools, pool(POOL_C, "ghost-2")],
-        domains=[*world.domains, domain("dom-9", "ghost.example", "ghost-3", ip_texts=[S1])],
+        domains=[*world.domains, domain("dom-9", "ghost.example", "ghost-3", ip_texts=[SHARED_1])],
     )
     assert world_problems(world) == [
         "dedicated_ips[198.51.100.50]: unknown account 'ghost-1'",
@@ -120,9 +120,9 @@ def test_repeated_ids_are_named() -> None:
         world,
         accounts=[*world.accounts, account("acct-2", shared=True)],
         dedicated_ips=[*world.dedicated_ips, dedicated("198.51.100.9", "acct-2")],
-        shared_ips=[*world.shared_ips, ip(S1)],
+        shared_ips=[*world.shared_ips, ip(SHARED_1)],
         pools=[*world.pools, pool(POOL_B, ip_texts=["198.51.100.2"], name="again")],
-        domains=[*world.domains, domain("dom-3", "again.example", "acct-2", ip_texts=[S1])],
+        domains=[*world.domains, domain("dom-3", "again.example", "acct-2", ip_texts=[SHARED_1])],
     )
     assert world_problems(world) == [
         "accounts[acct-2]: id repeated",
@@ -196,7 +196,7 @@ def test_i3_pool_ips_are_unique_dedicated_ips_of_the_owner() -> None:
     """I3: a DIPP holds only its owner's dedicated IPs, and no IP is in two DIPPs."""
     world = with_pool(
         base_world(),
-        pool(POOL_C, ip_texts=["198.51.100.1", "198.51.100.3", "198.51.100.9", S1]),
+        pool(POOL_C, ip_texts=["198.51.100.1", "198.51.100.3", "198.51.100.9", SHARED_1]),
     )
     assert world_problems(world) == [
         f"pools[{POOL_C}]: IP 198.51.100.1 is also in pool '{POOL_A}' (I3)",
@@ -228,7 +228,7 @@ def test_i5_domain_without_ip_or_with_forbidden_shared_ip_is_named() -> None:
     assert world_problems(empty) == ["domains[dom-4]: holds no IP (I5)"]
     shared = with_domain(
         base_world(),
-        domain("dom-4", "own.sub.example", "sub-1", ip_texts=["198.51.100.3", S1]),
+        domain("dom-4", "own.sub.example", "sub-1", ip_texts=["198.51.100.3", SHARED_1]),
     )
     assert world_problems(shared) == [
         "domains[dom-4]: holds shared IP 203.0.113.1, account not eligible (I5)"
@@ -245,7 +245,7 @@ def test_i6_domain_holding_another_accounts_dedicated_ip_is_named() -> None:
     ]
     childs = with_domain(
         base_world(),
-        domain("dom-3", "other.example", "acct-2", ip_texts=["198.51.100.3", S1]),
+        domain("dom-3", "other.example", "acct-2", ip_texts=["198.51.100.3", SHARED_1]),
     )
     assert world_problems(childs) == [
         "domains[dom-3]: holds 198.51.100.3, a dedicated IP of 'sub-1' (I6)"
