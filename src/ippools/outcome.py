@@ -29,7 +29,26 @@ __all__ = [
     "Replacement",
     "SubaccountUpdate",
     "Tombstone",
+    "started_body",
+    "success_body",
 ]
+
+
+def success_body(**fields: Any) -> dict[str, Any]:
+    """The answer of an accepted command: ``{"message": "success"}`` with ``fields`` added.
+
+    Every route answers this way except those whose effect goes on in pending
+    updates (:func:`started_body`).
+    """
+    return {"message": "success", **fields}
+
+
+def started_body() -> dict[str, Any]:
+    """The answer of a command whose effect goes on in pending updates: 3.6 (D7) and 3.8-3.10.
+
+    D7: deleting a DIPP answers ``started``, not the source's sample ``success``.
+    """
+    return {"message": "started"}
 
 
 @attrs.frozen

@@ -34,7 +34,8 @@ from ippools.state import StateView
 
 __all__ = ["DECIDERS", "decide"]
 
-Decider = Callable[[StateView, Policies, Any], Accepted]
+Decider = Callable[[StateView, Any, Policies], Accepted]
+"""A decider takes its arguments in the order of :func:`decide`: state, command, policies."""
 
 DECIDERS: dict[type[Any], Decider] = {
     RemoveDomainIp: domains.remove_domain_ip,
@@ -62,6 +63,6 @@ def decide(state: StateView, command: Command, policies: Policies | None = None)
     if decider is None:
         raise TypeError(f"not an ippools command: {command!r}")
     try:
-        return decider(state, policies or _DEFAULT_POLICIES, command)
+        return decider(state, command, policies or _DEFAULT_POLICIES)
     except ApiError as error:
         return Rejected(command, error)

@@ -19,26 +19,25 @@ import attrs
 from ippools.commands import RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool
 from ippools.errors import BadRequest, NotFound
 from ippools.model import IPAddress, ip_text
-from ippools.outcome import Accepted, Changes
+from ippools.outcome import Accepted, Changes, success_body
 from ippools.policies import Policies
-from ippools.rules.common import (
+from ippools.rules.checks import (
     SHARED,
     actor_account,
-    choose_shared,
     free_dedicated_ip,
     own_domain,
     require_dipps,
     require_shared_eligible,
     valid_ip,
     visible_pool,
-    warmup_top_up,
 )
+from ippools.rules.ip_choices import choose_shared_ips, warmup_top_up
 from ippools.state import StateView
 
-SUCCESS = {"message": "success"}
+__all__ = ["remove_domain_ip", "remove_domain_pool", "unlink_domain_pool"]
 
 
-def remove_domain_ip(state: StateView, policies: Policies, command: RemoveDomainIp) -> Accepted:
+def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Policies) -> Accepted:
     """3.1: remove one IP from a domain that is not linked to a DIPP."""
     account = actor_account(state, command.actor, audited=True)
     ip = valid_ip(command.ip)
@@ -81,17 +80,17 @@ def remove_domain_ip(state: StateView, policies: Policies, command: RemoveDomain
     if replacement is not None:
         ips.add(replacement)
     if wants_shared:
-        ips.add(choose_shared(state, policies, domain, removing=ip))
+        ips.add(choose_shared_ips(state, policies, [domain], removing=ip)[domain.id])
     extra = warmup_top_up(state, account, frozenset(ips), ip)  # D1
     if extra is not None:
         ips.add(extra)
     if account.shared_ip_eligible and not ips:  # D2
-        ips.add(choose_shared(state, policies, domain, removing=ip))
+        ips.add(choose_shared_ips(state, policies, [domain], removing=ip)[domain.id])
     updated = attrs.evolve(domain, pool_id=None, ips=frozenset(ips))
-    return Accepted(command, dict(SUCCESS), Changes(domains=(updated,)))
+    return Accepted(command, success_body(), Changes(domains=(updated,)))
 
 
-def remove_domain_pool(state: StateView, policies: Policies, command: RemoveDomainPool) -> Accepted:
+def remove_domain_pool(state: StateView, command: RemoveDomainPool, policies: Policies) -> Accepted:
     """3.2: the domain no longer exists for this system; its IPs and DIPP link go with it."""
     account = actor_account(state, command.actor, audited=True)
     domain = own_domain(state, account, command.domain)
@@ -101,10 +100,10 @@ def remove_domain_pool(state: StateView, policies: Policies, command: RemoveDoma
                 "unexpected_parameter",
                 f"query parameter {field}={value!r} is not taken when removing a domain pool",
             )
-    return Accepted(command, dict(SUCCESS), Changes(deleted_domains=(domain.id,)))
+    return Accepted(command, success_body(), Changes(deleted_domains=(domain.id,)))
 
 
-def unlink_domain_pool(state: StateView, policies: Policies, command: UnlinkDomainPool) -> Accepted:
+def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Policies) -> Accepted:
     """3.3: unlink the domain's DIPP, replacing it with an IP, a shared IP or another DIPP."""
     account = actor_account(state, command.actor, audited=True)
     require_dipps(account)
@@ -119,7 +118,7 @@ def unlink_domain_pool(state: StateView, policies: Policies, command: UnlinkDoma
         raise BadRequest("domain_not_linked", f"domain {domain.name!r} is not linked to a DIPP")
     if command.replacement == SHARED:  # 3.3.2
         require_shared_eligible(account)
-        chosen = choose_shared(state, policies, domain)
+        chosen = choose_shared_ips(state, policies, [domain])[domain.id]
         updated = attrs.evolve(domain, pool_id=None, ips=frozenset((chosen,)))
     elif command.replacement is not None:  # 3.3.3, K8, K9
         ip = valid_ip(command.replacement, "replacement IP")
@@ -135,4 +134,4 @@ def unlink_domain_pool(state: StateView, policies: Policies, command: UnlinkDoma
         if not target.ips:
             raise BadRequest("empty_pool", f"DIPP {target.pool_id!r} has no IPs")
         updated = attrs.evolve(domain, pool_id=target.pool_id, ips=target.ips)
-    return Accepted(command, dict(SUCCESS), Changes(domains=(updated,)))
+    return Accepted(command, success_body(), Changes(domains=(updated,)))

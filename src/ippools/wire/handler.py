@@ -23,7 +23,7 @@ from typing import Any
 from ippools.commands import Actor, Command
 from ippools.engine import Engine
 from ippools.errors import ApiError, MethodNotAllowed, NotFound
-from ippools.rules.common import actor_account, check_account_header, check_audit
+from ippools.rules.checks import actor_account, check_account_header, check_audit
 from ippools.state import StateView
 from ippools.wire.parse import field_values, single_header, split_target
 from ippools.wire.request import Request, Response

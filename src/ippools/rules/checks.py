@@ -1,4 +1,4 @@
-"""Checks shared by every family of rules.
+"""The lookups and checks that every family of rules makes: who asks, what they name.
 
 Each check either returns what it looked up or raises the :class:`ApiError` that
 decides the answer; :func:`ippools.rules.decide` turns a raised error into a
@@ -8,16 +8,27 @@ list of its numbered steps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from ippools.commands import Actor
 from ippools.errors import BadRequest, Forbidden, NotFound
-from ippools.model import Account, Domain, IPAddress, Pool, ip_sort_key, ip_text, parse_ip
-from ippools.outcome import DomainUpdate, PendingUpdate, SubaccountUpdate
-from ippools.policies import Policies
+from ippools.model import Account, Domain, IPAddress, Pool, ip_text, parse_ip
 from ippools.state import StateView
 
+__all__ = [
+    "SHARED",
+    "actor_account",
+    "check_account_header",
+    "check_audit",
+    "free_dedicated_ip",
+    "own_domain",
+    "owned_pool",
+    "require_dipps",
+    "require_shared_eligible",
+    "valid_ip",
+    "visible_pool",
+]
+
 SHARED = "shared"
+"""The keyword that asks for a shared IP instead of a dedicated one (lower case only, K2)."""
 
 
 def actor_account(state: StateView, actor: Actor, *, audited: bool) -> Account:
@@ -113,63 +124,3 @@ def free_dedicated_ip(
     if holder is not None and holder != except_pool:
         raise BadRequest("ip_in_pool", f"IP {ip_text(ip)} belongs to DIPP {holder!r}")
     return ip
-
-
-def choose_shared(
-    state: StateView,
-    policies: Policies,
-    domain: Domain,
-    *,
-    removing: IPAddress | None = None,
-    given: Mapping[IPAddress, int] | None = None,
-) -> IPAddress:
-    """D4: the shared IP a domain receives, or 400 when none is available.
-
-    ``given`` counts shared IPs already handed out by the same command (each
-    choice counts the ones before it).
-    """
-    extra = given or {}
-    candidates: Sequence[tuple[IPAddress, int]] = [
-        (ip, count + extra.get(ip, 0))
-        for ip, count in state.shared_ip_usage()
-        if ip not in domain.ips and ip != removing
-    ]
-    if not candidates:
-        raise BadRequest("no_shared_ip", "no shared IP available")
-    return policies.shared_ip.choose(candidates, domain.id)
-
-
-def warmup_top_up(
-    state: StateView, account: Account, ips: frozenset[IPAddress], removing: IPAddress
-) -> IPAddress | None:
-    """D1: the IP that joins a domain left with only dedicated IPs on warmup, if any."""
-    if account.shared_ip_eligible or not ips:
-        return None
-    for ip in ips:
-        record = state.dedicated_ip(ip)
-        if record is None or not record.warmup:
-            return None
-    candidates = [
-        record.ip
-        for record in state.dedicated_ips_of(account.id)
-        if not record.warmup
-        and record.ip not in ips
-        and record.ip != removing
-        and state.pool_holding(record.ip) is None
-    ]
-    return min(candidates, key=ip_sort_key) if candidates else None
-
-
-def follow_pool(state: StateView, account: Account, pool: Pool) -> tuple[PendingUpdate, ...]:
-    """S4: what a change of a DIPP's IPs leaves pending.
-
-    One domain update per domain of the account linked to the DIPP, by domain
-    id, then one subaccount update per subaccount it is delegated to, by id.
-    """
-    domains = state.linked_domains(pool.pool_id, account.id)
-    return tuple(DomainUpdate(d.id) for d in domains) + subaccount_updates(pool)
-
-
-def subaccount_updates(pool: Pool) -> tuple[SubaccountUpdate, ...]:
-    """One subaccount update per subaccount the DIPP is delegated to, in account id order."""
-    return tuple(SubaccountUpdate(sub, pool.pool_id) for sub in sorted(pool.delegated_to))
