@@ -131,7 +131,7 @@ def test_unlinked_domain_keeps_an_ip_that_later_joins_another_dipp() -> None:
     )
     eng = engine(world)
     steps: list[Command] = [
-        EditPool(actor(), POOL_A, unlink_domains=("dom-1",)),
+        EditPool(actor(), POOL_A, unlink_domain_ids=("dom-1",)),
         RemovePoolIp(actor(), POOL_A, "198.51.100.1"),
         EditPool(actor(), POOL_B, add_ips=("198.51.100.1",)),
     ]

@@ -221,8 +221,8 @@ def test_domain_rewritten_before_settle_no_longer_follows_the_deleted_pool() -> 
     """
     eng = engine(chain_world())
     accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
-    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(1)), SUCCESS)
-    accept(eng, UnlinkDomainPool(actor("sub-1"), "s.example", replacement=net(11)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement_ip=net(1)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor("sub-1"), "s.example", replacement_ip=net(11)), SUCCESS)
     assert eng.state.linked_domains(POOL_B) == []
     assert eng.state.world() == eng.state.effective_world()
     got = eng.execute(GetPool(actor(), POOL_B))
@@ -369,12 +369,12 @@ def crowded_world() -> World:
 READS: dict[str, tuple[Command, set[str], int, int]] = {
     "3.1": (RemoveDomainIp(actor(), "bulk7.example", net(9), net(5)), {"bulk-007"}, 1, 0),
     "3.2": (RemoveDomainPool(actor(), "bulk5.example"), {"bulk-005"}, 0, 0),
-    "3.3": (UnlinkDomainPool(actor(), "a.example", pool_id=POOL_B), {"dom-1"}, 1, 0),
+    "3.3": (UnlinkDomainPool(actor(), "a.example", replacement_pool_id=POOL_B), {"dom-1"}, 1, 0),
     "3.4": (CreatePool(actor(), "n", "d", (net(5),)), set(), 0, 0),
     "3.5": (GetPool(actor(), POOL_B), {"dom-3"}, 0, 0),
     "3.6": (DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), {"dom-1", "dom-2"}, 0, 2),
     "3.7": (
-        EditPool(actor(), POOL_A, add_ips=(net(5),), link_domains=("bulk-003",)),
+        EditPool(actor(), POOL_A, add_ips=(net(5),), link_domain_ids=("bulk-003",)),
         {"dom-1", "dom-2", "bulk-003"},
         1,
         3,

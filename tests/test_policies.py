@@ -90,7 +90,7 @@ def target_ips(eng: Engine[MemoryState]) -> list[str]:
 
 def remove_for_shared(text: str = "198.51.100.1") -> RemoveDomainIp:
     """3.1: remove ``text`` from the target domain with the replacement ``shared``."""
-    return RemoveDomainIp(actor(), "target.example", text, replacement="shared")
+    return RemoveDomainIp(actor(), "target.example", text, replacement_ip="shared")
 
 
 # -- FewestDomains, the D4 default ----------------------------------------------------
@@ -272,7 +272,7 @@ def test_shared_ip_freed_by_an_unsettled_link_counts_as_free() -> None:
         pools=[make_pool(POOL_A, ip_texts=["198.51.100.1"])],
     )
     eng = engine(world)
-    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-y", "dom-z")), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, link_domain_ids=("dom-y", "dom-z")), SUCCESS)
     accept(eng, RemoveDomainIp(actor(), "x.example", SHARED_1, "shared"), SUCCESS)
     found = effective(eng, "dom-x")
     assert found.ips == frozenset({ip(SHARED_2)})

@@ -104,7 +104,7 @@ VALID: dict[str, tuple[Callable[[Actor], Command], dict[str, Any]]] = {
     "3.1": (lambda a: RemoveDomainIp(a, "example.com", DEDICATED_2), {"message": "success"}),
     "3.2": (lambda a: RemoveDomainPool(a, "example.com"), {"message": "success"}),
     "3.3": (
-        lambda a: UnlinkDomainPool(a, "linked.example", replacement=DEDICATED_1),
+        lambda a: UnlinkDomainPool(a, "linked.example", replacement_ip=DEDICATED_1),
         {"message": "success"},
     ),
     "3.4": (
@@ -279,7 +279,7 @@ def test_error_answers_are_one_message_naming_the_value_with_the_right_status() 
     assert bad.error.code == "invalid_ip"
     forbidden = reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
@@ -486,7 +486,7 @@ def test_stored_mixed_case_name_matches_lower_case_request() -> None:
     [
         lambda name: RemoveDomainIp(actor(), name, DEDICATED_9),
         lambda name: RemoveDomainPool(actor(), name),
-        lambda name: UnlinkDomainPool(actor(), name, replacement=DEDICATED_1),
+        lambda name: UnlinkDomainPool(actor(), name, replacement_ip=DEDICATED_1),
     ],
     ids=["3.1", "3.2", "3.3"],
 )
@@ -504,7 +504,7 @@ def test_another_accounts_domain_answers_as_a_missing_one(make: Callable[[str], 
     [
         lambda pid: GetPool(actor(), pid),
         lambda pid: DeletePool(actor(), pid),
-        lambda pid: UnlinkDomainPool(actor(), "linked.example", pool_id=pid),
+        lambda pid: UnlinkDomainPool(actor(), "linked.example", replacement_pool_id=pid),
     ],
     ids=["3.5", "3.6", "3.3"],
 )
@@ -519,8 +519,8 @@ def test_another_accounts_dipp_answers_as_a_missing_one(make: Callable[[str], Co
 @pytest.mark.parametrize(
     "make",
     [
-        lambda text: RemoveDomainIp(actor(), "example.com", DEDICATED_2, replacement=text),
-        lambda text: UnlinkDomainPool(actor(), "linked.example", replacement=text),
+        lambda text: RemoveDomainIp(actor(), "example.com", DEDICATED_2, replacement_ip=text),
+        lambda text: UnlinkDomainPool(actor(), "linked.example", replacement_ip=text),
         lambda text: AddPoolIp(actor(), POOL_A, text),
         lambda text: CreatePool(actor(), "n", "d", ips=[text]),
     ],
@@ -578,9 +578,9 @@ PLAIN = Actor("acct-n", "ops@example.com", "cli")
         RemovePoolIp(PLAIN, POOL_N, N1),
         AddPoolIps(PLAIN, POOL_N, {"ips": [N2]}),
         AddPoolIps(PLAIN, POOL_C, "not json object"),
-        UnlinkDomainPool(PLAIN, "plain-linked.example", replacement=N2),
+        UnlinkDomainPool(PLAIN, "plain-linked.example", replacement_ip=N2),
         UnlinkDomainPool(PLAIN, "nowhere.example"),
-        UnlinkDomainPool(PLAIN, "plain.example", replacement="x", pool_id="y"),
+        UnlinkDomainPool(PLAIN, "plain.example", replacement_ip="x", replacement_pool_id="y"),
     ],
     ids=[
         "3.4",

@@ -154,12 +154,17 @@ def test_3_1_3_ip_not_on_the_domain_is_404_before_the_replacement_checks() -> No
     reject(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_4), 404, message)
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", DEDICATED_4, replacement="bad", pool_id=POOL_A),
+        RemoveDomainIp(
+            actor(), "example.com", DEDICATED_4, replacement_ip="bad", replacement_pool_id=POOL_A
+        ),
         404,
         message,
     )
     reject(
-        eng, RemoveDomainIp(actor(), "example.com", DEDICATED_4, replacement="shared"), 404, message
+        eng,
+        RemoveDomainIp(actor(), "example.com", DEDICATED_4, replacement_ip="shared"),
+        404,
+        message,
     )
 
 
@@ -167,7 +172,7 @@ def test_3_1_4_replacement_dedicated_ip_joins_the_domain() -> None:
     """3.1.4, 3.1.6: a free dedicated IP of the account given as `ip` joins as the other leaves."""
     world = simple_world()
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement=DEDICATED_4))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_4))
     settled_as(
         eng,
         with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2, DEDICATED_4])),
@@ -181,7 +186,7 @@ def test_3_1_4_replacement_lets_the_only_ip_go() -> None:
         simple_world(), domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1])]
     )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement=DEDICATED_5))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_5))
     settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_5])))
 
 
@@ -205,7 +210,7 @@ def test_3_1_4_bad_replacement_is_400(replacement: str, message: str, eligible: 
     account's, or a literal shared address is 400 naming it."""
     reject(
         engine(simple_world(shared=eligible)),
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement=replacement),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=replacement),
         400,
         message,
     )
@@ -220,7 +225,7 @@ def test_3_1_4_replacement_equal_to_the_removed_ip_in_another_spelling_is_400() 
     )
     reject(
         engine(world),
-        RemoveDomainIp(actor(), "example.com", "2001:db8::1", replacement="2001:DB8:0::1"),
+        RemoveDomainIp(actor(), "example.com", "2001:db8::1", replacement_ip="2001:DB8:0::1"),
         400,
         "replacement IP 2001:db8::1 is the IP being removed",
     )
@@ -230,7 +235,7 @@ def test_3_1_4_shared_replacement_needs_a_shared_eligible_account() -> None:
     """3.1.4: `ip=shared` from an account that is not shared-eligible is 403."""
     reject(
         engine(simple_world()),
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
@@ -240,7 +245,7 @@ def test_3_1_4_pool_id_is_not_taken() -> None:
     """3.1.4: `pool_id` on 3.1 is 400 naming it."""
     reject(
         engine(simple_world()),
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, pool_id=POOL_A),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_pool_id=POOL_A),
         400,
         f"pool_id {POOL_A!r} is not taken when removing an IP from a domain",
     )
@@ -251,13 +256,17 @@ def test_3_1_4_replacement_checks_come_before_the_pool_id_check() -> None:
     eng = engine(simple_world())
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared", pool_id=POOL_A),
+        RemoveDomainIp(
+            actor(), "example.com", DEDICATED_1, replacement_ip="shared", replacement_pool_id=POOL_A
+        ),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="x", pool_id=POOL_A),
+        RemoveDomainIp(
+            actor(), "example.com", DEDICATED_1, replacement_ip="x", replacement_pool_id=POOL_A
+        ),
         400,
         "replacement IP 'x' is not a valid IP address",
     )
@@ -267,7 +276,7 @@ def test_k9_replacement_already_on_the_domain_is_accepted_and_adds_nothing() -> 
     """K9, 3.1.4: a replacement the domain already holds is accepted; the join changes nothing."""
     world = simple_world()
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement=DEDICATED_2))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_2))
     settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2])))
 
 
@@ -383,7 +392,7 @@ def test_d1_warmup_replacement_triggers_the_top_up() -> None:
         warmup_world(), domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1])]
     )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement=WARMUP_2))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=WARMUP_2))
     settled_as(
         eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_9, WARMUP_2]))
     )
@@ -421,7 +430,7 @@ def test_d2_not_applied_when_a_replacement_is_given() -> None:
     """D2: a replacement keeps the domain non-empty, so no shared IP is added."""
     world = shared_world(usage={})
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement=DEDICATED_2))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_2))
     settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2])))
 
 
@@ -449,7 +458,7 @@ def test_d4_fewest_domains_wins_over_lower_address() -> None:
     """D4, 3.1.6: `ip=shared` takes the shared IP held by the fewest domains platform-wide."""
     world = shared_world(usage={SHARED_1: 2, SHARED_2: 2, SHARED_3: 1, SHARED_10: 2})
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
     settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_3])))
 
 
@@ -457,7 +466,7 @@ def test_d4_ties_go_to_the_lowest_address_numerically() -> None:
     """D4, C5: on a tie the lowest address wins, numerically (.2 before .10)."""
     world = shared_world(usage={SHARED_1: 1, SHARED_2: 0, SHARED_3: 1, SHARED_10: 0})
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
     settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_2])))
 
 
@@ -467,7 +476,7 @@ def test_d4_never_picks_an_ip_the_domain_holds() -> None:
         usage={SHARED_2: 1, SHARED_3: 2, SHARED_10: 2}, dom1=(DEDICATED_1, SHARED_1)
     )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
     settled_as(
         eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_1, SHARED_2]))
     )
@@ -479,7 +488,7 @@ def test_d4_never_picks_the_ip_being_removed() -> None:
         usage={SHARED_2: 2, SHARED_3: 2, SHARED_10: 1}, dom1=(DEDICATED_1, SHARED_1)
     )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", SHARED_1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", SHARED_1, replacement_ip="shared"))
     settled_as(
         eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_1, SHARED_10]))
     )
@@ -492,7 +501,7 @@ def test_d4_no_shared_ip_available_for_a_shared_replacement_is_400() -> None:
     )
     reject(
         engine(world),
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         400,
         "no shared IP available",
     )
@@ -503,7 +512,7 @@ def test_d4_eligibility_is_checked_before_availability() -> None:
     world = attrs.evolve(simple_world(), shared_ips=[])
     reject(
         engine(world),
-        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
@@ -525,7 +534,7 @@ def test_d4_counts_usage_in_the_effective_state() -> None:
     deleted = eng.execute(DeletePool(actor(), POOL_A, replacement_ip="shared"))
     assert isinstance(deleted, Accepted)
     assert eng.state.pending == (DomainUpdate("dom-2"),)
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
     assert eng.settle() == 1
     settled_as(
         eng,
@@ -561,10 +570,10 @@ def test_3_2_a_later_command_cannot_find_the_domain() -> None:
     gone = "domain 'example.com' not found"
     reject(eng, RemoveDomainPool(actor(), "example.com"), 404, gone)
     reject(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1), 404, gone)
-    reject(eng, UnlinkDomainPool(actor(), "example.com", replacement=DEDICATED_4), 404, gone)
+    reject(eng, UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_4), 404, gone)
     reject(
         eng,
-        EditPool(actor(), POOL_A, link_domains=("dom-1",)),
+        EditPool(actor(), POOL_A, link_domain_ids=("dom-1",)),
         400,
         "link_domain 'dom-1' is not the id of a domain of account 'acct-1'",
     )
@@ -574,7 +583,9 @@ def test_3_2_unknown_domain_is_404_before_query_parameters() -> None:
     """3.2.1, K1: an unknown domain is 404 even when query parameters are given."""
     reject(
         engine(simple_world()),
-        RemoveDomainPool(actor(), "nowhere.example", replacement=DEDICATED_1, pool_id=POOL_A),
+        RemoveDomainPool(
+            actor(), "nowhere.example", replacement_ip=DEDICATED_1, replacement_pool_id=POOL_A
+        ),
         404,
         "domain 'nowhere.example' not found",
     )
@@ -607,7 +618,9 @@ def test_3_2_any_query_parameter_is_400(
     """3.2.1: on a known domain, any query parameter (`ip`, `pool_id`) is 400 naming it."""
     reject(
         engine(simple_world()),
-        RemoveDomainPool(actor(), "linked.example", replacement=replacement, pool_id=pool_id),
+        RemoveDomainPool(
+            actor(), "linked.example", replacement_ip=replacement, replacement_pool_id=pool_id
+        ),
         400,
         message,
     )
@@ -652,7 +665,7 @@ def test_3_2_frees_the_shared_ip_usage_of_the_removed_domain() -> None:
     world = with_domains(world, domain("dom-0", "gone.example", "acct-2", ip_texts=[SHARED_2]))
     eng = engine(world)
     accept(eng, RemoveDomainPool(Actor("acct-2", "ops@example.com", "cli"), "gone.example"))
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
     settled_as(
         eng,
         with_domains(
@@ -707,10 +720,10 @@ def no_dipps(world: World) -> World:
 @pytest.mark.parametrize(
     "command",
     [
-        UnlinkDomainPool(actor(), "linked.example", replacement=DEDICATED_1),
-        UnlinkDomainPool(actor(), "nowhere.example", replacement=DEDICATED_1),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip=DEDICATED_1),
+        UnlinkDomainPool(actor(), "nowhere.example", replacement_ip=DEDICATED_1),
         UnlinkDomainPool(actor(), "nowhere.example"),
-        UnlinkDomainPool(actor(), "example.com", replacement="x", pool_id="y"),
+        UnlinkDomainPool(actor(), "example.com", replacement_ip="x", replacement_pool_id="y"),
     ],
     ids=["valid", "unknown-domain", "no-parameter", "not-linked-and-both"],
 )
@@ -734,7 +747,7 @@ def test_3_3_1_exactly_one_of_ip_and_pool_id_before_the_domain(
     """3.3.1, K1: neither or both of `ip` and `pool_id` is 400, even for an unknown domain."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), name, replacement=replacement, pool_id=pool_id),
+        UnlinkDomainPool(actor(), name, replacement_ip=replacement, replacement_pool_id=pool_id),
         400,
         EXACTLY_ONE,
     )
@@ -749,7 +762,9 @@ def test_3_3_1_unknown_domain_is_404_before_the_replacement(
     """3.3.1, K1: an unknown domain is 404 before the replacement is judged."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "nowhere.example", replacement=replacement, pool_id=pool_id),
+        UnlinkDomainPool(
+            actor(), "nowhere.example", replacement_ip=replacement, replacement_pool_id=pool_id
+        ),
         404,
         "domain 'nowhere.example' not found",
     )
@@ -765,7 +780,9 @@ def test_3_3_1_domain_not_linked_is_400_before_the_replacement(
     """3.3.1, K1: a domain not linked to a DIPP is 400, before the replacement is judged."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "example.com", replacement=replacement, pool_id=pool_id),
+        UnlinkDomainPool(
+            actor(), "example.com", replacement_ip=replacement, replacement_pool_id=pool_id
+        ),
         400,
         "domain 'example.com' is not linked to a DIPP",
     )
@@ -775,7 +792,7 @@ def test_3_3_2_shared_needs_a_shared_eligible_account() -> None:
     """3.3.2: `ip=shared` from an account that is not shared-eligible is 403."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "linked.example", replacement="shared"),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
@@ -787,7 +804,7 @@ def test_3_3_2_shared_unlinks_and_holds_one_shared_ip_chosen_by_d4() -> None:
     lower)."""
     world = unlink_world(shared=True)
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement="shared"))
+    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement_ip="shared"))
     settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[SHARED_2])))
     accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [DEDICATED_3, DEDICATED_4], []))
 
@@ -798,7 +815,7 @@ def test_3_3_2_no_shared_ip_available_is_400() -> None:
     world = with_domains(world, domain("dom-9", "other.example", "acct-2", ip_texts=[DEDICATED_9]))
     reject(
         engine(world),
-        UnlinkDomainPool(actor(), "linked.example", replacement="shared"),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip="shared"),
         400,
         "no shared IP available",
     )
@@ -810,7 +827,7 @@ def test_3_3_3_ip_unlinks_and_holds_exactly_that_ip(replacement: str) -> None:
     unlinks the domain, which then holds exactly that IP; no D1 top-up applies."""
     world = unlink_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement=replacement))
+    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement_ip=replacement))
     settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[replacement])))
 
 
@@ -819,7 +836,7 @@ def test_k9_ip_may_be_one_of_the_dipp_being_unlinked(replacement: str) -> None:
     """K9, 3.3.3: the `ip` may be an IP of the DIPP being unlinked; it stays in the DIPP."""
     world = unlink_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement=replacement))
+    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement_ip=replacement))
     settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[replacement])))
     accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [DEDICATED_3, DEDICATED_4], []))
 
@@ -842,7 +859,7 @@ def test_3_3_3_bad_ip_is_400(replacement: str, message: str, eligible: bool) -> 
     invalid text is 400 naming it."""
     reject(
         engine(unlink_world(shared=eligible)),
-        UnlinkDomainPool(actor(), "linked.example", replacement=replacement),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip=replacement),
         400,
         message,
     )
@@ -853,7 +870,7 @@ def test_3_3_4_pool_id_relinks_and_holds_that_dipps_ips() -> None:
     IPs, and nothing is left pending."""
     world = unlink_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "LINKED.example", pool_id=POOL_B))
+    accept(eng, UnlinkDomainPool(actor(), "LINKED.example", replacement_pool_id=POOL_B))
     settled_as(
         eng,
         with_domains(world, domain("dom-2", "linked.example", ip_texts=[DEDICATED_5], pool=POOL_B)),
@@ -878,7 +895,7 @@ def test_3_3_4_bad_pool_id(pool_id: str, status: int, message: str) -> None:
     DIPP or an empty one is 400."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "linked.example", pool_id=pool_id),
+        UnlinkDomainPool(actor(), "linked.example", replacement_pool_id=pool_id),
         status,
         message,
     )
@@ -924,7 +941,7 @@ def test_k8_subaccount_unlinks_with_its_own_ip() -> None:
     """K8, 3.3.3: a subaccount may unlink its own domain from an inherited DIPP with its own IP."""
     world = sub_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement=SUB_IP))
+    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement_ip=SUB_IP))
     settled_as(eng, with_domains(world, domain("dom-s", "sub.example", "sub-1", ip_texts=[SUB_IP])))
 
 
@@ -943,7 +960,7 @@ def test_k8_parents_ip_is_400_even_from_the_dipp_being_unlinked(
     the subaccount's own IP in its own DIPP is 400 too."""
     reject(
         engine(sub_world()),
-        UnlinkDomainPool(SUB, "sub.example", replacement=replacement),
+        UnlinkDomainPool(SUB, "sub.example", replacement_ip=replacement),
         400,
         message,
     )
@@ -956,7 +973,7 @@ def test_k8_subaccount_relinks_to_any_visible_dipp(pool_id: str, ips: list[str])
     """K8, 3.3.4: a subaccount may relink its domain to any DIPP visible to it: inherited or own."""
     world = sub_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(SUB, "sub.example", pool_id=pool_id))
+    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement_pool_id=pool_id))
     settled_as(
         eng,
         with_domains(world, domain("dom-s", "sub.example", "sub-1", ip_texts=ips, pool=pool_id)),
@@ -967,7 +984,7 @@ def test_k8_parents_dipp_not_delegated_is_404() -> None:
     """K8, C7, 3.3.4: the parent's DIPP that is not delegated to the subaccount is not visible."""
     reject(
         engine(sub_world()),
-        UnlinkDomainPool(SUB, "sub.example", pool_id=POOL_C),
+        UnlinkDomainPool(SUB, "sub.example", replacement_pool_id=POOL_C),
         404,
         f"DIPP {POOL_C!r} not found",
     )
@@ -977,13 +994,13 @@ def test_k8_shared_only_if_the_subaccount_itself_is_eligible() -> None:
     """K8, 3.3.2: `shared` depends on the subaccount's own eligibility, not its parent's."""
     reject(
         engine(sub_world(sub_shared=False, parent_shared=True)),
-        UnlinkDomainPool(SUB, "sub.example", replacement="shared"),
+        UnlinkDomainPool(SUB, "sub.example", replacement_ip="shared"),
         403,
         "account 'sub-1' is not eligible for shared IPs",
     )
     world = sub_world(sub_shared=True, parent_shared=False)
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement="shared"))
+    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement_ip="shared"))
     settled_as(
         eng, with_domains(world, domain("dom-s", "sub.example", "sub-1", ip_texts=[SHARED_1]))
     )
@@ -993,7 +1010,7 @@ def test_k8_parent_cannot_unlink_the_subaccounts_domain() -> None:
     """K8, C7: the parent account does not own the subaccount's domain: 404."""
     reject(
         engine(sub_world()),
-        UnlinkDomainPool(actor(), "sub.example", replacement=DEDICATED_4),
+        UnlinkDomainPool(actor(), "sub.example", replacement_ip=DEDICATED_4),
         404,
         "domain 'sub.example' not found",
     )
@@ -1039,7 +1056,7 @@ def test_s3_3_1_removes_the_replacement_ip_of_an_unsettled_dipp_deletion() -> No
         404,
         "IP 198.51.100.1 is not an IP of domain 'example.com'",
     )
-    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_3, replacement=DEDICATED_4))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_3, replacement_ip=DEDICATED_4))
     assert eng.state.stored_domain("dom-1") == domain(
         "dom-1", "example.com", ip_texts=[DEDICATED_4]
     )
@@ -1076,7 +1093,7 @@ def test_s3_3_3_unlinks_a_domain_with_a_pending_ip_addition() -> None:
     added = eng.execute(AddPoolIp(actor(), POOL_A, DEDICATED_3))
     assert isinstance(added, Accepted)
     assert eng.state.pending == (DomainUpdate("dom-1"),)
-    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement=DEDICATED_3))
+    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_3))
     assert eng.settle() == 1
     settled_as(
         eng,
@@ -1101,17 +1118,17 @@ def test_s3_3_3_acts_on_the_replacement_link_of_an_unsettled_dipp_deletion() -> 
     delete_pool(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B))
     reject(
         eng,
-        UnlinkDomainPool(actor(), "example.com", pool_id=POOL_B),
+        UnlinkDomainPool(actor(), "example.com", replacement_pool_id=POOL_B),
         400,
         f"domain 'example.com' is already linked to DIPP {POOL_B!r}",
     )
     reject(
         eng,
-        UnlinkDomainPool(actor(), "example.com", pool_id=POOL_A),
+        UnlinkDomainPool(actor(), "example.com", replacement_pool_id=POOL_A),
         404,
         f"DIPP {POOL_A!r} not found",
     )
-    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement=DEDICATED_1))
+    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_1))
     assert eng.settle() == 1
     settled_as(
         eng,
@@ -1131,7 +1148,7 @@ def test_s3_3_3_domain_unlinked_by_an_unsettled_deletion_is_not_linked() -> None
     delete_pool(eng, DeletePool(actor(), POOL_A, replacement_ip=DEDICATED_3))
     reject(
         eng,
-        UnlinkDomainPool(actor(), "example.com", replacement=DEDICATED_4),
+        UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_4),
         400,
         "domain 'example.com' is not linked to a DIPP",
     )
@@ -1162,8 +1179,8 @@ def test_s4_domain_commands_leave_nothing_pending_even_for_linked_domains() -> N
     world = sub_world()
     eng = engine(world)
     outcomes = [
-        eng.execute(UnlinkDomainPool(SUB, "sub.example", pool_id=POOL_B)),
-        eng.execute(UnlinkDomainPool(SUB, "sub.example", replacement=SUB_IP)),
+        eng.execute(UnlinkDomainPool(SUB, "sub.example", replacement_pool_id=POOL_B)),
+        eng.execute(UnlinkDomainPool(SUB, "sub.example", replacement_ip=SUB_IP)),
         eng.execute(RemoveDomainPool(SUB, "sub.example")),
     ]
     assert [(o.status, o.body) for o in outcomes] == [(200, SUCCESS)] * 3

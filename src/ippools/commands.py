@@ -53,10 +53,10 @@ class RemoveDomainIp:
     """3.1 ``DELETE /v3/domains/{name}/ips/{ip}`` with an IP: remove it from the domain."""
 
     actor: Actor
-    domain: str = attrs.field(validator=_str)
+    domain_name: str = attrs.field(validator=_str)
     ip: str = attrs.field(validator=_str)
-    replacement: str | None = attrs.field(default=None, validator=_opt_str)
-    pool_id: str | None = attrs.field(default=None, validator=_opt_str)
+    replacement_ip: str | None = attrs.field(default=None, validator=_opt_str)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=_opt_str)
 
 
 @attrs.frozen
@@ -64,9 +64,9 @@ class RemoveDomainPool:
     """3.2 ``DELETE /v3/domains/{name}/ips/all``: the domain leaves this system."""
 
     actor: Actor
-    domain: str = attrs.field(validator=_str)
-    replacement: str | None = attrs.field(default=None, validator=_opt_str)
-    pool_id: str | None = attrs.field(default=None, validator=_opt_str)
+    domain_name: str = attrs.field(validator=_str)
+    replacement_ip: str | None = attrs.field(default=None, validator=_opt_str)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=_opt_str)
 
 
 @attrs.frozen
@@ -74,9 +74,9 @@ class UnlinkDomainPool:
     """3.3 ``DELETE /v3/domains/{name}/ips/ip_pool``: unlink the domain's DIPP."""
 
     actor: Actor
-    domain: str = attrs.field(validator=_str)
-    replacement: str | None = attrs.field(default=None, validator=_opt_str)
-    pool_id: str | None = attrs.field(default=None, validator=_opt_str)
+    domain_name: str = attrs.field(validator=_str)
+    replacement_ip: str | None = attrs.field(default=None, validator=_opt_str)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=_opt_str)
 
 
 @attrs.frozen
@@ -117,10 +117,10 @@ class EditPool:
     description: str | None = attrs.field(default=None, validator=_opt_str)
     add_ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_str_tuple)
     remove_ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_str_tuple)
-    link_domains: tuple[str, ...] = attrs.field(
+    link_domain_ids: tuple[str, ...] = attrs.field(
         default=(), converter=_strings, validator=_str_tuple
     )
-    unlink_domains: tuple[str, ...] = attrs.field(
+    unlink_domain_ids: tuple[str, ...] = attrs.field(
         default=(), converter=_strings, validator=_str_tuple
     )
 

@@ -41,7 +41,7 @@ def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Polici
     """3.1: remove one IP from a domain that is not linked to a DIPP."""
     account = actor_account(state, command.actor, audited=True)
     ip = valid_ip(command.ip)
-    domain = own_domain(state, account, command.domain)  # 3.1.1
+    domain = own_domain(state, account, command.domain_name)  # 3.1.1
     if domain.pool_id is not None:  # 3.1.2
         raise BadRequest(
             "domain_linked",
@@ -53,21 +53,22 @@ def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Polici
             "ip_not_on_domain", f"IP {ip_text(ip)} is not an IP of domain {domain.name!r}"
         )
     replacement: IPAddress | None = None  # 3.1.4
-    wants_shared = command.replacement == SHARED
+    wants_shared = command.replacement_ip == SHARED
     if wants_shared:
         require_shared_eligible(account)
-    elif command.replacement is not None:
-        replacement = valid_ip(command.replacement, "replacement IP")
+    elif command.replacement_ip is not None:
+        replacement = valid_ip(command.replacement_ip, "replacement IP")
         if replacement == ip:
             raise BadRequest(
                 "replacement_is_removed",
                 f"replacement IP {ip_text(replacement)} is the IP being removed",
             )
         free_dedicated_ip(state, account, replacement)
-    if command.pool_id is not None:
+    if command.replacement_pool_id is not None:
         raise BadRequest(
             "unexpected_parameter",
-            f"pool_id {command.pool_id!r} is not taken when removing an IP from a domain",
+            f"pool_id {command.replacement_pool_id!r} is not taken "
+            "when removing an IP from a domain",
         )
     remaining = domain.ips - {ip}
     if not account.shared_ip_eligible and replacement is None and not remaining:  # 3.1.5
@@ -93,8 +94,8 @@ def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Polici
 def remove_domain_pool(state: StateView, command: RemoveDomainPool, policies: Policies) -> Accepted:
     """3.2: the domain no longer exists for this system; its IPs and DIPP link go with it."""
     account = actor_account(state, command.actor, audited=True)
-    domain = own_domain(state, account, command.domain)
-    for field, value in (("ip", command.replacement), ("pool_id", command.pool_id)):
+    domain = own_domain(state, account, command.domain_name)
+    for field, value in (("ip", command.replacement_ip), ("pool_id", command.replacement_pool_id)):
         if value is not None:
             raise BadRequest(
                 "unexpected_parameter",
@@ -107,26 +108,26 @@ def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Po
     """3.3: unlink the domain's DIPP, replacing it with an IP, a shared IP or another DIPP."""
     account = actor_account(state, command.actor, audited=True)
     require_dipps(account)
-    if (command.replacement is None) == (command.pool_id is None):
+    if (command.replacement_ip is None) == (command.replacement_pool_id is None):
         raise BadRequest(
             "replacement_required",
             "exactly one of the query parameters ip and pool_id is required to unlink a DIPP",
         )
-    domain = own_domain(state, account, command.domain)
+    domain = own_domain(state, account, command.domain_name)
     current = domain.pool_id
     if current is None:
         raise BadRequest("domain_not_linked", f"domain {domain.name!r} is not linked to a DIPP")
-    if command.replacement == SHARED:  # 3.3.2
+    if command.replacement_ip == SHARED:  # 3.3.2
         require_shared_eligible(account)
         chosen = choose_shared_ips(state, policies, [domain])[domain.id]
         updated = attrs.evolve(domain, pool_id=None, ips=frozenset((chosen,)))
-    elif command.replacement is not None:  # 3.3.3, K8, K9
-        ip = valid_ip(command.replacement, "replacement IP")
+    elif command.replacement_ip is not None:  # 3.3.3, K8, K9
+        ip = valid_ip(command.replacement_ip, "replacement IP")
         free_dedicated_ip(state, account, ip, except_pool=current)
         updated = attrs.evolve(domain, pool_id=None, ips=frozenset((ip,)))
     else:  # 3.3.4
-        assert command.pool_id is not None
-        target = visible_pool(state, account, command.pool_id)
+        assert command.replacement_pool_id is not None
+        target = visible_pool(state, account, command.replacement_pool_id)
         if target.pool_id == current:
             raise BadRequest(
                 "same_pool", f"domain {domain.name!r} is already linked to DIPP {current!r}"

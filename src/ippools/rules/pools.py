@@ -162,8 +162,8 @@ def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accept
         for text in command.add_ips
     ]
     remove = [valid_ip(text) for text in command.remove_ips]
-    link = _own_domains(state, account.id, "link_domain", command.link_domains)
-    unlink = _own_domains(state, account.id, "unlink_domain", command.unlink_domains)
+    link = _own_domains(state, account.id, "link_domain", command.link_domain_ids)
+    unlink = _own_domains(state, account.id, "unlink_domain", command.unlink_domain_ids)
     both_ips = set(add) & set(remove)
     if both_ips:
         ip = min(both_ips, key=ip_sort_key)

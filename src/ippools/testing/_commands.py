@@ -148,8 +148,8 @@ def _edit_pool(draw: st.DrawFn, values: WorldValues) -> Command:
         description=draw(st.sampled_from(POOL_NAMES)) if "description" in fields else None,
         add_ips=some("add_ip", lambda: draw_ip(draw, values, who, free)),
         remove_ips=some("remove_ip", lambda: draw_ip(draw, values, who, in_pool)),
-        link_domains=some("link_domain", lambda: draw_domain_id(draw, values, who)),
-        unlink_domains=some("unlink_domain", lambda: draw_domain_id(draw, values, who)),
+        link_domain_ids=some("link_domain", lambda: draw_domain_id(draw, values, who)),
+        unlink_domain_ids=some("unlink_domain", lambda: draw_domain_id(draw, values, who)),
     )
 
 

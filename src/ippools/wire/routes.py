@@ -217,8 +217,8 @@ def _edit_pool(call: Call) -> Command:
         description=call.one("description"),
         add_ips=call.all("add_ip"),
         remove_ips=call.all("remove_ip"),
-        link_domains=call.all("link_domain"),
-        unlink_domains=call.all("unlink_domain"),
+        link_domain_ids=call.all("link_domain"),
+        unlink_domain_ids=call.all("unlink_domain"),
     )
 
 
