@@ -23,7 +23,7 @@ from ippools import (
     Rejected,
     SequenceIds,
     World,
-    parse_ip,
+    ip_address,
 )
 
 POOL_A = "a" * 24
@@ -51,9 +51,7 @@ NO_DIPPS = "account 'acct-1' does not have the DIPPs feature"
 
 def ip(text: str) -> IPAddress:
     """Parse an IP that the test knows to be valid."""
-    parsed = parse_ip(text)
-    assert parsed is not None, text
-    return parsed
+    return ip_address(text)
 
 
 def ips(*texts: str) -> frozenset[IPAddress]:

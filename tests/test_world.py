@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
@@ -326,3 +328,36 @@ def test_worlds_given_in_any_order_are_equal() -> None:
     assert reordered == world
     assert isinstance(reordered.accounts, tuple)
     assert with_domain(world, domain("dom-9", "nine.example", ip_texts=["198.51.100.2"])) != world
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("accounts", "acct-1", "accounts must be a collection of Account records, got 'acct-1'"),
+        ("accounts", [{"id": "acct-1"}], "accounts must hold Account records only, got {'id'"),
+        ("dedicated_ips", [Account("acct-1")], "dedicated_ips must hold DedicatedIp records only"),
+        ("domains", None, "domains must be a collection of Domain records, got None"),
+        ("pools", {POOL_A: "pool"}, "pools must be a collection of Pool records, got {"),
+        ("shared_ips", "203.0.113.1", "shared_ips must be a collection of IPs, got '203.0.113.1'"),
+        ("shared_ips", [7], "shared_ips: an IP must be its text or an IPv4/IPv6 address value"),
+    ],
+)
+def test_world_refuses_arguments_of_the_wrong_type_naming_them(
+    field: str, value: object, message: str
+) -> None:
+    """K13: each argument of World is a collection of its records; anything else is a
+    TypeError naming the argument, raised when the world is built, not by later code."""
+    arguments: dict[str, Any] = {field: value}
+    with pytest.raises(TypeError) as raised:
+        World(**arguments)
+    assert str(raised.value).startswith(message)
+
+
+def test_world_takes_shared_ips_as_text_and_refuses_invalid_text() -> None:
+    """C5, K14: shared IPs may be given as text; they are held parsed, in canonical order."""
+    world = World(shared_ips=["203.0.113.10", SHARED_1, "2001:DB8::1"])
+    assert world.shared_ips == (ip("203.0.113.1"), ip("203.0.113.10"), ip("2001:db8::1"))
+    with pytest.raises(
+        ValueError, match=r"shared_ips: '203\.0\.113\.01' is not a valid IP address"
+    ):
+        World(shared_ips=["203.0.113.01"])

@@ -1,18 +1,22 @@
 """The records of the IP pools domain: accounts, dedicated IPs, domains and DIPPs.
 
-Every record is a frozen attrs class whose validators make an invalid value
-impossible to build; change one with :func:`attrs.evolve`, which validates again.
+Every record is a frozen attrs class whose converters and validators make an
+invalid value impossible to build: a value of the wrong type raises
+:class:`TypeError`, a malformed one :class:`ValueError`, each naming the field.
+Change a record with :func:`attrs.evolve`, which validates again.
 
-IPs are :mod:`ipaddress` values. The module also owns the one IP syntax of the
-contract (C5, K4) and the canonical order and text of IPs, so that every other
-module parses, sorts and prints them the same way.
+IPs are :mod:`ipaddress` values; IP fields also take the text of an IP and parse
+it with :func:`ip_address`. The module owns the one IP syntax of the contract
+(C5, K4) and the canonical order and text of IPs, so that every other module
+parses, sorts and prints them the same way: :func:`parse_ip` answers None for
+text that is not an IP, :func:`ip_address` raises.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 import attrs
@@ -26,6 +30,7 @@ __all__ = [
     "IPAddress",
     "Pool",
     "domain_key",
+    "ip_address",
     "ip_sort_key",
     "ip_text",
     "is_pool_id",
@@ -44,9 +49,12 @@ def parse_ip(text: str) -> IPAddress | None:
 
     IPv4 must be a dotted quad without leading zeros; IPv6 may be any valid text
     form but without a scope suffix. Nothing is trimmed: surrounding spaces make
-    the value invalid.
+    the value invalid. Raises :class:`TypeError` when ``text`` is not a string;
+    :func:`ip_address` is the same parser, raising for invalid text too.
     """
-    if not isinstance(text, str) or not text or len(text) > 64:
+    if not isinstance(text, str):
+        raise TypeError(f"an IP must be given as text, got {_shown(text)}")
+    if not text or len(text) > 64:
         return None
     if ":" not in text:
         if _IPV4.fullmatch(text) is None:
@@ -61,6 +69,33 @@ def parse_ip(text: str) -> IPAddress | None:
         return ipaddress.IPv6Address(text)
     except ValueError:
         return None
+
+
+def ip_address(value: str | IPAddress) -> IPAddress:
+    """The IP ``value`` names: its text per C5/K4, or an :mod:`ipaddress` value, checked.
+
+    Raises :class:`ValueError` naming the text when it is not a valid IP (a
+    leading zero, a scope suffix, surrounding spaces, ...) and for an IPv6 value
+    that carries a scope; :class:`TypeError` for anything but a string or an
+    IPv4/IPv6 address value.
+    """
+    if isinstance(value, ipaddress.IPv4Address):
+        return value
+    if isinstance(value, ipaddress.IPv6Address):
+        if value.scope_id is not None:
+            raise ValueError(f"IP {str(value)!r} carries a scope, which C5 does not allow")
+        return value
+    if not isinstance(value, str):
+        raise TypeError(
+            f"an IP must be its text or an IPv4/IPv6 address value, got {_shown(value)}"
+        )
+    parsed = parse_ip(value)
+    if parsed is None:
+        raise ValueError(
+            f"{_shown(value)} is not a valid IP address "
+            "(IPv4 as a dotted quad without leading zeros, or IPv6 without a scope; C5)"
+        )
+    return parsed
 
 
 def ip_text(ip: IPAddress) -> str:
@@ -98,21 +133,36 @@ def domain_key(name: str) -> str:
     return name.lower()
 
 
-def _record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
+def _shown(value: object) -> str:
+    """A value named in an error message, cut so that the message stays short."""
+    text = repr(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _check_id(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {_shown(value)}")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty string, got ''")
     if _NOT_IN_ID.search(value) is not None:
-        raise ValueError(f"{attribute.name} must not contain whitespace or '/', got {value!r}")
+        raise ValueError(f"{name} must not contain whitespace or '/', got {_shown(value)}")
+    return value
+
+
+def _record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _check_id(attribute.name, value)
 
 
 def _optional_record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
-        _record_id(instance, attribute, value)
+        _check_id(attribute.name, value)
 
 
 def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a string, got {_shown(value)}")
     if not is_pool_id(value):
-        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {value!r}")
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {_shown(value)}")
 
 
 def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -120,33 +170,55 @@ def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any
         _pool_id(instance, attribute, value)
 
 
-def _ip(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        raise TypeError(f"{attribute.name} must be an IP address, got {value!r}")
-    if isinstance(value, ipaddress.IPv6Address) and value.scope_id is not None:
-        raise ValueError(f"{attribute.name} must not carry a scope, got {value!r}")
+def _named_ip(name: str, value: Any) -> IPAddress:
+    try:
+        return ip_address(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{name}: {error}") from None
 
 
-def _ip_set(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, frozenset):
-        raise TypeError(f"{attribute.name} must be a frozenset of IPs, got {value!r}")
-    for ip in value:
-        _ip(instance, attribute, ip)
+def _collection(name: str, what: str, value: object) -> Iterable[Any]:
+    """``value`` as a collection of items; a string or a mapping is not one (TypeError)."""
+    if isinstance(value, str | bytes | bytearray) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a collection of {what}, got {_shown(value)}")
+    if isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a collection of {what}, not a mapping")
+    return value
 
 
-def _id_set(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, frozenset):
-        raise TypeError(f"{attribute.name} must be a frozenset of ids, got {value!r}")
-    for item in value:
-        _record_id(instance, attribute, item)
+def _is_plain_ip(value: object) -> bool:
+    return type(value) is ipaddress.IPv4Address or (
+        type(value) is ipaddress.IPv6Address and value.scope_id is None
+    )
 
 
-def _frozen_ips(value: Iterable[IPAddress]) -> frozenset[IPAddress]:
-    return value if isinstance(value, frozenset) else frozenset(value)
+def _to_ip(value: str | IPAddress) -> IPAddress:
+    """A dedicated IP's ``ip``: an IP value, or its text."""
+    return _named_ip("ip", value)
 
 
-def _frozen_ids(value: Iterable[str]) -> frozenset[str]:
-    return value if isinstance(value, frozenset) else frozenset(value)
+def _to_ips(value: Iterable[str | IPAddress]) -> frozenset[IPAddress]:
+    """A domain's or DIPP's ``ips``: IP values or their texts, as a frozenset."""
+    if isinstance(value, frozenset) and all(map(_is_plain_ip, value)):
+        return value  # the common case, records built from records: nothing to convert
+    items = _collection("ips", "IPs", value)
+    return frozenset(_named_ip("ips", item) for item in items)
+
+
+def _to_ids(value: Iterable[str]) -> frozenset[str]:
+    """A DIPP's ``delegated_to``: account ids, as a frozenset."""
+    items = _collection("delegated_to", "account ids", value)
+    return frozenset(_check_id("delegated_to", item) for item in items)
+
+
+def _flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be True or False, got {_shown(value)}")
+
+
+def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a string, got {_shown(value)}")
 
 
 @attrs.frozen
@@ -155,10 +227,8 @@ class Account:
 
     id: str = attrs.field(validator=_record_id)
     parent_id: str | None = attrs.field(default=None, validator=_optional_record_id)
-    dipps: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    shared_ip_eligible: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
+    dipps: bool = attrs.field(default=False, validator=_flag)
+    shared_ip_eligible: bool = attrs.field(default=False, validator=_flag)
 
     def __attrs_post_init__(self) -> None:
         if self.parent_id == self.id:
@@ -172,24 +242,25 @@ class Account:
 
 @attrs.frozen
 class DedicatedIp:
-    """An IP owned by one account; it may be on warmup."""
+    """An IP owned by one account; it may be on warmup. ``ip`` may be given as text."""
 
-    ip: IPAddress = attrs.field(validator=_ip)
+    ip: IPAddress = attrs.field(converter=_to_ip)
     account_id: str = attrs.field(validator=_record_id)
-    warmup: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    warmup: bool = attrs.field(default=False, validator=_flag)
 
 
 @attrs.frozen
 class Domain:
-    """A sending domain of one account: the IPs it holds and the DIPP it is linked to, if any."""
+    """A sending domain of one account: the IPs it holds and the DIPP it is linked to, if any.
+
+    ``ips`` may be any collection of IPs or IP texts; it is stored as a frozenset.
+    """
 
     id: str = attrs.field(validator=_record_id)
     name: str = attrs.field(validator=_record_id)
     account_id: str = attrs.field(validator=_record_id)
     pool_id: str | None = attrs.field(default=None, validator=_optional_pool_id)
-    ips: frozenset[IPAddress] = attrs.field(
-        default=frozenset(), converter=_frozen_ips, validator=_ip_set
-    )
+    ips: frozenset[IPAddress] = attrs.field(default=frozenset(), converter=_to_ips)
 
     @property
     def key(self) -> str:
@@ -199,18 +270,19 @@ class Domain:
 
 @attrs.frozen
 class Pool:
-    """A dedicated IP pool (DIPP): its owner's IPs and the subaccounts it is delegated to."""
+    """A dedicated IP pool (DIPP): its owner's IPs and the subaccounts it is delegated to.
+
+    ``ips`` may be any collection of IPs or IP texts, ``delegated_to`` any
+    collection of account ids (not one id as a string); both are stored as
+    frozensets.
+    """
 
     pool_id: str = attrs.field(validator=_pool_id)
     account_id: str = attrs.field(validator=_record_id)
-    name: str = attrs.field(validator=attrs.validators.instance_of(str))
-    description: str = attrs.field(validator=attrs.validators.instance_of(str))
-    ips: frozenset[IPAddress] = attrs.field(
-        default=frozenset(), converter=_frozen_ips, validator=_ip_set
-    )
-    delegated_to: frozenset[str] = attrs.field(
-        default=frozenset(), converter=_frozen_ids, validator=_id_set
-    )
+    name: str = attrs.field(validator=_text)
+    description: str = attrs.field(validator=_text)
+    ips: frozenset[IPAddress] = attrs.field(default=frozenset(), converter=_to_ips)
+    delegated_to: frozenset[str] = attrs.field(default=frozenset(), converter=_to_ids)
 
     def __attrs_post_init__(self) -> None:
         if self.account_id in self.delegated_to:
