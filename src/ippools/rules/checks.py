@@ -9,7 +9,7 @@ list of its numbered steps.
 from __future__ import annotations
 
 from ippools.commands import Actor
-from ippools.errors import BadRequest, Forbidden, NotFound
+from ippools.errors import BadRequest, ErrorCode, Forbidden, NotFound
 from ippools.model import Account, Domain, IPAddress, Pool, ip_text, parse_ip
 from ippools.state import StateView
 
@@ -36,7 +36,7 @@ def actor_account(state: StateView, actor: Actor, *, audited: bool) -> Account:
     check_account_header(actor.account_id)
     account = state.account(actor.account_id.strip())  # K3: header values are trimmed
     if account is None:
-        raise NotFound("account_not_found", "account not found")
+        raise NotFound(ErrorCode.ACCOUNT_NOT_FOUND, "account not found")
     if audited:
         check_audit(actor)
     return account
@@ -45,19 +45,19 @@ def actor_account(state: StateView, actor: Actor, *, audited: bool) -> Account:
 def check_account_header(account_id: str | None) -> None:
     """C1: the account header is required and non-empty."""
     if account_id is None or not account_id.strip():
-        raise BadRequest("missing_account", "header X-Mailgun-Account-Id is required")
+        raise BadRequest(ErrorCode.MISSING_ACCOUNT, "header X-Mailgun-Account-Id is required")
 
 
 def check_audit(actor: Actor) -> None:
     """C2: requestor and client are required; the requestor looks like an e-mail address."""
     if actor.requestor is None or not actor.requestor.strip():
-        raise BadRequest("missing_requestor", "header X-Mailgun-Requestor is required")
+        raise BadRequest(ErrorCode.MISSING_REQUESTOR, "header X-Mailgun-Requestor is required")
     if actor.client is None or not actor.client.strip():
-        raise BadRequest("missing_client", "header X-Mailgun-Requestor-Client is required")
+        raise BadRequest(ErrorCode.MISSING_CLIENT, "header X-Mailgun-Requestor-Client is required")
     local, at, host = actor.requestor.strip().partition("@")
     if not at or not local or not host or "@" in host:
         raise BadRequest(
-            "invalid_requestor",
+            ErrorCode.INVALID_REQUESTOR,
             f"header X-Mailgun-Requestor {actor.requestor!r} is not an e-mail address",
         )
 
@@ -65,14 +65,16 @@ def check_audit(actor: Actor) -> None:
 def require_dipps(account: Account) -> None:
     """C10: the account has the DIPPs feature."""
     if not account.dipps:
-        raise Forbidden("dipps_disabled", f"account {account.id!r} does not have the DIPPs feature")
+        raise Forbidden(
+            ErrorCode.DIPPS_DISABLED, f"account {account.id!r} does not have the DIPPs feature"
+        )
 
 
 def require_shared_eligible(account: Account) -> None:
     """The account may use shared IPs (403 otherwise)."""
     if not account.shared_ip_eligible:
         raise Forbidden(
-            "not_shared_eligible", f"account {account.id!r} is not eligible for shared IPs"
+            ErrorCode.NOT_SHARED_ELIGIBLE, f"account {account.id!r} is not eligible for shared IPs"
         )
 
 
@@ -80,7 +82,7 @@ def visible_pool(state: StateView, account: Account, pool_id: str) -> Pool:
     """The DIPP if the account owns it or it is delegated to the account; else 404 (C7)."""
     pool = state.pool(pool_id)
     if pool is None or not (pool.account_id == account.id or account.id in pool.delegated_to):
-        raise NotFound("pool_not_found", f"DIPP {pool_id!r} not found")
+        raise NotFound(ErrorCode.POOL_NOT_FOUND, f"DIPP {pool_id!r} not found")
     return pool
 
 
@@ -89,7 +91,7 @@ def owned_pool(state: StateView, account: Account, pool_id: str) -> Pool:
     pool = visible_pool(state, account, pool_id)
     if pool.account_id != account.id:
         raise Forbidden(
-            "pool_inherited",
+            ErrorCode.POOL_INHERITED,
             f"DIPP {pool_id!r} is inherited from the parent account and cannot be changed",
         )
     return pool
@@ -99,7 +101,7 @@ def own_domain(state: StateView, account: Account, name: str) -> Domain:
     """The account's domain by name (C6); another account's domain is not found (C7)."""
     domain = state.domain_named(name)
     if domain is None or domain.account_id != account.id:
-        raise NotFound("domain_not_found", f"domain {name!r} not found")
+        raise NotFound(ErrorCode.DOMAIN_NOT_FOUND, f"domain {name!r} not found")
     return domain
 
 
@@ -107,7 +109,7 @@ def valid_ip(text: str, what: str = "IP") -> IPAddress:
     """``text`` as an IP (C5), or 400 naming it."""
     ip = parse_ip(text)
     if ip is None:
-        raise BadRequest("invalid_ip", f"{what} {text!r} is not a valid IP address")
+        raise BadRequest(ErrorCode.INVALID_IP, f"{what} {text!r} is not a valid IP address")
     return ip
 
 
@@ -118,9 +120,10 @@ def free_dedicated_ip(
     record = state.dedicated_ip(ip)
     if record is None or record.account_id != account.id:
         raise BadRequest(
-            "not_dedicated_ip", f"IP {ip_text(ip)} is not a dedicated IP of account {account.id!r}"
+            ErrorCode.NOT_DEDICATED_IP,
+            f"IP {ip_text(ip)} is not a dedicated IP of account {account.id!r}",
         )
     holder = state.pool_holding(ip)
     if holder is not None and holder != except_pool:
-        raise BadRequest("ip_in_pool", f"IP {ip_text(ip)} belongs to DIPP {holder!r}")
+        raise BadRequest(ErrorCode.IP_IN_POOL, f"IP {ip_text(ip)} belongs to DIPP {holder!r}")
     return ip

@@ -17,7 +17,7 @@ from __future__ import annotations
 import attrs
 
 from ippools.commands import RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool
-from ippools.errors import BadRequest, NotFound
+from ippools.errors import BadRequest, ErrorCode, NotFound
 from ippools.model import IPAddress, ip_text
 from ippools.outcome import Accepted, Changes, success_body
 from ippools.policies import Policies
@@ -44,13 +44,13 @@ def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Polici
     domain = own_domain(state, account, command.domain_name)  # 3.1.1
     if domain.pool_id is not None:  # 3.1.2
         raise BadRequest(
-            "domain_linked",
+            ErrorCode.DOMAIN_LINKED,
             f"domain {domain.name!r} is linked to DIPP {domain.pool_id!r}; "
             "its IPs are managed by the DIPP",
         )
     if ip not in domain.ips:  # 3.1.3
         raise NotFound(
-            "ip_not_on_domain", f"IP {ip_text(ip)} is not an IP of domain {domain.name!r}"
+            ErrorCode.IP_NOT_ON_DOMAIN, f"IP {ip_text(ip)} is not an IP of domain {domain.name!r}"
         )
     replacement: IPAddress | None = None  # 3.1.4
     wants_shared = command.replacement_ip == SHARED
@@ -60,20 +60,20 @@ def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Polici
         replacement = valid_ip(command.replacement_ip, "replacement IP")
         if replacement == ip:
             raise BadRequest(
-                "replacement_is_removed",
+                ErrorCode.REPLACEMENT_IS_REMOVED,
                 f"replacement IP {ip_text(replacement)} is the IP being removed",
             )
         free_dedicated_ip(state, account, replacement)
     if command.replacement_pool_id is not None:
         raise BadRequest(
-            "unexpected_parameter",
+            ErrorCode.UNEXPECTED_PARAMETER,
             f"pool_id {command.replacement_pool_id!r} is not taken "
             "when removing an IP from a domain",
         )
     remaining = domain.ips - {ip}
     if not account.shared_ip_eligible and replacement is None and not remaining:  # 3.1.5
         raise BadRequest(
-            "last_ip",
+            ErrorCode.LAST_IP,
             f"IP {ip_text(ip)} is the last IP of domain {domain.name!r} and account "
             f"{account.id!r} is not eligible for shared IPs",
         )
@@ -98,7 +98,7 @@ def remove_domain_pool(state: StateView, command: RemoveDomainPool, policies: Po
     for field, value in (("ip", command.replacement_ip), ("pool_id", command.replacement_pool_id)):
         if value is not None:
             raise BadRequest(
-                "unexpected_parameter",
+                ErrorCode.UNEXPECTED_PARAMETER,
                 f"query parameter {field}={value!r} is not taken when removing a domain pool",
             )
     return Accepted(command, success_body(), Changes(deleted_domains=(domain.id,)))
@@ -110,13 +110,15 @@ def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Po
     require_dipps(account)
     if (command.replacement_ip is None) == (command.replacement_pool_id is None):
         raise BadRequest(
-            "replacement_required",
+            ErrorCode.REPLACEMENT_REQUIRED,
             "exactly one of the query parameters ip and pool_id is required to unlink a DIPP",
         )
     domain = own_domain(state, account, command.domain_name)
     current = domain.pool_id
     if current is None:
-        raise BadRequest("domain_not_linked", f"domain {domain.name!r} is not linked to a DIPP")
+        raise BadRequest(
+            ErrorCode.DOMAIN_NOT_LINKED, f"domain {domain.name!r} is not linked to a DIPP"
+        )
     if command.replacement_ip == SHARED:  # 3.3.2
         require_shared_eligible(account)
         chosen = choose_shared_ips(state, policies, [domain])[domain.id]
@@ -130,9 +132,9 @@ def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Po
         target = visible_pool(state, account, command.replacement_pool_id)
         if target.pool_id == current:
             raise BadRequest(
-                "same_pool", f"domain {domain.name!r} is already linked to DIPP {current!r}"
+                ErrorCode.SAME_POOL, f"domain {domain.name!r} is already linked to DIPP {current!r}"
             )
         if not target.ips:
-            raise BadRequest("empty_pool", f"DIPP {target.pool_id!r} has no IPs")
+            raise BadRequest(ErrorCode.EMPTY_POOL, f"DIPP {target.pool_id!r} has no IPs")
         updated = attrs.evolve(domain, pool_id=target.pool_id, ips=target.ips)
     return Accepted(command, success_body(), Changes(domains=(updated,)))

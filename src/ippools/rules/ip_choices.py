@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ippools.errors import BadRequest
+from ippools.errors import BadRequest, ErrorCode
 from ippools.model import Account, Domain, IPAddress, ip_sort_key
 from ippools.policies import Policies
 from ippools.state import StateView
@@ -46,7 +46,7 @@ def choose_shared_ips(
             if ip not in domain.ips and ip != removing
         ]
         if not candidates:
-            raise BadRequest("no_shared_ip", "no shared IP available")
+            raise BadRequest(ErrorCode.NO_SHARED_IP, "no shared IP available")
         ip = policies.shared_ip.choose(candidates, domain.id)
         given[ip] = given.get(ip, 0) + 1
         chosen[domain.id] = ip

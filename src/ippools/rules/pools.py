@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from ippools.commands import CreatePool, DeletePool, EditPool, GetPool
-from ippools.errors import BadRequest
+from ippools.errors import BadRequest, ErrorCode
 from ippools.model import Domain, IPAddress, Pool, ip_sort_key, ip_text, sorted_ips
 from ippools.outcome import (
     Accepted,
@@ -53,10 +53,10 @@ def _not_blank(field: str, value: str | None, *, required: bool) -> None:
     """K7: the value is trimmed for this test only; the name or description is stored as given."""
     if value is None:
         if required:
-            raise BadRequest("missing_field", f"field {field!r} is required")
+            raise BadRequest(ErrorCode.MISSING_FIELD, f"field {field!r} is required")
         return
     if not value.strip():
-        raise BadRequest("blank_field", f"field {field!r} must not be blank, got {value!r}")
+        raise BadRequest(ErrorCode.BLANK_FIELD, f"field {field!r} must not be blank, got {value!r}")
 
 
 def create_pool(state: StateView, command: CreatePool, policies: Policies) -> Accepted:
@@ -100,7 +100,7 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
     pool = owned_pool(state, account, command.pool_id)
     if command.replacement_ip is not None and command.replacement_pool_id is not None:
         raise BadRequest(
-            "both_replacements",
+            ErrorCode.BOTH_REPLACEMENTS,
             "give either ip or pool_id as the replacement of a deleted DIPP, not both",
         )
     replacement: Replacement = None
@@ -110,10 +110,12 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
         target = visible_pool(state, account, command.replacement_pool_id)
         if target.pool_id == pool.pool_id:
             raise BadRequest(
-                "same_pool", f"DIPP {pool.pool_id!r} cannot replace itself when deleted"
+                ErrorCode.SAME_POOL, f"DIPP {pool.pool_id!r} cannot replace itself when deleted"
             )
         if not target.ips:
-            raise BadRequest("empty_pool", f"replacement DIPP {target.pool_id!r} has no IPs")
+            raise BadRequest(
+                ErrorCode.EMPTY_POOL, f"replacement DIPP {target.pool_id!r} has no IPs"
+            )
         replacement = ReplaceWithPool(target.pool_id)
     elif command.replacement_ip == SHARED:  # 3.6.4
         require_shared_eligible(account)
@@ -124,7 +126,7 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
         replacement = ReplaceWithIp(ip)  # K11: each linked domain holds exactly this IP
     if pool.delegated_to and not isinstance(replacement, ReplaceWithPool):  # D6
         raise BadRequest(
-            "delegated_pool",
+            ErrorCode.DELEGATED_POOL,
             f"DIPP {pool.pool_id!r} is delegated to subaccounts; "
             "only a replacement DIPP (pool_id) is allowed",
         )
@@ -132,7 +134,7 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
     neither = command.replacement_ip is None and command.replacement_pool_id is None
     if neither and (pool.ips or linked):  # 3.6.6
         raise BadRequest(
-            "replacement_required",
+            ErrorCode.REPLACEMENT_REQUIRED,
             f"DIPP {pool.pool_id!r} has IPs or linked domains; give ip or pool_id",
         )
     own = [domain for domain in linked if domain.account_id == account.id]
@@ -167,11 +169,13 @@ def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accept
     both_ips = set(add) & set(remove)
     if both_ips:
         ip = min(both_ips, key=ip_sort_key)
-        raise BadRequest("add_and_remove", f"IP {ip_text(ip)} is both in add_ip and in remove_ip")
+        raise BadRequest(
+            ErrorCode.ADD_AND_REMOVE, f"IP {ip_text(ip)} is both in add_ip and in remove_ip"
+        )
     both_domains = set(link) & set(unlink)
     if both_domains:
         raise BadRequest(
-            "link_and_unlink",
+            ErrorCode.LINK_AND_UNLINK,
             f"domain {min(both_domains)!r} is both in link_domain and in unlink_domain",
         )
     ips = (pool.ips | frozenset(add)) - frozenset(remove)  # 3.7.4, D8
@@ -183,12 +187,12 @@ def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accept
     if not (  # D8, K7: the given name and description compare exactly with the stored ones
         ips_changed or linking or unlinking or name != pool.name or description != pool.description
     ):
-        raise BadRequest("no_change", f"the edit would not change DIPP {pool.pool_id!r}")
+        raise BadRequest(ErrorCode.NO_CHANGE, f"the edit would not change DIPP {pool.pool_id!r}")
     if not ips:  # D10, judged on the links after the edit (K10)
         still_linked = any(d.id not in unlinking for d in state.linked_domains(pool.pool_id))
         if linking or still_linked or pool.delegated_to:
             raise BadRequest(
-                "empty_linked_pool",
+                ErrorCode.EMPTY_LINKED_POOL,
                 f"DIPP {pool.pool_id!r} would have no IPs while linked to a domain "
                 "or delegated to a subaccount",
             )
@@ -216,7 +220,7 @@ def _own_domains(
         domain = state.domain(domain_id)
         if domain is None or domain.account_id != account_id:
             raise BadRequest(
-                "unknown_domain",
+                ErrorCode.UNKNOWN_DOMAIN,
                 f"{field} {domain_id!r} is not the id of a domain of account {account_id!r}",
             )
         found[domain_id] = domain
