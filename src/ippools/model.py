@@ -21,6 +21,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from ippools._validators import is_flag, is_text, shown
+
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 __all__ = [
@@ -42,6 +44,7 @@ _POOL_ID = re.compile(r"[0-9a-f]{24}")
 _IPV4 = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
 _IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 _NOT_IN_ID = re.compile(r"[\s/]")
+_NETWORKS = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def parse_ip(text: str) -> IPAddress | None:
@@ -53,7 +56,7 @@ def parse_ip(text: str) -> IPAddress | None:
     :func:`ip_address` is the same parser, raising for invalid text too.
     """
     if not isinstance(text, str):
-        raise TypeError(f"an IP must be given as text, got {_shown(text)}")
+        raise TypeError(f"an IP must be given as text, got {shown(text)}")
     if not text or len(text) > 64:
         return None
     if ":" not in text:
@@ -86,13 +89,11 @@ def ip_address(value: str | IPAddress) -> IPAddress:
             raise ValueError(f"IP {str(value)!r} carries a scope, which C5 does not allow")
         return value
     if not isinstance(value, str):
-        raise TypeError(
-            f"an IP must be its text or an IPv4/IPv6 address value, got {_shown(value)}"
-        )
+        raise TypeError(f"an IP must be its text or an IPv4/IPv6 address value, got {shown(value)}")
     parsed = parse_ip(value)
     if parsed is None:
         raise ValueError(
-            f"{_shown(value)} is not a valid IP address "
+            f"{shown(value)} is not a valid IP address "
             "(IPv4 as a dotted quad without leading zeros, or IPv6 without a scope; C5)"
         )
     return parsed
@@ -133,19 +134,13 @@ def domain_key(name: str) -> str:
     return name.lower()
 
 
-def _shown(value: object) -> str:
-    """A value named in an error message, cut so that the message stays short."""
-    text = repr(value)
-    return text if len(text) <= 100 else text[:97] + "..."
-
-
 def _check_id(name: str, value: object) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {_shown(value)}")
+        raise TypeError(f"{name} must be a string, got {shown(value)}")
     if not value:
         raise ValueError(f"{name} must be a non-empty string, got ''")
     if _NOT_IN_ID.search(value) is not None:
-        raise ValueError(f"{name} must not contain whitespace or '/', got {_shown(value)}")
+        raise ValueError(f"{name} must not contain whitespace or '/', got {shown(value)}")
     return value
 
 
@@ -160,9 +155,9 @@ def _optional_record_id(instance: Any, attribute: attrs.Attribute[Any], value: A
 
 def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a string, got {_shown(value)}")
+        raise TypeError(f"{attribute.name} must be a string, got {shown(value)}")
     if not is_pool_id(value):
-        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {_shown(value)}")
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {shown(value)}")
 
 
 def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -178,9 +173,13 @@ def _named_ip(name: str, value: Any) -> IPAddress:
 
 
 def _collection(name: str, what: str, value: object) -> Iterable[Any]:
-    """``value`` as a collection of items; a string or a mapping is not one (TypeError)."""
-    if isinstance(value, str | bytes | bytearray) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a collection of {what}, got {_shown(value)}")
+    """``value`` as a collection of items (TypeError for anything else).
+
+    A string, a mapping or an IP network is not a collection of items here: a
+    network of the size of ``::/0`` could never be listed.
+    """
+    if isinstance(value, str | bytes | bytearray | _NETWORKS) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a collection of {what}, got {shown(value)}")
     if isinstance(value, Mapping):
         raise TypeError(f"{name} must be a collection of {what}, not a mapping")
     return value
@@ -211,24 +210,14 @@ def _to_ids(value: Iterable[str]) -> frozenset[str]:
     return frozenset(_check_id("delegated_to", item) for item in items)
 
 
-def _flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{attribute.name} must be True or False, got {_shown(value)}")
-
-
-def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a string, got {_shown(value)}")
-
-
 @attrs.frozen
 class Account:
     """An account; a subaccount names its top-level parent in ``parent_id``."""
 
     id: str = attrs.field(validator=_record_id)
     parent_id: str | None = attrs.field(default=None, validator=_optional_record_id)
-    dipps: bool = attrs.field(default=False, validator=_flag)
-    shared_ip_eligible: bool = attrs.field(default=False, validator=_flag)
+    dipps: bool = attrs.field(default=False, validator=is_flag)
+    shared_ip_eligible: bool = attrs.field(default=False, validator=is_flag)
 
     def __attrs_post_init__(self) -> None:
         if self.parent_id == self.id:
@@ -246,7 +235,7 @@ class DedicatedIp:
 
     ip: IPAddress = attrs.field(converter=_to_ip)
     account_id: str = attrs.field(validator=_record_id)
-    warmup: bool = attrs.field(default=False, validator=_flag)
+    warmup: bool = attrs.field(default=False, validator=is_flag)
 
 
 @attrs.frozen
@@ -279,8 +268,8 @@ class Pool:
 
     pool_id: str = attrs.field(validator=_pool_id)
     account_id: str = attrs.field(validator=_record_id)
-    name: str = attrs.field(validator=_text)
-    description: str = attrs.field(validator=_text)
+    name: str = attrs.field(validator=is_text)
+    description: str = attrs.field(validator=is_text)
     ips: frozenset[IPAddress] = attrs.field(default=frozenset(), converter=_to_ips)
     delegated_to: frozenset[str] = attrs.field(default=frozenset(), converter=_to_ids)
 

@@ -4,17 +4,23 @@ An :class:`Accepted` outcome holds the answer body, the records to store, the
 DIPPs deleted (as tombstones naming their replacement) and the pending updates
 that the platform must carry out afterwards, in the order of S4. A
 :class:`Rejected` outcome holds only the error: it changes nothing.
+
+Every value here checks its fields when it is built: a field of the wrong type
+raises :class:`TypeError`, a malformed pool id or IP :class:`ValueError`, each
+naming the field. Collections are tuples; IPs may be given as text.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias, get_args
 
 import attrs
 
+from ippools._validators import instance_of, is_text, shown
 from ippools.commands import Actor, Command
 from ippools.errors import ApiError
-from ippools.model import Domain, IPAddress, Pool
+from ippools.model import Domain, IPAddress, Pool, ip_address, is_pool_id
 
 __all__ = [
     "Accepted",
@@ -51,19 +57,39 @@ def started_body() -> dict[str, Any]:
     return {"message": "started"}
 
 
+def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    is_text(instance, attribute, value)
+    if not is_pool_id(value):
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {shown(value)}")
+
+
+def _tuple_of(*kinds: type[Any]) -> Any:
+    """A validator: the field holds a tuple of instances of ``kinds``."""
+    names = " or ".join(kind.__name__ for kind in kinds)
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple):
+            raise TypeError(f"{attribute.name} must be a tuple of {names}, got {shown(value)}")
+        for item in value:
+            if not isinstance(item, kinds):
+                raise TypeError(f"{attribute.name} must hold {names} only, got {shown(item)}")
+
+    return check
+
+
 @attrs.frozen
 class DomainUpdate:
     """Bring one domain's stored link and IPs up to date with its effective state."""
 
-    domain_id: str
+    domain_id: str = attrs.field(validator=is_text)
 
 
 @attrs.frozen
 class SubaccountUpdate:
     """Bring a subaccount's domains linked to a DIPP (or to what replaced it) up to date."""
 
-    account_id: str
-    pool_id: str
+    account_id: str = attrs.field(validator=is_text)
+    pool_id: str = attrs.field(validator=_pool_id)
 
 
 PendingUpdate: TypeAlias = DomainUpdate | SubaccountUpdate
@@ -73,18 +99,43 @@ PendingUpdate: TypeAlias = DomainUpdate | SubaccountUpdate
 class ReplaceWithPool:
     """Domains of a deleted DIPP are relinked to ``pool_id``."""
 
-    pool_id: str
+    pool_id: str = attrs.field(validator=_pool_id)
+
+
+def _to_ip(value: IPAddress | str) -> IPAddress:
+    try:
+        return ip_address(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"ip: {error}") from None
 
 
 @attrs.frozen
 class ReplaceWithIp:
-    """Domains of a deleted DIPP are unlinked and hold exactly ``ip``."""
+    """Domains of a deleted DIPP are unlinked and hold exactly ``ip`` (given as text or value)."""
 
-    ip: IPAddress
+    ip: IPAddress = attrs.field(converter=_to_ip)
 
 
-def _choices(value: Any) -> tuple[tuple[str, IPAddress], ...]:
-    return tuple(sorted(dict(value).items()))
+def _choices(
+    value: Mapping[str, IPAddress | str] | Iterable[tuple[str, IPAddress | str]],
+) -> tuple[tuple[str, IPAddress], ...]:
+    """``choices`` as sorted (domain id, IP) pairs, from a mapping or pairs; IPs may be text."""
+    pairs: Iterable[Any]
+    if isinstance(value, Mapping):
+        pairs = value.items()
+    elif isinstance(value, Iterable) and not isinstance(value, str | bytes):
+        pairs = value
+    else:
+        raise TypeError(f"choices must be a mapping of domain ids to IPs, got {shown(value)}")
+    out: dict[str, IPAddress] = {}
+    for pair in pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str):
+            raise TypeError(f"choices must pair domain ids with IPs, got {shown(pair)}")
+        try:
+            out[pair[0]] = ip_address(pair[1])
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"choices: {error}") from None
+    return tuple(sorted(out.items()))
 
 
 @attrs.frozen
@@ -109,25 +160,33 @@ Replacement: TypeAlias = ReplaceWithPool | ReplaceWithIp | ReplaceWithShared | N
 class Tombstone:
     """A deleted DIPP: who owned it and what replaces it for the domains still stored as linked."""
 
-    pool_id: str
-    account_id: str
-    replacement: Replacement = None
+    pool_id: str = attrs.field(validator=_pool_id)
+    account_id: str = attrs.field(validator=is_text)
+    replacement: Replacement = attrs.field(
+        default=None,
+        validator=instance_of(ReplaceWithPool, ReplaceWithIp, ReplaceWithShared, type(None)),
+    )
 
 
 @attrs.frozen
 class Changes:
     """Everything an accepted command asks the store to write, in one unit."""
 
-    pools: tuple[Pool, ...] = ()
-    deleted_pools: tuple[Tombstone, ...] = ()
-    domains: tuple[Domain, ...] = ()
-    deleted_domains: tuple[str, ...] = ()
-    pending: tuple[PendingUpdate, ...] = ()
+    pools: tuple[Pool, ...] = attrs.field(default=(), validator=_tuple_of(Pool))
+    deleted_pools: tuple[Tombstone, ...] = attrs.field(default=(), validator=_tuple_of(Tombstone))
+    domains: tuple[Domain, ...] = attrs.field(default=(), validator=_tuple_of(Domain))
+    deleted_domains: tuple[str, ...] = attrs.field(default=(), validator=_tuple_of(str))
+    pending: tuple[PendingUpdate, ...] = attrs.field(
+        default=(), validator=_tuple_of(DomainUpdate, SubaccountUpdate)
+    )
 
     def __bool__(self) -> bool:
         return bool(
             self.pools or self.deleted_pools or self.domains or self.deleted_domains or self.pending
         )
+
+
+_COMMANDS: tuple[type[Any], ...] = get_args(Command)
 
 
 @attrs.frozen
@@ -137,9 +196,9 @@ class Accepted:
     ``actor`` is who asked, for the host's audit record (C2).
     """
 
-    command: Command
-    body: dict[str, Any]
-    changes: Changes = Changes()
+    command: Command = attrs.field(validator=instance_of(*_COMMANDS))
+    body: dict[str, Any] = attrs.field(validator=instance_of(dict))
+    changes: Changes = attrs.field(factory=Changes, validator=instance_of(Changes))
 
     status = 200
 
@@ -158,8 +217,8 @@ class Accepted:
 class Rejected:
     """The command is rejected with ``error``; nothing changes and nothing is left pending."""
 
-    command: Command
-    error: ApiError
+    command: Command = attrs.field(validator=instance_of(*_COMMANDS))
+    error: ApiError = attrs.field(validator=instance_of(ApiError))
 
     @property
     def status(self) -> int:

@@ -9,6 +9,7 @@ each naming the offending record.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from ipaddress import IPv4Network, IPv6Network
 from typing import TypeVar
 
 import attrs
@@ -37,10 +38,11 @@ def _items(name: str, kind: type[T], value: object) -> list[T]:
         raise TypeError(
             f"{name} must be a collection of {kind.__name__} records, got {value!r:.100}"
         )
-    items = list(value)
-    for item in items:
+    items: list[T] = []
+    for item in value:  # stop at the first wrong item: the collection may be endless
         if not isinstance(item, kind):
             raise TypeError(f"{name} must hold {kind.__name__} records only, got {item!r:.100}")
+        items.append(item)
     return items
 
 
@@ -57,7 +59,10 @@ def _pools_sorted(records: Iterable[Pool]) -> tuple[Pool, ...]:
 
 
 def _ips_sorted(ips: Iterable[IPAddress | str]) -> tuple[IPAddress, ...]:
-    if isinstance(ips, str | bytes | Mapping) or not isinstance(ips, Iterable):
+    # A network of the size of ::/0 could never be listed: it is not a collection of IPs here.
+    if isinstance(ips, str | bytes | Mapping | IPv4Network | IPv6Network) or not isinstance(
+        ips, Iterable
+    ):
         raise TypeError(f"shared_ips must be a collection of IPs, got {ips!r:.100}")
     try:
         return tuple(sorted_ips(ip_address(ip) for ip in ips))

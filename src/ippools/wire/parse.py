@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote
 
 import attrs
 
+from ippools._validators import shown
 from ippools.errors import BadRequest, ErrorCode
 from ippools.wire.request import Fields
 from ippools.wire.routes import Endpoint
@@ -51,17 +52,12 @@ def check_text(pairs: Fields, place: str) -> None:
     """
     for name, value in pairs:
         if not isinstance(name, str):
-            raise BadRequest(ErrorCode.INVALID_TEXT, f"a {place} name is not text: {_shown(name)}")
+            raise BadRequest(ErrorCode.INVALID_TEXT, f"a {place} name is not text: {shown(name)}")
         if not isinstance(value, str):
             raise BadRequest(
                 ErrorCode.INVALID_TEXT,
-                f"{place} {name!r:.100} has a value that is not text: {_shown(value)}",
+                f"{place} {name!r:.100} has a value that is not text: {shown(value)}",
             )
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def split_target(path: str) -> Target:

@@ -7,8 +7,9 @@ from typing import Any, TypeAlias, TypeGuard
 
 import attrs
 
+from ippools._validators import instance_of, is_text, shown
 from ippools.errors import ApiError
-from ippools.outcome import Outcome
+from ippools.outcome import Accepted, Outcome, Rejected
 
 __all__ = ["Fields", "Request", "Response", "fields"]
 
@@ -36,17 +37,17 @@ def _fields(argument: str, value: object) -> Fields:
     if isinstance(value, Mapping):
         pairs: list[tuple[Any, Any]] = []
         for name, item in value.items():
-            if _is_many(item):
+            if isinstance(item, list | tuple):
                 pairs.extend((name, entry) for entry in item)
-            else:
+            else:  # one value; handle() answers 400 for one that is not text
                 pairs.append((name, item))
         return tuple(pairs)
     if not _is_many(value):
-        raise TypeError(f"{argument} must be a mapping or (name, value) pairs, got {_shown(value)}")
+        raise TypeError(f"{argument} must be a mapping or (name, value) pairs, got {shown(value)}")
     out: list[tuple[Any, Any]] = []
     for pair in value:
         if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise TypeError(f"{argument} must hold (name, value) pairs, got {_shown(pair)}")
+            raise TypeError(f"{argument} must hold (name, value) pairs, got {shown(pair)}")
         out.append((pair[0], pair[1]))
     return tuple(out)
 
@@ -54,11 +55,6 @@ def _fields(argument: str, value: object) -> Fields:
 def _is_many(value: object) -> TypeGuard[Iterable[Any]]:
     """True for a collection of values, as opposed to one value (a string, bytes, a number)."""
     return isinstance(value, Iterable) and not isinstance(value, str | bytes | bytearray | Mapping)
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _query(value: FieldsLike) -> Fields:
@@ -73,11 +69,6 @@ def _form(value: FieldsLike) -> Fields:
     return _fields("form", value)
 
 
-def _text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a string, got {_shown(value)}")
-
-
 @attrs.frozen
 class Request:
     """One request: method, raw (percent-encoded) path, query, headers and an optional body.
@@ -89,8 +80,8 @@ class Request:
     the names and values themselves are checked by :func:`~ippools.wire.handle`.
     """
 
-    method: str = attrs.field(validator=_text)
-    path: str = attrs.field(validator=_text)
+    method: str = attrs.field(validator=is_text)
+    path: str = attrs.field(validator=is_text)
     query: Fields = attrs.field(default=(), converter=_query)
     headers: Fields = attrs.field(default=(), converter=_headers)
     form: Fields = attrs.field(default=(), converter=_form)
@@ -102,7 +93,11 @@ class Response:
     """The answer: status and JSON body, with the outcome the rules gave (None when the
     request was refused before it became a command) and the error answered, if any."""
 
-    status: int
-    body: dict[str, Any]
-    outcome: Outcome | None = attrs.field(default=None, eq=False)
-    error: ApiError | None = attrs.field(default=None, eq=False)
+    status: int = attrs.field(validator=instance_of(int))
+    body: dict[str, Any] = attrs.field(validator=instance_of(dict))
+    outcome: Outcome | None = attrs.field(
+        default=None, eq=False, validator=instance_of(Accepted, Rejected, type(None))
+    )
+    error: ApiError | None = attrs.field(
+        default=None, eq=False, validator=instance_of(ApiError, type(None))
+    )
