@@ -45,6 +45,9 @@ _IPV4 = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
 _IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 _NOT_IN_ID = re.compile(r"[\s/]")
 _NETWORKS = ipaddress.IPv4Network | ipaddress.IPv6Network
+_V6 = ipaddress.IPv6Address
+_V4 = frozenset({ipaddress.IPv4Address})
+_V4_V6 = frozenset({ipaddress.IPv4Address, ipaddress.IPv6Address})
 
 
 def parse_ip(text: str) -> IPAddress | None:
@@ -185,10 +188,12 @@ def _collection(name: str, what: str, value: object) -> Iterable[Any]:
     return value
 
 
-def _is_plain_ip(value: object) -> bool:
-    return type(value) is ipaddress.IPv4Address or (
-        type(value) is ipaddress.IPv6Address and value.scope_id is None
-    )
+def _plain_ips(ips: frozenset[Any]) -> bool:
+    """True when every item is an IP value without a scope (checked by type, quickly)."""
+    kinds = {type(ip) for ip in ips}
+    if kinds <= _V4:
+        return True
+    return kinds <= _V4_V6 and all(ip.scope_id is None for ip in ips if type(ip) is _V6)
 
 
 def _to_ip(value: str | IPAddress) -> IPAddress:
@@ -198,7 +203,7 @@ def _to_ip(value: str | IPAddress) -> IPAddress:
 
 def _to_ips(value: Iterable[str | IPAddress]) -> frozenset[IPAddress]:
     """A domain's or DIPP's ``ips``: IP values or their texts, as a frozenset."""
-    if isinstance(value, frozenset) and all(map(_is_plain_ip, value)):
+    if isinstance(value, frozenset) and _plain_ips(value):
         return value  # the common case, records built from records: nothing to convert
     items = _collection("ips", "IPs", value)
     return frozenset(_named_ip("ips", item) for item in items)
@@ -206,6 +211,10 @@ def _to_ips(value: Iterable[str | IPAddress]) -> frozenset[IPAddress]:
 
 def _to_ids(value: Iterable[str]) -> frozenset[str]:
     """A DIPP's ``delegated_to``: account ids, as a frozenset."""
+    if isinstance(value, frozenset):
+        for item in value:
+            _check_id("delegated_to", item)
+        return value  # the common case, records built from records: nothing to convert
     items = _collection("delegated_to", "account ids", value)
     return frozenset(_check_id("delegated_to", item) for item in items)
 

@@ -63,18 +63,22 @@ def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None
         raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {shown(value)}")
 
 
-def _tuple_of(*kinds: type[Any]) -> Any:
-    """A validator: the field holds a tuple of instances of ``kinds``."""
-    names = " or ".join(kind.__name__ for kind in kinds)
+def _check_tuple(name: str, value: Any, kinds: tuple[type[Any], ...]) -> None:
+    """``value`` is a tuple of instances of ``kinds``; else TypeError naming the field."""
+    if type(value) is not tuple:
+        names = " or ".join(kind.__name__ for kind in kinds)
+        raise TypeError(f"{name} must be a tuple of {names}, got {shown(value)}")
+    for item in value:
+        if not isinstance(item, kinds):
+            names = " or ".join(kind.__name__ for kind in kinds)
+            raise TypeError(f"{name} must hold {names} only, got {shown(item)}")
 
-    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if not isinstance(value, tuple):
-            raise TypeError(f"{attribute.name} must be a tuple of {names}, got {shown(value)}")
-        for item in value:
-            if not isinstance(item, kinds):
-                raise TypeError(f"{attribute.name} must hold {names} only, got {shown(item)}")
 
-    return check
+def _check_instance(name: str, value: Any, kinds: tuple[type[Any], ...]) -> None:
+    """``value`` is an instance of ``kinds``; else TypeError naming the field."""
+    if not isinstance(value, kinds):
+        names = " or ".join(kind.__name__ for kind in kinds)
+        raise TypeError(f"{name} must be an instance of {names}, got {shown(value)}")
 
 
 @attrs.frozen
@@ -172,13 +176,19 @@ class Tombstone:
 class Changes:
     """Everything an accepted command asks the store to write, in one unit."""
 
-    pools: tuple[Pool, ...] = attrs.field(default=(), validator=_tuple_of(Pool))
-    deleted_pools: tuple[Tombstone, ...] = attrs.field(default=(), validator=_tuple_of(Tombstone))
-    domains: tuple[Domain, ...] = attrs.field(default=(), validator=_tuple_of(Domain))
-    deleted_domains: tuple[str, ...] = attrs.field(default=(), validator=_tuple_of(str))
-    pending: tuple[PendingUpdate, ...] = attrs.field(
-        default=(), validator=_tuple_of(DomainUpdate, SubaccountUpdate)
-    )
+    pools: tuple[Pool, ...] = ()
+    deleted_pools: tuple[Tombstone, ...] = ()
+    domains: tuple[Domain, ...] = ()
+    deleted_domains: tuple[str, ...] = ()
+    pending: tuple[PendingUpdate, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        # One check for the five fields: an outcome is built per command, so this stays cheap.
+        _check_tuple("pools", self.pools, (Pool,))
+        _check_tuple("deleted_pools", self.deleted_pools, (Tombstone,))
+        _check_tuple("domains", self.domains, (Domain,))
+        _check_tuple("deleted_domains", self.deleted_domains, (str,))
+        _check_tuple("pending", self.pending, (DomainUpdate, SubaccountUpdate))
 
     def __bool__(self) -> bool:
         return bool(
@@ -187,6 +197,7 @@ class Changes:
 
 
 _COMMANDS: tuple[type[Any], ...] = get_args(Command)
+_NO_CHANGES = Changes()
 
 
 @attrs.frozen
@@ -196,9 +207,14 @@ class Accepted:
     ``actor`` is who asked, for the host's audit record (C2).
     """
 
-    command: Command = attrs.field(validator=instance_of(*_COMMANDS))
-    body: dict[str, Any] = attrs.field(validator=instance_of(dict))
-    changes: Changes = attrs.field(factory=Changes, validator=instance_of(Changes))
+    command: Command
+    body: dict[str, Any]
+    changes: Changes = _NO_CHANGES
+
+    def __attrs_post_init__(self) -> None:
+        _check_instance("command", self.command, _COMMANDS)
+        _check_instance("body", self.body, (dict,))
+        _check_instance("changes", self.changes, (Changes,))
 
     status = 200
 
@@ -217,8 +233,12 @@ class Accepted:
 class Rejected:
     """The command is rejected with ``error``; nothing changes and nothing is left pending."""
 
-    command: Command = attrs.field(validator=instance_of(*_COMMANDS))
-    error: ApiError = attrs.field(validator=instance_of(ApiError))
+    command: Command
+    error: ApiError
+
+    def __attrs_post_init__(self) -> None:
+        _check_instance("command", self.command, _COMMANDS)
+        _check_instance("error", self.error, (ApiError,))
 
     @property
     def status(self) -> int:
