@@ -23,7 +23,7 @@ from ippools import (
     Rejected,
     SequenceIds,
     World,
-    parse_ip,
+    ip_address,
 )
 
 POOL_A = "a" * 24
@@ -34,15 +34,15 @@ POOL_E = "e" * 24
 NEW_IDS = ["1" * 24, "2" * 24, "3" * 24]
 
 # Dedicated IPs (documentation range 198.51.100.0/24) and shared IPs (203.0.113.0/24).
-D1 = "198.51.100.1"
-D2 = "198.51.100.2"
-D3 = "198.51.100.3"
-D4 = "198.51.100.4"
-D5 = "198.51.100.5"
-D9 = "198.51.100.9"
-S1 = "203.0.113.1"
-S2 = "203.0.113.2"
-S3 = "203.0.113.3"
+DEDICATED_1 = "198.51.100.1"
+DEDICATED_2 = "198.51.100.2"
+DEDICATED_3 = "198.51.100.3"
+DEDICATED_4 = "198.51.100.4"
+DEDICATED_5 = "198.51.100.5"
+DEDICATED_9 = "198.51.100.9"
+SHARED_1 = "203.0.113.1"
+SHARED_2 = "203.0.113.2"
+SHARED_3 = "203.0.113.3"
 
 SUCCESS = {"message": "success"}
 STARTED = {"message": "started"}
@@ -51,9 +51,7 @@ NO_DIPPS = "account 'acct-1' does not have the DIPPs feature"
 
 def ip(text: str) -> IPAddress:
     """Parse an IP that the test knows to be valid."""
-    parsed = parse_ip(text)
-    assert parsed is not None, text
-    return parsed
+    return ip_address(text)
 
 
 def ips(*texts: str) -> frozenset[IPAddress]:

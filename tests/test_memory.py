@@ -45,8 +45,8 @@ from tests.support import (
     POOL_A,
     POOL_B,
     POOL_C,
-    S1,
-    S2,
+    SHARED_1,
+    SHARED_2,
     STARTED,
     SUCCESS,
     accept,
@@ -119,17 +119,17 @@ def test_reads_of_accounts_ips_and_pools() -> None:
             dedicated(net(2), warmup=True),
             dedicated(net(9), "acct-2"),
         ],
-        shared_ips=[ip(S1)],
+        shared_ips=[ip(SHARED_1)],
         pools=[pool(POOL_A, ip_texts=[net(1)])],
     )
     state = MemoryState(world)
     assert state.account("acct-2") == Account("acct-2", None, True, True)
     assert state.account("ghost") is None
     assert state.dedicated_ip(ip(net(2))) == DedicatedIp(ip(net(2)), "acct-1", True)
-    assert state.dedicated_ip(ip(S1)) is None
+    assert state.dedicated_ip(ip(SHARED_1)) is None
     assert sorted(r.ip for r in state.dedicated_ips_of("acct-1")) == [ip(net(1)), ip(net(2))]
     assert list(state.dedicated_ips_of("ghost")) == []
-    assert state.shared_ip_usage() == [(ip(S1), 0)]
+    assert state.shared_ip_usage() == [(ip(SHARED_1), 0)]
     assert state.pool(POOL_A) == pool(POOL_A, ip_texts=[net(1)])
     assert state.pool(POOL_B) is None
     assert (state.pool_holding(ip(net(1))), state.pool_holding(ip(net(2)))) == (POOL_A, None)
@@ -229,8 +229,8 @@ def test_domain_rewritten_before_settle_no_longer_follows_the_deleted_pool() -> 
     """
     eng = engine(chain_world())
     accept(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), STARTED)
-    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(1)), SUCCESS)
-    accept(eng, UnlinkDomainPool(actor("sub-1"), "s.example", replacement=net(11)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement_ip=net(1)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor("sub-1"), "s.example", replacement_ip=net(11)), SUCCESS)
     assert eng.state.linked_domains(POOL_B) == []
     assert eng.state.world() == eng.state.effective_world()
     got = eng.execute(GetPool(actor(), POOL_B))
@@ -245,25 +245,25 @@ def test_domain_rewritten_before_settle_no_longer_follows_the_deleted_pool() -> 
 
 def test_removed_domain_gives_back_its_shared_ip_from_an_unsettled_deletion() -> None:
     """S6, D4: shared-IP usage follows the effective state through tombstones: a domain given
-    S1 by a pending deletion counts for S1 until it is removed.
+    SHARED_1 by a pending deletion counts for SHARED_1 until it is removed.
     """
     world = World(
         accounts=[account(shared=True)],
         dedicated_ips=[dedicated(net(1))],
-        shared_ips=[ip(S1), ip(S2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
         domains=[domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)],
         pools=[pool(POOL_A, ip_texts=[net(1)])],
     )
     eng = engine(world)
     accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
-    assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 1), (ip(S2), 0)]
+    assert sorted(eng.state.shared_ip_usage()) == [(ip(SHARED_1), 1), (ip(SHARED_2), 0)]
     accept(eng, RemoveDomainPool(actor(), "a.example"), SUCCESS)
-    assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 0), (ip(S2), 0)]
+    assert sorted(eng.state.shared_ip_usage()) == [(ip(SHARED_1), 0), (ip(SHARED_2), 0)]
     assert eng.settle() == 1
     assert eng.state.world() == World(
         accounts=[account(shared=True)],
         dedicated_ips=[dedicated(net(1))],
-        shared_ips=[ip(S1), ip(S2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
     )
 
 
@@ -381,12 +381,12 @@ def crowded_world() -> World:
 READS: dict[str, tuple[Command, set[str], int, int]] = {
     "3.1": (RemoveDomainIp(actor(), "bulk7.example", net(9), net(5)), {"bulk-007"}, 1, 0),
     "3.2": (RemoveDomainPool(actor(), "bulk5.example"), {"bulk-005"}, 0, 0),
-    "3.3": (UnlinkDomainPool(actor(), "a.example", pool_id=POOL_B), {"dom-1"}, 1, 0),
+    "3.3": (UnlinkDomainPool(actor(), "a.example", replacement_pool_id=POOL_B), {"dom-1"}, 1, 0),
     "3.4": (CreatePool(actor(), "n", "d", (net(5),)), set(), 0, 0),
     "3.5": (GetPool(actor(), POOL_B), {"dom-3"}, 0, 0),
     "3.6": (DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), {"dom-1", "dom-2"}, 0, 2),
     "3.7": (
-        EditPool(actor(), POOL_A, add_ips=(net(5),), link_domains=("bulk-003",)),
+        EditPool(actor(), POOL_A, add_ips=(net(5),), link_domain_ids=("bulk-003",)),
         {"dom-1", "dom-2", "bulk-003"},
         1,
         3,
@@ -557,7 +557,7 @@ def test_a_link_that_leads_nowhere_resolves_to_an_unlinked_domain() -> None:
     no_grave: dict[str, Tombstone] = {}
     assert resolve_domain(stored, no_grave.get, no_pool.get) == unlinked
     assert resolve_domain(stored, graves.get, no_pool.get) == unlinked
-    for replacement in (None, ReplaceWithShared({"dom-2": ip(S1)})):
+    for replacement in (None, ReplaceWithShared({"dom-2": ip(SHARED_1)})):
         grave = {POOL_A: Tombstone(POOL_A, "acct-1", replacement)}
         assert resolve_domain(stored, grave.get, no_pool.get) == unlinked
     live = {POOL_C: pool(POOL_C, ip_texts=[net(3)])}

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 import pytest
 
-from ippools import Account, DedicatedIp, Domain, Pool, ip_text, parse_ip, sorted_ips
+from ippools import (
+    Account,
+    DedicatedIp,
+    Domain,
+    Pool,
+    ip_address,
+    ip_text,
+    parse_ip,
+    sorted_ips,
+)
 from tests.support import POOL_A, ip, ips
+
+
+def unchecked(value: object) -> Any:
+    """``value``, typed so that a test may pass it where the signature wants another type."""
+    return value
+
 
 # -- record ids ---------------------------------------------------------------
 
@@ -139,12 +155,93 @@ def test_ip_with_a_scope_is_refused_in_every_record() -> None:
         Pool(POOL_A, "acct-1", "n", "d", ips=frozenset({scoped}))
 
 
-def test_ip_must_be_an_address_value_not_text() -> None:
-    """C5: records hold parsed IPs; text is refused so that nothing compares text with IPs."""
-    with pytest.raises(TypeError):
-        DedicatedIp("198.51.100.1", "acct-1")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        Domain("dom-1", "example.com", "acct-1", ips=frozenset({"198.51.100.1"}))  # type: ignore[arg-type]
+def test_ip_fields_take_the_text_of_an_ip_and_hold_the_parsed_ip() -> None:
+    """C5: IP fields take IP values or their text; records always hold parsed IPs, so nothing
+    compares text with IPs."""
+    assert DedicatedIp("198.51.100.1", "acct-1").ip == ipaddress.IPv4Address("198.51.100.1")
+    domain = Domain("dom-1", "example.com", "acct-1", ips=["2001:DB8::1", ip("198.51.100.1")])
+    assert domain.ips == frozenset(
+        {ipaddress.IPv6Address("2001:db8::1"), ipaddress.IPv4Address("198.51.100.1")}
+    )
+    pool = Pool(POOL_A, "acct-1", "n", "d", ips=("198.51.100.2",))
+    assert pool.ips == ips("198.51.100.2")
+    assert DedicatedIp("198.51.100.1", "acct-1") == DedicatedIp(ip("198.51.100.1"), "acct-1")
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: DedicatedIp("198.51.100.01", "acct-1"), ValueError, "ip: '198.51.100.01' is not"),
+        (
+            lambda: DedicatedIp(unchecked(3325256705), "acct-1"),
+            TypeError,
+            "ip: an IP must be its text",
+        ),
+        (lambda: DedicatedIp(unchecked(None), "acct-1"), TypeError, "ip: an IP must be its text"),
+        (
+            lambda: Domain("dom-1", "example.com", "acct-1", ips=["198.51.100.1 "]),
+            ValueError,
+            "ips: '198.51.100.1 ' is not a valid IP address",
+        ),
+        (
+            lambda: Domain("dom-1", "example.com", "acct-1", ips=unchecked("198.51.100.1")),
+            TypeError,
+            "ips must be a collection of IPs, got '198.51.100.1'",
+        ),
+        (
+            lambda: Pool(POOL_A, "acct-1", "n", "d", ips=unchecked([b"198.51.100.1"])),
+            TypeError,
+            "ips: an IP must be its text",
+        ),
+        (
+            lambda: Pool(POOL_A, "acct-1", "n", "d", ips=unchecked({"198.51.100.1": True})),
+            TypeError,
+            "ips must be a collection of IPs, not a mapping",
+        ),
+        (
+            lambda: Pool(POOL_A, "acct-1", "n", "d", ips=unchecked(5)),
+            TypeError,
+            "ips must be a collection",
+        ),
+    ],
+)
+def test_ip_fields_refuse_what_is_not_an_ip_naming_the_field(
+    build: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    """C5: invalid IP text is a ValueError, another type a TypeError; both name the field."""
+    with pytest.raises(error) as raised:
+        build()
+    assert str(raised.value).startswith(message)
+
+
+def test_delegated_to_is_a_collection_of_ids_not_one_id_as_text() -> None:
+    """I7: ``delegated_to="sub"`` would otherwise become the three subaccounts 's', 'u', 'b'."""
+    with pytest.raises(TypeError, match="delegated_to must be a collection of account ids"):
+        Pool(POOL_A, "acct-1", "n", "d", delegated_to=unchecked("sub"))
+    with pytest.raises(TypeError, match="delegated_to must be a string, got 7"):
+        Pool(POOL_A, "acct-1", "n", "d", delegated_to=unchecked([7]))
+    assert Pool(POOL_A, "acct-1", "n", "d", delegated_to=("sub",)).delegated_to == {"sub"}
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: Account(unchecked(1)), "id"),
+        (lambda: Account("acct-1", parent_id=unchecked(b"acct-2")), "parent_id"),
+        (lambda: DedicatedIp("198.51.100.1", unchecked(None)), "account_id"),
+        (lambda: Domain("dom-1", unchecked(3), "acct-1"), "name"),
+        (lambda: Domain("dom-1", "example.com", "acct-1", pool_id=unchecked(24)), "pool_id"),
+        (lambda: Pool(unchecked(["a" * 24]), "acct-1", "n", "d"), "pool_id"),
+        (lambda: Pool(POOL_A, "acct-1", "n", unchecked(4)), "description"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_a_type_error_naming_the_field(
+    build: Callable[[], object], field: str
+) -> None:
+    """K13: ids, names and links of another type than text are a TypeError, not a ValueError."""
+    with pytest.raises(TypeError) as raised:
+        build()
+    assert str(raised.value).startswith(f"{field} must be a string, got ")
 
 
 def test_pool_name_and_description_may_be_any_string() -> None:
@@ -195,39 +292,67 @@ def test_subaccount_flag() -> None:
 # -- IP syntax, text and order -------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "198.051.100.1",
-        "01.2.3.4",
-        "00.1.2.3",
-        "1.2.3.04",
-        "256.0.0.0",
-        "1.2.3",
-        "1.2.3.4.5",
-        "1.2.3.",
-        "198.51.100.1 ",
-        " 198.51.100.1",
-        "198.51.100.1\n",
-        " 2001:db8::1",
-        "2001:db8::1 ",
-        "fe80::1%eth0",
-        "fe80::1%1",
-        "2001:db8::1/64",
-        "198.51.100.0/24",
-        "2001:db8:::1",
-        "2001:db8::g",
-        "::ffff:198.051.100.1",
-        "\u0661\u0669\u0668.51.100.1",
-        "",
-        "shared",
-        "all",
-        "localhost",
-    ],
-)
+NOT_IPS = [
+    "198.051.100.1",
+    "01.2.3.4",
+    "00.1.2.3",
+    "1.2.3.04",
+    "256.0.0.0",
+    "1.2.3",
+    "1.2.3.4.5",
+    "1.2.3.",
+    "198.51.100.1 ",
+    " 198.51.100.1",
+    "198.51.100.1\n",
+    " 2001:db8::1",
+    "2001:db8::1 ",
+    "fe80::1%eth0",
+    "fe80::1%1",
+    "2001:db8::1/64",
+    "198.51.100.0/24",
+    "2001:db8:::1",
+    "2001:db8::g",
+    "::ffff:198.051.100.1",
+    "\u0661\u0669\u0668.51.100.1",
+    "",
+    "shared",
+    "all",
+    "localhost",
+]
+"""Texts that are not IPs (C5, K4): leading zeros, scopes, prefixes, spaces, words."""
+
+
+@pytest.mark.parametrize("text", NOT_IPS)
 def test_parse_ip_refuses_what_is_not_an_ip(text: str) -> None:
     """C5, K4: leading zeros, scopes, prefixes, surrounding spaces and non-IPs are not IPs."""
     assert parse_ip(text) is None
+
+
+@pytest.mark.parametrize("text", NOT_IPS)
+def test_ip_address_raises_a_value_error_naming_the_text(text: str) -> None:
+    """C5, K4: the raising parser refuses the same texts, naming the text in its message."""
+    with pytest.raises(ValueError, match="is not a valid IP address") as raised:
+        ip_address(text)
+    assert str(raised.value).startswith(f"{text!r} is not a valid IP address")
+
+
+@pytest.mark.parametrize("value", [3325256705, b"198.51.100.1", None, ["198.51.100.1"]])
+def test_both_parsers_raise_a_type_error_for_what_is_not_text(value: object) -> None:
+    """C5: an IP is given as text; another type is a mistake of the caller, not a bad IP."""
+    with pytest.raises(TypeError, match="an IP must be"):
+        parse_ip(unchecked(value))
+    with pytest.raises(TypeError, match="an IP must be"):
+        ip_address(unchecked(value))
+
+
+def test_ip_address_returns_the_ip_parse_ip_gives_and_keeps_ip_values() -> None:
+    """C5: for valid text both parsers agree; an IP value passes through unless it has a scope."""
+    for text in ("198.51.100.1", "2001:DB8::1", "::ffff:198.51.100.1"):
+        assert ip_address(text) == parse_ip(text)
+    value = ipaddress.IPv6Address("2001:db8::1")
+    assert ip_address(value) is value
+    with pytest.raises(ValueError, match="'fe80::1%eth0' carries a scope"):
+        ip_address(ipaddress.IPv6Address("fe80::1%eth0"))
 
 
 @pytest.mark.parametrize(

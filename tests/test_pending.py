@@ -134,7 +134,9 @@ def sequence_edit_then_read() -> tuple[World, list[Step], World]:
         (RemovePoolIp(me, POOL_A, net(1)), (200, STARTED)),
         (GetPool(me, POOL_A), details(POOL_A, [net(2)], ["a.example", "b.example"])),
         (
-            EditPool(me, POOL_A, add_ips=(net(3),), remove_ips=(net(2),), link_domains=("dom-3",)),
+            EditPool(
+                me, POOL_A, add_ips=(net(3),), remove_ips=(net(2),), link_domain_ids=("dom-3",)
+            ),
             (200, SUCCESS),
         ),
         (
@@ -181,9 +183,9 @@ def sequence_delete_then_edit_replacement() -> tuple[World, list[Step], World]:
         (EditPool(me, POOL_B, remove_ips=(net(2),)), (200, SUCCESS)),
         (GetPool(me, POOL_B), details(POOL_B, [net(3)], ["a.example", "b.example"])),
         (GetPool(me, POOL_A), error(404, f"DIPP {POOL_A!r} not found")),
-        (EditPool(me, POOL_B, unlink_domains=("dom-1",)), (200, SUCCESS)),
+        (EditPool(me, POOL_B, unlink_domain_ids=("dom-1",)), (200, SUCCESS)),
         (AddPoolIp(me, POOL_B, net(4)), (200, STARTED)),
-        (RemoveDomainIp(me, "a.example", net(3), replacement=net(1)), (200, SUCCESS)),
+        (RemoveDomainIp(me, "a.example", net(3), replacement_ip=net(1)), (200, SUCCESS)),
         (GetPool(me, POOL_B), details(POOL_B, [net(3), net(4)], ["b.example"])),
     ]
     settled = World(
@@ -241,7 +243,7 @@ def sequence_chain_with_subaccounts() -> tuple[World, list[Step], World]:
             details(POOL_C, [net(3), net(4)], ["own.example", "s1.example", "s2.example"]),
         ),
         (GetPool(sub2, POOL_C), details(POOL_C, [net(3), net(4)], ["s2.example"])),
-        (UnlinkDomainPool(sub1, "s1.example", replacement=net(11)), (200, SUCCESS)),
+        (UnlinkDomainPool(sub1, "s1.example", replacement_ip=net(11)), (200, SUCCESS)),
         (RemovePoolIp(me, POOL_C, net(3)), (200, STARTED)),
         (
             DeletePool(me, POOL_C, replacement_ip=net(3)),
@@ -401,7 +403,7 @@ def test_s2_reads_see_ip_changes_and_link_changes_before_settle() -> None:
     )
     eng = engine(world)
     accept(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
-    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-2",)), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, link_domain_ids=("dom-2",)), SUCCESS)
     assert effective(eng, "dom-1").ips == ips(net(1), net(2))
     assert effective(eng, "dom-2") == domain(
         "dom-2", "b.example", ip_texts=[net(1), net(2)], pool=POOL_A
@@ -412,7 +414,7 @@ def test_s2_reads_see_ip_changes_and_link_changes_before_settle() -> None:
     assert (reading.status, reading.body) == details(
         POOL_A, [net(1), net(2)], ["a.example", "b.example"]
     )
-    accept(eng, EditPool(actor(), POOL_A, unlink_domains=("dom-1",)), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, unlink_domain_ids=("dom-1",)), SUCCESS)
     reading = eng.execute(GetPool(actor(), POOL_A))
     assert (reading.status, reading.body) == details(POOL_A, [net(1), net(2)], ["b.example"])
     assert effective(eng, "dom-1") == domain("dom-1", "a.example", ip_texts=[net(1), net(2)])
@@ -431,7 +433,7 @@ def test_s2_domain_unlinked_by_a_deletion_is_unlinked_at_once() -> None:
     )
     reject(
         eng,
-        UnlinkDomainPool(actor(), "a.example", pool_id=POOL_B),
+        UnlinkDomainPool(actor(), "a.example", replacement_pool_id=POOL_B),
         400,
         "domain 'a.example' is not linked to a DIPP",
     )
@@ -461,7 +463,9 @@ def test_s3_remove_domain_ip_acts_on_effective_state_and_is_not_undone() -> None
     eng = engine(s3_world())
     accept(eng, DeletePool(actor(), POOL_A, replacement_ip=net(3)), STARTED)
     assert eng.state.pending == (DomainUpdate("dom-1"), DomainUpdate("dom-2"))
-    outcome = accept(eng, RemoveDomainIp(actor(), "a.example", net(3), replacement=net(2)), SUCCESS)
+    outcome = accept(
+        eng, RemoveDomainIp(actor(), "a.example", net(3), replacement_ip=net(2)), SUCCESS
+    )
     assert outcome.pending == ()
     after = domain("dom-1", "a.example", ip_texts=[net(2)])
     assert stored(eng, "dom-1") == after
@@ -475,8 +479,8 @@ def test_s3_unlink_domain_pool_acts_on_effective_state_and_is_not_undone() -> No
     """S3, 3.3, K9: a domain with a pending IP change is unlinked now; the update keeps away."""
     eng = engine(s3_world())
     accept(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
-    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement=net(2)), SUCCESS)
-    accept(eng, UnlinkDomainPool(actor(), "b.example", pool_id=POOL_B), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "a.example", replacement_ip=net(2)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "b.example", replacement_pool_id=POOL_B), SUCCESS)
     assert eng.state.pending == (DomainUpdate("dom-1"), DomainUpdate("dom-2"))
     assert eng.settle() == 2
     assert stored(eng, "dom-1") == domain("dom-1", "a.example", ip_texts=[net(2)])
@@ -487,9 +491,9 @@ def test_s3_unlink_domain_pool_acts_on_effective_state_and_is_not_undone() -> No
 def test_s3_unlink_of_a_newly_linked_domain_is_not_undone() -> None:
     """S3, 3.3: a domain linked by an edit but not yet settled can be unlinked at once."""
     eng = engine(s3_world())
-    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, link_domain_ids=("dom-3",)), SUCCESS)
     assert stored(eng, "dom-3") == domain("dom-3", "c.example", ip_texts=[net(4)], pool=POOL_A)
-    accept(eng, UnlinkDomainPool(actor(), "c.example", replacement=net(4)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "c.example", replacement_ip=net(4)), SUCCESS)
     assert eng.settle() == 1
     assert stored(eng, "dom-3") == domain("dom-3", "c.example", ip_texts=[net(4)])
 
@@ -502,7 +506,7 @@ def test_s3_patch_unlink_keeps_effective_ips_and_is_not_undone() -> None:
     accept(eng, AddPoolIp(actor(), POOL_A, net(2)), STARTED)
     outcome = accept(
         eng,
-        EditPool(actor(), POOL_A, remove_ips=(net(1),), unlink_domains=("dom-1",)),
+        EditPool(actor(), POOL_A, remove_ips=(net(1),), unlink_domain_ids=("dom-1",)),
         SUCCESS,
     )
     assert outcome.pending == (DomainUpdate("dom-2"),)
@@ -587,24 +591,24 @@ S4_CASES: dict[str, tuple[Command, tuple[PendingUpdate, ...], dict[str, Any]]] =
     "3.7-add_ip": (EditPool(actor(), POOL_A, add_ips=(net(5),)), FOLLOW_A, SUCCESS),
     "3.7-remove_ip": (EditPool(actor(), POOL_A, remove_ips=(net(7),)), FOLLOW_A, SUCCESS),
     "3.7-link-moved-domain-with-ip-change": (
-        EditPool(actor(), POOL_A, add_ips=(net(5),), link_domains=("dom-4",)),
+        EditPool(actor(), POOL_A, add_ips=(net(5),), link_domain_ids=("dom-4",)),
         (DomainUpdate("dom-1"), DomainUpdate("dom-2"), DomainUpdate("dom-4"), *SUBS_A),
         SUCCESS,
     ),
     "3.7-link-only": (
-        EditPool(actor(), POOL_A, link_domains=("dom-3",)),
+        EditPool(actor(), POOL_A, link_domain_ids=("dom-3",)),
         (DomainUpdate("dom-3"),),
         SUCCESS,
     ),
     "3.7-unlink-with-ip-change": (
-        EditPool(actor(), POOL_A, add_ips=(net(5),), unlink_domains=("dom-1",)),
+        EditPool(actor(), POOL_A, add_ips=(net(5),), unlink_domain_ids=("dom-1",)),
         (DomainUpdate("dom-2"), *SUBS_A),
         SUCCESS,
     ),
-    "3.7-unlink-only": (EditPool(actor(), POOL_A, unlink_domains=("dom-2",)), (), SUCCESS),
+    "3.7-unlink-only": (EditPool(actor(), POOL_A, unlink_domain_ids=("dom-2",)), (), SUCCESS),
     "3.7-name-only": (EditPool(actor(), POOL_A, name="renamed"), (), SUCCESS),
     "3.7-relink-already-linked": (
-        EditPool(actor(), POOL_A, description="new", link_domains=("dom-1",)),
+        EditPool(actor(), POOL_A, description="new", link_domain_ids=("dom-1",)),
         (),
         SUCCESS,
     ),
@@ -613,11 +617,15 @@ S4_CASES: dict[str, tuple[Command, tuple[PendingUpdate, ...], dict[str, Any]]] =
     "3.9": (RemovePoolIp(actor(), POOL_A, net(1)), FOLLOW_A, STARTED),
     "3.10": (AddPoolIps(actor(), POOL_A, {"ips": [net(5), net(4), net(5)]}), FOLLOW_A, STARTED),
     "3.10-all-already-in": (AddPoolIps(actor(), POOL_A, {"ips": [net(1), net(7)]}), (), STARTED),
-    "3.1": (RemoveDomainIp(actor(), "d3.example", net(3), replacement=net(4)), (), SUCCESS),
+    "3.1": (RemoveDomainIp(actor(), "d3.example", net(3), replacement_ip=net(4)), (), SUCCESS),
     "3.1-shared": (RemoveDomainIp(actor(), "d3.example", net(3), "shared"), (), SUCCESS),
     "3.2-linked-domain": (RemoveDomainPool(actor(), "d1.example"), (), SUCCESS),
-    "3.3-pool_id": (UnlinkDomainPool(actor(), "d2.example", pool_id=POOL_B), (), SUCCESS),
-    "3.3-ip": (UnlinkDomainPool(actor(), "d2.example", replacement=net(4)), (), SUCCESS),
+    "3.3-pool_id": (
+        UnlinkDomainPool(actor(), "d2.example", replacement_pool_id=POOL_B),
+        (),
+        SUCCESS,
+    ),
+    "3.3-ip": (UnlinkDomainPool(actor(), "d2.example", replacement_ip=net(4)), (), SUCCESS),
     "3.3-subaccount": (UnlinkDomainPool(actor("sub-9"), "s9.example", net(90)), (), SUCCESS),
     "3.4": (
         CreatePool(actor(), "n", "d", (net(4),)),
@@ -645,7 +653,7 @@ def test_s4_updates_are_not_merged_with_queued_ones() -> None:
     eng = engine(s4_world())
     accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
     accept(eng, AddPoolIp(actor(), POOL_A, net(4)), STARTED)
-    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, link_domain_ids=("dom-3",)), SUCCESS)
     assert eng.state.pending == (*FOLLOW_A, *FOLLOW_A, DomainUpdate("dom-3"))
     assert eng.settle() == 9
 
@@ -753,8 +761,8 @@ def test_s5_update_with_nothing_left_to_do_still_counts() -> None:
     """
     eng = engine(s4_world())
     accept(eng, AddPoolIp(actor(), POOL_A, net(5)), STARTED)
-    accept(eng, UnlinkDomainPool(actor("sub-9"), "s9.example", replacement=net(90)), SUCCESS)
-    accept(eng, UnlinkDomainPool(actor(), "d1.example", pool_id=POOL_B), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor("sub-9"), "s9.example", replacement_ip=net(90)), SUCCESS)
+    accept(eng, UnlinkDomainPool(actor(), "d1.example", replacement_pool_id=POOL_B), SUCCESS)
     assert eng.state.pending == FOLLOW_A
     assert eng.settle() == 4
     assert stored(eng, "dom-s") == domain("dom-s", "s9.example", "sub-9", ip_texts=[net(90)])

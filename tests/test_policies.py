@@ -32,9 +32,9 @@ from tests.support import (
     NEW_IDS,
     POOL_A,
     POOL_B,
-    S1,
-    S2,
-    S3,
+    SHARED_1,
+    SHARED_2,
+    SHARED_3,
     STARTED,
     SUCCESS,
     accept,
@@ -90,7 +90,7 @@ def target_ips(eng: Engine[MemoryState]) -> list[str]:
 
 def remove_for_shared(text: str = "198.51.100.1") -> RemoveDomainIp:
     """3.1: remove ``text`` from the target domain with the replacement ``shared``."""
-    return RemoveDomainIp(actor(), "target.example", text, replacement="shared")
+    return RemoveDomainIp(actor(), "target.example", text, replacement_ip="shared")
 
 
 # -- FewestDomains, the D4 default ----------------------------------------------------
@@ -98,8 +98,10 @@ def remove_for_shared(text: str = "198.51.100.1") -> RemoveDomainIp:
 
 def test_fewest_domains_takes_the_least_used_ip() -> None:
     """D4: the shared IP held by the fewest domains is chosen."""
-    choice = FewestDomains().choose([(ip(S1), 3), (ip(S2), 1), (ip(S3), 2)], "dom-1")
-    assert choice == ip(S2)
+    choice = FewestDomains().choose(
+        [(ip(SHARED_1), 3), (ip(SHARED_2), 1), (ip(SHARED_3), 2)], "dom-1"
+    )
+    assert choice == ip(SHARED_2)
 
 
 def test_fewest_domains_breaks_ties_by_lowest_address_numerically() -> None:
@@ -118,7 +120,7 @@ def test_fewest_domains_prefers_ipv4_over_ipv6_on_ties_only() -> None:
 
 def test_fewest_domains_ignores_the_domain() -> None:
     """D4: the default choice depends only on the counts and addresses."""
-    candidates = [(ip(S2), 0), (ip(S1), 0)]
+    candidates = [(ip(SHARED_2), 0), (ip(SHARED_1), 0)]
     assert FewestDomains().choose(candidates, "a") == FewestDomains().choose(candidates, "z")
 
 
@@ -127,15 +129,15 @@ def test_fewest_domains_ignores_the_domain() -> None:
 
 def test_remove_domain_ip_with_shared_takes_the_least_used_shared_ip() -> None:
     """D4, 3.1.6: ``ip=shared`` gives the domain the shared IP held by the fewest domains."""
-    eng = engine(shared_world({S1: 2, S2: 1, S3: 3}))
+    eng = engine(shared_world({SHARED_1: 2, SHARED_2: 1, SHARED_3: 3}))
     accept(eng, remove_for_shared(), SUCCESS)
-    assert target_ips(eng) == [S2]
+    assert target_ips(eng) == [SHARED_2]
     assert eng.state.pending == ()
 
 
 def test_shared_choice_breaks_ties_by_numeric_address() -> None:
     """D4, C5: among equally used shared IPs the numerically lowest address is chosen."""
-    eng = engine(shared_world({"203.0.113.10": 1, "203.0.113.9": 1, S1: 2}))
+    eng = engine(shared_world({"203.0.113.10": 1, "203.0.113.9": 1, SHARED_1: 2}))
     accept(eng, remove_for_shared(), SUCCESS)
     assert target_ips(eng) == ["203.0.113.9"]
 
@@ -149,16 +151,16 @@ def test_shared_choice_puts_ipv4_before_ipv6_on_ties() -> None:
 
 def test_shared_choice_skips_the_ip_removed_and_those_on_the_domain() -> None:
     """D4: never the IP being removed nor one the domain holds, however little they are used."""
-    world = shared_world({S1: 0, S2: 0, S3: 5}, target_ips=[S1, S2])
+    world = shared_world({SHARED_1: 0, SHARED_2: 0, SHARED_3: 5}, target_ips=[SHARED_1, SHARED_2])
     eng = engine(world)
-    accept(eng, remove_for_shared(S1), SUCCESS)
-    assert target_ips(eng) == [S2, S3]
+    accept(eng, remove_for_shared(SHARED_1), SUCCESS)
+    assert target_ips(eng) == [SHARED_2, SHARED_3]
 
 
 def test_no_shared_ip_left_is_refused_and_changes_nothing() -> None:
     """D4: when no candidate is left the answer is 400 ``no shared IP available``."""
-    eng = engine(shared_world({S1: 0, S2: 0}, target_ips=[S1, S2]))
-    reject(eng, remove_for_shared(S1), 400, "no shared IP available")
+    eng = engine(shared_world({SHARED_1: 0, SHARED_2: 0}, target_ips=[SHARED_1, SHARED_2]))
+    reject(eng, remove_for_shared(SHARED_1), 400, "no shared IP available")
 
 
 def test_eligibility_is_checked_before_shared_availability() -> None:
@@ -169,9 +171,9 @@ def test_eligibility_is_checked_before_shared_availability() -> None:
 
 def test_domain_left_empty_gets_the_least_used_shared_ip() -> None:
     """D2, D4: an eligible account's domain that loses its last IP gets one shared IP."""
-    eng = engine(shared_world({S1: 1, S2: 0}))
+    eng = engine(shared_world({SHARED_1: 1, SHARED_2: 0}))
     accept(eng, RemoveDomainIp(actor(), "target.example", "198.51.100.1"), SUCCESS)
-    assert target_ips(eng) == [S2]
+    assert target_ips(eng) == [SHARED_2]
 
 
 def test_unlink_with_shared_takes_the_least_used_shared_ip() -> None:
@@ -179,17 +181,17 @@ def test_unlink_with_shared_takes_the_least_used_shared_ip() -> None:
     world = World(
         accounts=[account("acct-1", shared=True)],
         dedicated_ips=[dedicated("198.51.100.1")],
-        shared_ips=[ip(S1), ip(S2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
         domains=[
             domain("dom-t", "target.example", ip_texts=["198.51.100.1"], pool=POOL_A),
-            domain("dom-x", "x.example", ip_texts=[S1]),
+            domain("dom-x", "x.example", ip_texts=[SHARED_1]),
         ],
         pools=[make_pool(POOL_A, ip_texts=["198.51.100.1"])],
     )
     eng = engine(world)
     accept(eng, UnlinkDomainPool(actor(), "target.example", "shared"), SUCCESS)
     found = effective(eng, "dom-t")
-    assert (found.pool_id, found.ips) == (None, frozenset({ip(S2)}))
+    assert (found.pool_id, found.ips) == (None, frozenset({ip(SHARED_2)}))
 
 
 def deletion_world() -> World:
@@ -197,13 +199,13 @@ def deletion_world() -> World:
     return World(
         accounts=[account("acct-1", shared=True)],
         dedicated_ips=[dedicated("198.51.100.1"), dedicated("198.51.100.2")],
-        shared_ips=[ip(S1), ip(S2), ip(S3)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2), ip(SHARED_3)],
         domains=[
             domain("dom-c", "c.example", ip_texts=["198.51.100.1"], pool=POOL_A),
             domain("dom-a", "a.example", ip_texts=["198.51.100.1"], pool=POOL_A),
             domain("dom-b", "b.example", ip_texts=["198.51.100.1"], pool=POOL_A),
-            domain("dom-x", "x.example", ip_texts=[S2]),
-            domain("dom-y", "y.example", ip_texts=[S3]),
+            domain("dom-x", "x.example", ip_texts=[SHARED_2]),
+            domain("dom-y", "y.example", ip_texts=[SHARED_3]),
             domain("dom-z", "z.example", ip_texts=["198.51.100.2"]),
         ],
         pools=[make_pool(POOL_A, ip_texts=["198.51.100.1"])],
@@ -213,12 +215,13 @@ def deletion_world() -> World:
 def test_delete_with_shared_chooses_in_domain_id_order_counting_earlier_choices() -> None:
     """D4, 3.6.7: one shared IP per domain, in domain id order, each choice counting the last.
 
-    Usage starts S1=0, S2=1, S3=1: dom-a takes S1 (0), dom-b then sees S1=1, S2=1, S3=1 and
-    takes S1 (lowest), dom-c sees S1=2, S2=1, S3=1 and takes S2.
+    Usage starts SHARED_1=0, SHARED_2=1, SHARED_3=1: dom-a takes SHARED_1 (0), dom-b then sees
+    SHARED_1=1, SHARED_2=1, SHARED_3=1 and takes SHARED_1 (lowest), dom-c sees SHARED_1=2,
+    SHARED_2=1, SHARED_3=1 and takes SHARED_2.
     """
     eng = engine(deletion_world())
     outcome = accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
-    choices = {"dom-a": ip(S1), "dom-b": ip(S1), "dom-c": ip(S2)}
+    choices = {"dom-a": ip(SHARED_1), "dom-b": ip(SHARED_1), "dom-c": ip(SHARED_2)}
     assert outcome.changes.deleted_pools == (
         Tombstone(POOL_A, "acct-1", ReplaceWithShared(choices)),
     )
@@ -228,20 +231,24 @@ def test_delete_with_shared_chooses_in_domain_id_order_counting_earlier_choices(
         assert (found.pool_id, found.ips) == (None, frozenset({chosen}))
     assert eng.settle() == 3
     assert eng.state.world() == eng.state.effective_world()
-    assert sorted(eng.state.shared_ip_usage()) == [(ip(S1), 2), (ip(S2), 2), (ip(S3), 1)]
+    assert sorted(eng.state.shared_ip_usage()) == [
+        (ip(SHARED_1), 2),
+        (ip(SHARED_2), 2),
+        (ip(SHARED_3), 1),
+    ]
 
 
 def test_shared_ips_given_by_an_unsettled_deletion_count_for_later_choices() -> None:
     """D4, S2: counts are taken in the effective state, before the deletion is settled.
 
-    After the deletion S1 is held by 2 domains, S2 by 2 and S3 by 1 (effectively), while
-    the stored state still shows S1 unused; the next shared choice is S3.
+    After the deletion SHARED_1 is held by 2 domains, SHARED_2 by 2 and SHARED_3 by 1 (effectively),
+    while the stored state still shows SHARED_1 unused; the next shared choice is SHARED_3.
     """
     eng = engine(deletion_world())
     accept(eng, DeletePool(actor(), POOL_A, replacement_ip="shared"), STARTED)
     accept(eng, RemoveDomainIp(actor(), "z.example", "198.51.100.2", "shared"), SUCCESS)
     found = effective(eng, "dom-z")
-    assert found.ips == frozenset({ip(S3)})
+    assert found.ips == frozenset({ip(SHARED_3)})
     stored_a = stored(eng, "dom-a")
     assert stored_a.ips == frozenset({ip("198.51.100.1")})
 
@@ -249,25 +256,26 @@ def test_shared_ips_given_by_an_unsettled_deletion_count_for_later_choices() -> 
 def test_shared_ip_freed_by_an_unsettled_link_counts_as_free() -> None:
     """D4, S2: a domain linked to a DIPP but not yet settled no longer counts for its shared IP.
 
-    Stored, S2 is held by two domains and S3 by one; effectively S2 is held by none.
+    Stored, SHARED_2 is held by two domains and SHARED_3 by one; effectively SHARED_2 is held by
+    none.
     """
     world = World(
         accounts=[account("acct-1", shared=True)],
         dedicated_ips=[dedicated("198.51.100.1"), dedicated("198.51.100.2")],
-        shared_ips=[ip(S1), ip(S2), ip(S3)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2), ip(SHARED_3)],
         domains=[
-            domain("dom-x", "x.example", ip_texts=[S1]),
-            domain("dom-y", "y.example", ip_texts=[S2]),
-            domain("dom-z", "z.example", ip_texts=[S2]),
-            domain("dom-w", "w.example", ip_texts=[S3]),
+            domain("dom-x", "x.example", ip_texts=[SHARED_1]),
+            domain("dom-y", "y.example", ip_texts=[SHARED_2]),
+            domain("dom-z", "z.example", ip_texts=[SHARED_2]),
+            domain("dom-w", "w.example", ip_texts=[SHARED_3]),
         ],
         pools=[make_pool(POOL_A, ip_texts=["198.51.100.1"])],
     )
     eng = engine(world)
-    accept(eng, EditPool(actor(), POOL_A, link_domains=("dom-y", "dom-z")), SUCCESS)
-    accept(eng, RemoveDomainIp(actor(), "x.example", S1, "shared"), SUCCESS)
+    accept(eng, EditPool(actor(), POOL_A, link_domain_ids=("dom-y", "dom-z")), SUCCESS)
+    accept(eng, RemoveDomainIp(actor(), "x.example", SHARED_1, "shared"), SUCCESS)
     found = effective(eng, "dom-x")
-    assert found.ips == frozenset({ip(S2)})
+    assert found.ips == frozenset({ip(SHARED_2)})
 
 
 def test_delete_with_shared_and_no_linked_domain_needs_no_shared_ip() -> None:
@@ -442,10 +450,12 @@ def test_shared_ip_choice_is_pluggable() -> None:
             return max(candidates, key=lambda item: int(item[0]))[0]
 
     chooser = Highest()
-    world = shared_world({S1: 0, S2: 4, S3: 1}, target_ips=["198.51.100.1", S3])
+    world = shared_world(
+        {SHARED_1: 0, SHARED_2: 4, SHARED_3: 1}, target_ips=["198.51.100.1", SHARED_3]
+    )
     eng: Engine[MemoryState] = Engine(
         MemoryState(world), Policies(shared_ip=chooser, ids=SequenceIds())
     )
     accept(eng, remove_for_shared(), SUCCESS)
-    assert chooser.seen == [([(ip(S1), 0), (ip(S2), 4)], "dom-t")]
-    assert target_ips(eng) == [S2, S3]
+    assert chooser.seen == [([(ip(SHARED_1), 0), (ip(SHARED_2), 4)], "dom-t")]
+    assert target_ips(eng) == [SHARED_2, SHARED_3]

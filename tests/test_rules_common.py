@@ -33,16 +33,16 @@ from ippools import (
     World,
 )
 from tests.support import (
-    D1,
-    D2,
-    D3,
-    D4,
-    D9,
+    DEDICATED_1,
+    DEDICATED_2,
+    DEDICATED_3,
+    DEDICATED_4,
+    DEDICATED_9,
     NEW_IDS,
     POOL_A,
     POOL_B,
     POOL_C,
-    S1,
+    SHARED_1,
     accept,
     account,
     actor,
@@ -69,27 +69,27 @@ def base_world() -> World:
     return World(
         accounts=[account(), account("acct-2"), account("acct-n", dipps=False)],
         dedicated_ips=[
-            dedicated(D1),
-            dedicated(D2),
-            dedicated(D3),
-            dedicated(D4),
+            dedicated(DEDICATED_1),
+            dedicated(DEDICATED_2),
+            dedicated(DEDICATED_3),
+            dedicated(DEDICATED_4),
             dedicated(V6),
-            dedicated(D9, "acct-2"),
+            dedicated(DEDICATED_9, "acct-2"),
             dedicated(N1, "acct-n"),
             dedicated(N2, "acct-n"),
             dedicated(N3, "acct-n"),
         ],
-        shared_ips=[ip(S1)],
+        shared_ips=[ip(SHARED_1)],
         domains=[
-            domain("dom-1", "example.com", ip_texts=[D1, D2, V6]),
-            domain("dom-2", "linked.example", ip_texts=[D3, D4], pool=POOL_A),
-            domain("dom-9", "other.example", "acct-2", ip_texts=[D9], pool=POOL_B),
+            domain("dom-1", "example.com", ip_texts=[DEDICATED_1, DEDICATED_2, V6]),
+            domain("dom-2", "linked.example", ip_texts=[DEDICATED_3, DEDICATED_4], pool=POOL_A),
+            domain("dom-9", "other.example", "acct-2", ip_texts=[DEDICATED_9], pool=POOL_B),
             domain("dom-l", "plain-linked.example", "acct-n", ip_texts=[N1], pool=POOL_N),
             domain("dom-n", "plain.example", "acct-n", ip_texts=[N2, N3]),
         ],
         pools=[
-            pool(POOL_A, ip_texts=[D3, D4]),
-            pool(POOL_B, "acct-2", ip_texts=[D9]),
+            pool(POOL_A, ip_texts=[DEDICATED_3, DEDICATED_4]),
+            pool(POOL_B, "acct-2", ip_texts=[DEDICATED_9]),
             pool(POOL_N, "acct-n", ip_texts=[N1]),
         ],
     )
@@ -101,22 +101,25 @@ def base_engine() -> Engine[MemoryState]:
 
 # One valid command per route, each accepted in the base world, with its answer.
 VALID: dict[str, tuple[Callable[[Actor], Command], dict[str, Any]]] = {
-    "3.1": (lambda a: RemoveDomainIp(a, "example.com", D2), {"message": "success"}),
+    "3.1": (lambda a: RemoveDomainIp(a, "example.com", DEDICATED_2), {"message": "success"}),
     "3.2": (lambda a: RemoveDomainPool(a, "example.com"), {"message": "success"}),
     "3.3": (
-        lambda a: UnlinkDomainPool(a, "linked.example", replacement=D1),
+        lambda a: UnlinkDomainPool(a, "linked.example", replacement_ip=DEDICATED_1),
         {"message": "success"},
     ),
     "3.4": (
         lambda a: CreatePool(a, "name", "description"),
         {"message": "success", "pool_id": NEW_IDS[0]},
     ),
-    "3.5": (lambda a: GetPool(a, POOL_A), pool_details(POOL_A, [D3, D4], ["linked.example"])),
-    "3.6": (lambda a: DeletePool(a, POOL_A, replacement_ip=D3), {"message": "started"}),
+    "3.5": (
+        lambda a: GetPool(a, POOL_A),
+        pool_details(POOL_A, [DEDICATED_3, DEDICATED_4], ["linked.example"]),
+    ),
+    "3.6": (lambda a: DeletePool(a, POOL_A, replacement_ip=DEDICATED_3), {"message": "started"}),
     "3.7": (lambda a: EditPool(a, POOL_A, name="renamed"), {"message": "success"}),
-    "3.8": (lambda a: AddPoolIp(a, POOL_A, D2), {"message": "started"}),
-    "3.9": (lambda a: RemovePoolIp(a, POOL_A, D4), {"message": "started"}),
-    "3.10": (lambda a: AddPoolIps(a, POOL_A, {"ips": [D2]}), {"message": "started"}),
+    "3.8": (lambda a: AddPoolIp(a, POOL_A, DEDICATED_2), {"message": "started"}),
+    "3.9": (lambda a: RemovePoolIp(a, POOL_A, DEDICATED_4), {"message": "started"}),
+    "3.10": (lambda a: AddPoolIps(a, POOL_A, {"ips": [DEDICATED_2]}), {"message": "started"}),
 }
 ROUTES = sorted(VALID)
 AUDITED = [route for route in ROUTES if route not in ("3.4", "3.5")]
@@ -200,7 +203,7 @@ def test_presence_of_both_audit_headers_is_checked_before_the_requestor_shape() 
     """C2, K1: a malformed requestor with a missing client is answered as the missing client."""
     reject(
         base_engine(),
-        RemoveDomainIp(Actor("acct-1", "ops", None), "example.com", D2),
+        RemoveDomainIp(Actor("acct-1", "ops", None), "example.com", DEDICATED_2),
         400,
         MISSING_CLIENT,
     )
@@ -276,14 +279,14 @@ def test_error_answers_are_one_message_naming_the_value_with_the_right_status() 
     assert bad.error.code == "invalid_ip"
     forbidden = reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", D1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
     assert isinstance(forbidden.error, Forbidden)
     missing = reject(
         eng,
-        RemoveDomainIp(actor(), "missing.example", D1),
+        RemoveDomainIp(actor(), "missing.example", DEDICATED_1),
         404,
         "domain 'missing.example' not found",
     )
@@ -296,9 +299,14 @@ def test_error_answers_are_one_message_naming_the_value_with_the_right_status() 
 def test_rejection_keeps_pending_updates_already_queued() -> None:
     """C4: a rejected command changes nothing, including work already pending."""
     eng = base_engine()
-    accept(eng, AddPoolIp(actor(), POOL_A, D2), {"message": "started"})
+    accept(eng, AddPoolIp(actor(), POOL_A, DEDICATED_2), {"message": "started"})
     assert eng.state.pending == (DomainUpdate("dom-2"),)
-    reject(eng, RemovePoolIp(actor(), POOL_A, D1), 404, f"IP {D1} is not in DIPP {POOL_A!r}")
+    reject(
+        eng,
+        RemovePoolIp(actor(), POOL_A, DEDICATED_1),
+        404,
+        f"IP {DEDICATED_1} is not in DIPP {POOL_A!r}",
+    )
     assert eng.state.pending == (DomainUpdate("dom-2"),)
 
 
@@ -350,7 +358,7 @@ def test_ipv6_in_any_valid_form_matches_its_canonical_value(text: str) -> None:
     before = eng.state.world()
     accept(eng, RemoveDomainIp(actor(), "example.com", text), {"message": "success"})
     assert eng.state.world() == with_domains(
-        before, domain("dom-1", "example.com", ip_texts=[D1, D2])
+        before, domain("dom-1", "example.com", ip_texts=[DEDICATED_1, DEDICATED_2])
     )
 
 
@@ -411,8 +419,8 @@ def test_ipv4_mapped_ipv6_is_distinct_from_ipv4_and_printed_mixed(text: str) -> 
     """K4: `::ffff:198.51.100.1` is not `198.51.100.1`, and prints in RFC 5952 mixed notation."""
     world = World(
         accounts=[account()],
-        dedicated_ips=[dedicated(D1)],
-        domains=[domain("dom-1", "example.com", ip_texts=[D1])],
+        dedicated_ips=[dedicated(DEDICATED_1)],
+        domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1])],
     )
     reject(
         engine(world),
@@ -426,12 +434,14 @@ def test_removing_the_mapped_ipv6_leaves_the_ipv4_address() -> None:
     """K4: a domain may hold both forms; removing the IPv6-mapped one keeps the IPv4 one."""
     world = World(
         accounts=[account()],
-        dedicated_ips=[dedicated(D1), dedicated("::ffff:198.51.100.1")],
-        domains=[domain("dom-1", "example.com", ip_texts=[D1, "::ffff:198.51.100.1"])],
+        dedicated_ips=[dedicated(DEDICATED_1), dedicated("::ffff:198.51.100.1")],
+        domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1, "::ffff:198.51.100.1"])],
     )
     eng = engine(world)
     accept(eng, RemoveDomainIp(actor(), "example.com", "::ffff:c633:6401"), {"message": "success"})
-    assert eng.state.world() == with_domains(world, domain("dom-1", "example.com", ip_texts=[D1]))
+    assert eng.state.world() == with_domains(
+        world, domain("dom-1", "example.com", ip_texts=[DEDICATED_1])
+    )
 
 
 # -- C6 domain names ----------------------------------------------------------------------
@@ -442,24 +452,26 @@ def test_domain_names_match_case_insensitively_ignoring_one_trailing_dot(name: s
     """C6: a domain name matches whatever its case, with or without one trailing dot."""
     eng = base_engine()
     before = eng.state.world()
-    accept(eng, RemoveDomainIp(actor(), name, D2), {"message": "success"})
+    accept(eng, RemoveDomainIp(actor(), name, DEDICATED_2), {"message": "success"})
     assert eng.state.world() == with_domains(
-        before, domain("dom-1", "example.com", ip_texts=[D1, V6])
+        before, domain("dom-1", "example.com", ip_texts=[DEDICATED_1, V6])
     )
 
 
 @pytest.mark.parametrize("name", ["example.com..", ".example.com", "example.co", "www.example.com"])
 def test_other_spellings_of_a_domain_name_are_unknown(name: str) -> None:
     """C6: only case and one trailing dot are ignored; two dots or another name is 404."""
-    reject(base_engine(), RemoveDomainIp(actor(), name, D2), 404, f"domain {name!r} not found")
+    reject(
+        base_engine(), RemoveDomainIp(actor(), name, DEDICATED_2), 404, f"domain {name!r} not found"
+    )
 
 
 def test_stored_mixed_case_name_matches_lower_case_request() -> None:
     """C6: matching is case-insensitive on the stored side too."""
     world = World(
         accounts=[account()],
-        dedicated_ips=[dedicated(D1), dedicated(D2)],
-        domains=[domain("dom-1", "Mixed.Example", ip_texts=[D1, D2])],
+        dedicated_ips=[dedicated(DEDICATED_1), dedicated(DEDICATED_2)],
+        domains=[domain("dom-1", "Mixed.Example", ip_texts=[DEDICATED_1, DEDICATED_2])],
     )
     eng = engine(world)
     accept(eng, RemoveDomainPool(actor(), "mixed.example."), {"message": "success"})
@@ -472,9 +484,9 @@ def test_stored_mixed_case_name_matches_lower_case_request() -> None:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda name: RemoveDomainIp(actor(), name, D9),
+        lambda name: RemoveDomainIp(actor(), name, DEDICATED_9),
         lambda name: RemoveDomainPool(actor(), name),
-        lambda name: UnlinkDomainPool(actor(), name, replacement=D1),
+        lambda name: UnlinkDomainPool(actor(), name, replacement_ip=DEDICATED_1),
     ],
     ids=["3.1", "3.2", "3.3"],
 )
@@ -492,7 +504,7 @@ def test_another_accounts_domain_answers_as_a_missing_one(make: Callable[[str], 
     [
         lambda pid: GetPool(actor(), pid),
         lambda pid: DeletePool(actor(), pid),
-        lambda pid: UnlinkDomainPool(actor(), "linked.example", pool_id=pid),
+        lambda pid: UnlinkDomainPool(actor(), "linked.example", replacement_pool_id=pid),
     ],
     ids=["3.5", "3.6", "3.3"],
 )
@@ -507,8 +519,8 @@ def test_another_accounts_dipp_answers_as_a_missing_one(make: Callable[[str], Co
 @pytest.mark.parametrize(
     "make",
     [
-        lambda text: RemoveDomainIp(actor(), "example.com", D2, replacement=text),
-        lambda text: UnlinkDomainPool(actor(), "linked.example", replacement=text),
+        lambda text: RemoveDomainIp(actor(), "example.com", DEDICATED_2, replacement_ip=text),
+        lambda text: UnlinkDomainPool(actor(), "linked.example", replacement_ip=text),
         lambda text: AddPoolIp(actor(), POOL_A, text),
         lambda text: CreatePool(actor(), "n", "d", ips=[text]),
     ],
@@ -519,7 +531,9 @@ def test_another_accounts_dedicated_ip_answers_as_an_unknown_ip(
 ) -> None:
     """C7: another account's dedicated IP (even one in its DIPP) is answered like an unknown IP."""
     eng = base_engine()
-    other = reject(eng, make(D9), 400, f"IP {D9} is not a dedicated IP of account 'acct-1'")
+    other = reject(
+        eng, make(DEDICATED_9), 400, f"IP {DEDICATED_9} is not a dedicated IP of account 'acct-1'"
+    )
     unknown = reject(
         eng,
         make("198.51.100.77"),
@@ -534,9 +548,9 @@ def test_another_accounts_ip_to_remove_answers_as_an_unknown_ip() -> None:
     eng = base_engine()
     other = reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", D9),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_9),
         404,
-        f"IP {D9} is not an IP of domain 'example.com'",
+        f"IP {DEDICATED_9} is not an IP of domain 'example.com'",
     )
     unknown = reject(
         eng,
@@ -564,9 +578,9 @@ PLAIN = Actor("acct-n", "ops@example.com", "cli")
         RemovePoolIp(PLAIN, POOL_N, N1),
         AddPoolIps(PLAIN, POOL_N, {"ips": [N2]}),
         AddPoolIps(PLAIN, POOL_C, "not json object"),
-        UnlinkDomainPool(PLAIN, "plain-linked.example", replacement=N2),
+        UnlinkDomainPool(PLAIN, "plain-linked.example", replacement_ip=N2),
         UnlinkDomainPool(PLAIN, "nowhere.example"),
-        UnlinkDomainPool(PLAIN, "plain.example", replacement="x", pool_id="y"),
+        UnlinkDomainPool(PLAIN, "plain.example", replacement_ip="x", replacement_pool_id="y"),
     ],
     ids=[
         "3.4",
@@ -611,8 +625,8 @@ def test_subaccount_without_the_feature_reads_an_inherited_dipp() -> None:
     """C10: a subaccount without the DIPPs feature may read a DIPP delegated to it."""
     world = World(
         accounts=[account(), account("sub-1", parent="acct-1", dipps=False)],
-        dedicated_ips=[dedicated(D1)],
-        pools=[pool(POOL_A, ip_texts=[D1], delegated_to=["sub-1"])],
+        dedicated_ips=[dedicated(DEDICATED_1)],
+        pools=[pool(POOL_A, ip_texts=[DEDICATED_1], delegated_to=["sub-1"])],
     )
     accept(
         engine(world),
@@ -620,7 +634,7 @@ def test_subaccount_without_the_feature_reads_an_inherited_dipp() -> None:
         {
             "details": {
                 "description": "a pool",
-                "ips": [D1],
+                "ips": [DEDICATED_1],
                 "is_linked": False,
                 "linked_domains": [],
                 "name": "pool",

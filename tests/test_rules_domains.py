@@ -31,19 +31,19 @@ from ippools import (
     World,
 )
 from tests.support import (
-    D1,
-    D2,
-    D3,
-    D4,
-    D5,
-    D9,
+    DEDICATED_1,
+    DEDICATED_2,
+    DEDICATED_3,
+    DEDICATED_4,
+    DEDICATED_5,
+    DEDICATED_9,
     NO_DIPPS,
     POOL_A,
     POOL_B,
     POOL_C,
-    S1,
-    S2,
-    S3,
+    SHARED_1,
+    SHARED_2,
+    SHARED_3,
     SUCCESS,
     accept_queueing,
     account,
@@ -58,10 +58,10 @@ from tests.support import (
     with_domains,
 )
 
-D20 = "198.51.100.20"
-W1 = "198.51.100.101"
-W2 = "198.51.100.102"
-S10 = "203.0.113.10"
+DEDICATED_20 = "198.51.100.20"
+WARMUP_1 = "198.51.100.101"
+WARMUP_2 = "198.51.100.102"
+SHARED_10 = "203.0.113.10"
 POOL_S = "5" * 24
 
 
@@ -82,23 +82,24 @@ def settled_as(eng: Engine[MemoryState], world: World) -> None:
 
 
 def simple_world(*, shared: bool = False) -> World:
-    """acct-1 with dom-1 {D1, D2} unlinked and dom-2 linked to POOL_A {D3}; D4, D5 free."""
+    """acct-1 with dom-1 {DEDICATED_1, DEDICATED_2} unlinked and dom-2 linked to POOL_A
+    {DEDICATED_3}; DEDICATED_4, DEDICATED_5 free."""
     return World(
         accounts=[account(shared=shared), account("acct-2")],
         dedicated_ips=[
-            dedicated(D1),
-            dedicated(D2),
-            dedicated(D3),
-            dedicated(D4),
-            dedicated(D5),
-            dedicated(D9, "acct-2"),
+            dedicated(DEDICATED_1),
+            dedicated(DEDICATED_2),
+            dedicated(DEDICATED_3),
+            dedicated(DEDICATED_4),
+            dedicated(DEDICATED_5),
+            dedicated(DEDICATED_9, "acct-2"),
         ],
-        shared_ips=[ip(S1), ip(S2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
         domains=[
-            domain("dom-1", "example.com", ip_texts=[D1, D2]),
-            domain("dom-2", "linked.example", ip_texts=[D3], pool=POOL_A),
+            domain("dom-1", "example.com", ip_texts=[DEDICATED_1, DEDICATED_2]),
+            domain("dom-2", "linked.example", ip_texts=[DEDICATED_3], pool=POOL_A),
         ],
-        pools=[pool(POOL_A, ip_texts=[D3]), pool(POOL_C)],
+        pools=[pool(POOL_A, ip_texts=[DEDICATED_3]), pool(POOL_C)],
     )
 
 
@@ -109,8 +110,8 @@ def test_3_1_removes_the_ip_synchronously() -> None:
     """3.1.6, 3.1.9, S4: the IP leaves the stored domain at once; 200 success; nothing pending."""
     world = simple_world()
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D2])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2])))
 
 
 def test_3_1_invalid_ip_segment_is_checked_before_the_domain() -> None:
@@ -128,13 +129,13 @@ def test_3_1_1_unknown_domain_is_404() -> None:
     """3.1.1: removing an IP from a domain that does not exist is 404 naming it."""
     reject(
         engine(simple_world()),
-        RemoveDomainIp(actor(), "nowhere.example", D1),
+        RemoveDomainIp(actor(), "nowhere.example", DEDICATED_1),
         404,
         "domain 'nowhere.example' not found",
     )
 
 
-@pytest.mark.parametrize("ip_text", [D3, D1, "2001:db8::1"])
+@pytest.mark.parametrize("ip_text", [DEDICATED_3, DEDICATED_1, "2001:db8::1"])
 def test_3_1_2_domain_linked_to_a_dipp_is_400_before_the_ip_check(ip_text: str) -> None:
     """3.1.2, K1: a linked domain is 400 (IPs managed by the DIPP), even if the IP is not on it."""
     reject(
@@ -149,32 +150,44 @@ def test_3_1_3_ip_not_on_the_domain_is_404_before_the_replacement_checks() -> No
     """3.1.3, K1: an IP the domain does not hold is 404, before any replacement or pool_id
     check."""
     eng = engine(simple_world())
-    message = f"IP {D4} is not an IP of domain 'example.com'"
-    reject(eng, RemoveDomainIp(actor(), "example.com", D4), 404, message)
+    message = f"IP {DEDICATED_4} is not an IP of domain 'example.com'"
+    reject(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_4), 404, message)
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", D4, replacement="bad", pool_id=POOL_A),
+        RemoveDomainIp(
+            actor(), "example.com", DEDICATED_4, replacement_ip="bad", replacement_pool_id=POOL_A
+        ),
         404,
         message,
     )
-    reject(eng, RemoveDomainIp(actor(), "example.com", D4, replacement="shared"), 404, message)
+    reject(
+        eng,
+        RemoveDomainIp(actor(), "example.com", DEDICATED_4, replacement_ip="shared"),
+        404,
+        message,
+    )
 
 
 def test_3_1_4_replacement_dedicated_ip_joins_the_domain() -> None:
     """3.1.4, 3.1.6: a free dedicated IP of the account given as `ip` joins as the other leaves."""
     world = simple_world()
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement=D4))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D2, D4])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_4))
+    settled_as(
+        eng,
+        with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2, DEDICATED_4])),
+    )
 
 
 def test_3_1_4_replacement_lets_the_only_ip_go() -> None:
     """3.1.4, 3.1.5: with a replacement, even the only IP of a non-eligible account's domain
     goes."""
-    world = attrs.evolve(simple_world(), domains=[domain("dom-1", "example.com", ip_texts=[D1])])
+    world = attrs.evolve(
+        simple_world(), domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1])]
+    )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement=D5))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D5])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_5))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_5])))
 
 
 @pytest.mark.parametrize(
@@ -184,11 +197,11 @@ def test_3_1_4_replacement_lets_the_only_ip_go() -> None:
         ("SHARED", "replacement IP 'SHARED' is not a valid IP address"),
         (" 198.51.100.4", "replacement IP ' 198.51.100.4' is not a valid IP address"),
         ("2001:db8::1%eth0", "replacement IP '2001:db8::1%eth0' is not a valid IP address"),
-        (D1, "replacement IP 198.51.100.1 is the IP being removed"),
-        (D3, f"IP {D3} belongs to DIPP {POOL_A!r}"),
-        (D9, f"IP {D9} is not a dedicated IP of account 'acct-1'"),
+        (DEDICATED_1, "replacement IP 198.51.100.1 is the IP being removed"),
+        (DEDICATED_3, f"IP {DEDICATED_3} belongs to DIPP {POOL_A!r}"),
+        (DEDICATED_9, f"IP {DEDICATED_9} is not a dedicated IP of account 'acct-1'"),
         ("192.0.2.55", "IP 192.0.2.55 is not a dedicated IP of account 'acct-1'"),
-        (S1, f"IP {S1} is not a dedicated IP of account 'acct-1'"),
+        (SHARED_1, f"IP {SHARED_1} is not a dedicated IP of account 'acct-1'"),
     ],
 )
 @pytest.mark.parametrize("eligible", [False, True])
@@ -197,7 +210,7 @@ def test_3_1_4_bad_replacement_is_400(replacement: str, message: str, eligible: 
     account's, or a literal shared address is 400 naming it."""
     reject(
         engine(simple_world(shared=eligible)),
-        RemoveDomainIp(actor(), "example.com", D1, replacement=replacement),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=replacement),
         400,
         message,
     )
@@ -207,12 +220,12 @@ def test_3_1_4_replacement_equal_to_the_removed_ip_in_another_spelling_is_400() 
     """3.1.4, C5: the removed IP given again in another IPv6 spelling is still the same IP: 400."""
     world = World(
         accounts=[account()],
-        dedicated_ips=[dedicated("2001:db8::1"), dedicated(D2)],
-        domains=[domain("dom-1", "example.com", ip_texts=["2001:db8::1", D2])],
+        dedicated_ips=[dedicated("2001:db8::1"), dedicated(DEDICATED_2)],
+        domains=[domain("dom-1", "example.com", ip_texts=["2001:db8::1", DEDICATED_2])],
     )
     reject(
         engine(world),
-        RemoveDomainIp(actor(), "example.com", "2001:db8::1", replacement="2001:DB8:0::1"),
+        RemoveDomainIp(actor(), "example.com", "2001:db8::1", replacement_ip="2001:DB8:0::1"),
         400,
         "replacement IP 2001:db8::1 is the IP being removed",
     )
@@ -222,7 +235,7 @@ def test_3_1_4_shared_replacement_needs_a_shared_eligible_account() -> None:
     """3.1.4: `ip=shared` from an account that is not shared-eligible is 403."""
     reject(
         engine(simple_world()),
-        RemoveDomainIp(actor(), "example.com", D1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
@@ -232,7 +245,7 @@ def test_3_1_4_pool_id_is_not_taken() -> None:
     """3.1.4: `pool_id` on 3.1 is 400 naming it."""
     reject(
         engine(simple_world()),
-        RemoveDomainIp(actor(), "example.com", D1, pool_id=POOL_A),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_pool_id=POOL_A),
         400,
         f"pool_id {POOL_A!r} is not taken when removing an IP from a domain",
     )
@@ -243,13 +256,17 @@ def test_3_1_4_replacement_checks_come_before_the_pool_id_check() -> None:
     eng = engine(simple_world())
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", D1, replacement="shared", pool_id=POOL_A),
+        RemoveDomainIp(
+            actor(), "example.com", DEDICATED_1, replacement_ip="shared", replacement_pool_id=POOL_A
+        ),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", D1, replacement="x", pool_id=POOL_A),
+        RemoveDomainIp(
+            actor(), "example.com", DEDICATED_1, replacement_ip="x", replacement_pool_id=POOL_A
+        ),
         400,
         "replacement IP 'x' is not a valid IP address",
     )
@@ -259,17 +276,19 @@ def test_k9_replacement_already_on_the_domain_is_accepted_and_adds_nothing() -> 
     """K9, 3.1.4: a replacement the domain already holds is accepted; the join changes nothing."""
     world = simple_world()
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement=D2))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D2])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_2))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2])))
 
 
 def test_3_1_5_last_ip_without_replacement_is_400_for_a_non_eligible_account() -> None:
     """3.1.5: a non-eligible account cannot remove its domain's only IP without a replacement,
     even when a D1 top-up candidate exists (step 5 comes before step 7)."""
-    world = attrs.evolve(simple_world(), domains=[domain("dom-1", "example.com", ip_texts=[D1])])
+    world = attrs.evolve(
+        simple_world(), domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1])]
+    )
     reject(
         engine(world),
-        RemoveDomainIp(actor(), "example.com", D1),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1),
         400,
         "IP 198.51.100.1 is the last IP of domain 'example.com' and account 'acct-1' "
         "is not eligible for shared IPs",
@@ -279,41 +298,48 @@ def test_3_1_5_last_ip_without_replacement_is_400_for_a_non_eligible_account() -
 # -- D1 warmup top-up ------------------------------------------------------------------------
 
 
-def warmup_world(*, shared: bool = False, extra: tuple[str, ...] = (D9, D20, "::9")) -> World:
-    """dom-1 holds D1 and W1 (warmup). The account also has W2 (warmup), D3 in POOL_A, and the
-    free non-warmup IPs in ``extra``; acct-2 has D5 (free, non-warmup, lower than D9)."""
+def warmup_world(
+    *, shared: bool = False, extra: tuple[str, ...] = (DEDICATED_9, DEDICATED_20, "::9")
+) -> World:
+    """dom-1 holds DEDICATED_1 and WARMUP_1 (warmup). The account also has WARMUP_2 (warmup),
+    DEDICATED_3 in POOL_A, and the free non-warmup IPs in ``extra``; acct-2 has DEDICATED_5 (free,
+    non-warmup, lower than DEDICATED_9)."""
     return World(
         accounts=[account(shared=shared), account("acct-2")],
         dedicated_ips=[
-            dedicated(D1),
-            dedicated(W1, warmup=True),
-            dedicated(W2, warmup=True),
-            dedicated(D3),
-            dedicated(D5, "acct-2"),
+            dedicated(DEDICATED_1),
+            dedicated(WARMUP_1, warmup=True),
+            dedicated(WARMUP_2, warmup=True),
+            dedicated(DEDICATED_3),
+            dedicated(DEDICATED_5, "acct-2"),
             *(dedicated(t) for t in extra),
         ],
-        shared_ips=[ip(S1)],
-        domains=[domain("dom-1", "example.com", ip_texts=[D1, W1])],
-        pools=[pool(POOL_A, ip_texts=[D3])],
+        shared_ips=[ip(SHARED_1)],
+        domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1, WARMUP_1])],
+        pools=[pool(POOL_A, ip_texts=[DEDICATED_3])],
     )
 
 
 def test_d1_warmup_only_domain_gets_the_lowest_free_non_warmup_ip() -> None:
-    """D1, C5: left with only warmup IPs, the domain gets the account's lowest (numeric, IPv4
-    first) non-warmup dedicated IP in no DIPP: not D3 (in a DIPP), not the removed D1, not
-    another account's D5, not `::9`, and .9 before .20."""
+    """D1, C5: left with only warmup IPs, the domain gets the account's lowest (numeric, IPv4 first)
+    non-warmup dedicated IP in no DIPP: not DEDICATED_3 (in a DIPP), not the removed DEDICATED_1,
+    not another account's DEDICATED_5, not `::9`, and .9 before .20."""
     world = warmup_world()
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[W1, D9])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1))
+    settled_as(
+        eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[WARMUP_1, DEDICATED_9]))
+    )
 
 
 def test_d1_ipv4_comes_before_a_numerically_smaller_ipv6() -> None:
     """D1, C5: C5 order puts every IPv4 before every IPv6, whatever their numeric values."""
-    world = warmup_world(extra=("::9", D20))
+    world = warmup_world(extra=("::9", DEDICATED_20))
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[W1, D20])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1))
+    settled_as(
+        eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[WARMUP_1, DEDICATED_20]))
+    )
 
 
 def test_d1_adds_nothing_when_no_candidate_exists() -> None:
@@ -322,12 +348,12 @@ def test_d1_adds_nothing_when_no_candidate_exists() -> None:
     world = warmup_world(extra=())
     world = attrs.evolve(
         world,
-        dedicated_ips=[d for d in world.dedicated_ips if d.ip != ip(D1)],
-        domains=[domain("dom-1", "example.com", ip_texts=[W1, W2])],
+        dedicated_ips=[d for d in world.dedicated_ips if d.ip != ip(DEDICATED_1)],
+        domains=[domain("dom-1", "example.com", ip_texts=[WARMUP_1, WARMUP_2])],
     )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", W2))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[W1])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", WARMUP_2))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[WARMUP_1])))
 
 
 def test_d1_never_picks_the_removed_ip() -> None:
@@ -335,40 +361,47 @@ def test_d1_never_picks_the_removed_ip() -> None:
     IP of the account."""
     world = warmup_world(extra=())
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[W1])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[WARMUP_1])))
 
 
 def test_d1_does_not_apply_to_a_shared_eligible_account() -> None:
     """D1: a shared-eligible account's domain left with warmup IPs only gets no top-up."""
     world = warmup_world(shared=True)
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[W1])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[WARMUP_1])))
 
 
 def test_d1_does_not_apply_while_a_non_warmup_ip_remains() -> None:
     """D1: if any IP left on the domain is not on warmup, nothing is added."""
     world = attrs.evolve(
-        warmup_world(), domains=[domain("dom-1", "example.com", ip_texts=[D1, D20, W1])]
+        warmup_world(),
+        domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1, DEDICATED_20, WARMUP_1])],
     )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D20, W1])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1))
+    settled_as(
+        eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_20, WARMUP_1]))
+    )
 
 
 def test_d1_warmup_replacement_triggers_the_top_up() -> None:
     """D1, 3.1.4: a warmup replacement leaving only warmup IPs is topped up too."""
-    world = attrs.evolve(warmup_world(), domains=[domain("dom-1", "example.com", ip_texts=[D1])])
+    world = attrs.evolve(
+        warmup_world(), domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1])]
+    )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement=W2))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D9, W2])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=WARMUP_2))
+    settled_as(
+        eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_9, WARMUP_2]))
+    )
 
 
 # -- D2 never empty and D4 shared choice -----------------------------------------------------
 
 
-def shared_world(*, usage: dict[str, int], dom1: tuple[str, ...] = (D1,)) -> World:
+def shared_world(*, usage: dict[str, int], dom1: tuple[str, ...] = (DEDICATED_1,)) -> World:
     """acct-1 (eligible) has dom-1 holding ``dom1``; acct-2 (eligible) has ``usage[s]`` domains
     holding each shared IP ``s``. Shared IPs: S1, S2, S3, S10."""
     others = [
@@ -378,8 +411,8 @@ def shared_world(*, usage: dict[str, int], dom1: tuple[str, ...] = (D1,)) -> Wor
     ]
     return World(
         accounts=[account(shared=True), account("acct-2", shared=True)],
-        dedicated_ips=[dedicated(D1), dedicated(D2)],
-        shared_ips=[ip(S1), ip(S2), ip(S3), ip(S10)],
+        dedicated_ips=[dedicated(DEDICATED_1), dedicated(DEDICATED_2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2), ip(SHARED_3), ip(SHARED_10)],
         domains=[domain("dom-1", "example.com", ip_texts=dom1), *others],
     )
 
@@ -387,73 +420,88 @@ def shared_world(*, usage: dict[str, int], dom1: tuple[str, ...] = (D1,)) -> Wor
 def test_d2_eligible_accounts_emptied_domain_gets_one_shared_ip() -> None:
     """D2, D4: removing the only IP of an eligible account's domain gives it one shared IP,
     the one held by the fewest domains of the whole platform."""
-    world = shared_world(usage={S1: 2, S2: 1, S3: 0, S10: 0})
+    world = shared_world(usage={SHARED_1: 2, SHARED_2: 1, SHARED_3: 0, SHARED_10: 0})
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[S3])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_3])))
 
 
 def test_d2_not_applied_when_a_replacement_is_given() -> None:
     """D2: a replacement keeps the domain non-empty, so no shared IP is added."""
     world = shared_world(usage={})
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement=D2))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D2])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip=DEDICATED_2))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2])))
 
 
 def test_d2_never_gives_back_the_removed_shared_ip() -> None:
     """D2, D4: removing the domain's only (shared) IP gives it another shared IP, never that one,
     even though it is the least used."""
-    world = shared_world(usage={S2: 3, S3: 3, S10: 3}, dom1=(S1,))
+    world = shared_world(usage={SHARED_2: 3, SHARED_3: 3, SHARED_10: 3}, dom1=(SHARED_1,))
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", S1))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[S2])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", SHARED_1))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_2])))
 
 
 def test_d2_no_shared_ip_available_is_400() -> None:
     """D2, D4: when the only shared IP is the one removed, `no shared IP available` (400)."""
-    world = attrs.evolve(shared_world(usage={}, dom1=(S1,)), shared_ips=[ip(S1)])
-    reject(engine(world), RemoveDomainIp(actor(), "example.com", S1), 400, "no shared IP available")
+    world = attrs.evolve(shared_world(usage={}, dom1=(SHARED_1,)), shared_ips=[ip(SHARED_1)])
+    reject(
+        engine(world),
+        RemoveDomainIp(actor(), "example.com", SHARED_1),
+        400,
+        "no shared IP available",
+    )
 
 
 def test_d4_fewest_domains_wins_over_lower_address() -> None:
     """D4, 3.1.6: `ip=shared` takes the shared IP held by the fewest domains platform-wide."""
-    world = shared_world(usage={S1: 2, S2: 2, S3: 1, S10: 2})
+    world = shared_world(usage={SHARED_1: 2, SHARED_2: 2, SHARED_3: 1, SHARED_10: 2})
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement="shared"))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[S3])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_3])))
 
 
 def test_d4_ties_go_to_the_lowest_address_numerically() -> None:
     """D4, C5: on a tie the lowest address wins, numerically (.2 before .10)."""
-    world = shared_world(usage={S1: 1, S2: 0, S3: 1, S10: 0})
+    world = shared_world(usage={SHARED_1: 1, SHARED_2: 0, SHARED_3: 1, SHARED_10: 0})
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement="shared"))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[S2])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
+    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_2])))
 
 
 def test_d4_never_picks_an_ip_the_domain_holds() -> None:
     """D4: a shared IP already on the domain is not a candidate, though it is the least used."""
-    world = shared_world(usage={S2: 1, S3: 2, S10: 2}, dom1=(D1, S1))
+    world = shared_world(
+        usage={SHARED_2: 1, SHARED_3: 2, SHARED_10: 2}, dom1=(DEDICATED_1, SHARED_1)
+    )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement="shared"))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[S1, S2])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
+    settled_as(
+        eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[SHARED_1, SHARED_2]))
+    )
 
 
 def test_d4_never_picks_the_ip_being_removed() -> None:
     """D4: `ip=shared` while removing a shared IP never gives that same IP back."""
-    world = shared_world(usage={S2: 2, S3: 2, S10: 1}, dom1=(D1, S1))
+    world = shared_world(
+        usage={SHARED_2: 2, SHARED_3: 2, SHARED_10: 1}, dom1=(DEDICATED_1, SHARED_1)
+    )
     eng = engine(world)
-    accept(eng, RemoveDomainIp(actor(), "example.com", S1, replacement="shared"))
-    settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[D1, S10])))
+    accept(eng, RemoveDomainIp(actor(), "example.com", SHARED_1, replacement_ip="shared"))
+    settled_as(
+        eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_1, SHARED_10]))
+    )
 
 
 def test_d4_no_shared_ip_available_for_a_shared_replacement_is_400() -> None:
     """D4: `ip=shared` when every shared IP is held by the domain: `no shared IP available`."""
-    world = attrs.evolve(shared_world(usage={}, dom1=(D1, S1)), shared_ips=[ip(S1)])
+    world = attrs.evolve(
+        shared_world(usage={}, dom1=(DEDICATED_1, SHARED_1)), shared_ips=[ip(SHARED_1)]
+    )
     reject(
         engine(world),
-        RemoveDomainIp(actor(), "example.com", D1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         400,
         "no shared IP available",
     )
@@ -464,7 +512,7 @@ def test_d4_eligibility_is_checked_before_availability() -> None:
     world = attrs.evolve(simple_world(), shared_ips=[])
     reject(
         engine(world),
-        RemoveDomainIp(actor(), "example.com", D1, replacement="shared"),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
@@ -474,19 +522,19 @@ def test_d4_counts_usage_in_the_effective_state() -> None:
     """D4, S2: shared IPs given by a DIPP deletion not yet settled already count as held."""
     world = World(
         accounts=[account(shared=True)],
-        dedicated_ips=[dedicated(D1), dedicated(D3)],
-        shared_ips=[ip(S1), ip(S2)],
+        dedicated_ips=[dedicated(DEDICATED_1), dedicated(DEDICATED_3)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
         domains=[
-            domain("dom-1", "example.com", ip_texts=[D1]),
-            domain("dom-2", "linked.example", ip_texts=[D3], pool=POOL_A),
+            domain("dom-1", "example.com", ip_texts=[DEDICATED_1]),
+            domain("dom-2", "linked.example", ip_texts=[DEDICATED_3], pool=POOL_A),
         ],
-        pools=[pool(POOL_A, ip_texts=[D3])],
+        pools=[pool(POOL_A, ip_texts=[DEDICATED_3])],
     )
     eng = engine(world)
     deleted = eng.execute(DeletePool(actor(), POOL_A, replacement_ip="shared"))
     assert isinstance(deleted, Accepted)
     assert eng.state.pending == (DomainUpdate("dom-2"),)
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
     assert eng.settle() == 1
     settled_as(
         eng,
@@ -495,8 +543,8 @@ def test_d4_counts_usage_in_the_effective_state() -> None:
             dedicated_ips=world.dedicated_ips,
             shared_ips=world.shared_ips,
             domains=[
-                domain("dom-1", "example.com", ip_texts=[S2]),
-                domain("dom-2", "linked.example", ip_texts=[S1]),
+                domain("dom-1", "example.com", ip_texts=[SHARED_2]),
+                domain("dom-2", "linked.example", ip_texts=[SHARED_1]),
             ],
         ),
     )
@@ -511,7 +559,7 @@ def test_3_2_removes_the_domain_with_its_ips_and_link() -> None:
     eng = engine(world)
     accept(eng, RemoveDomainPool(actor(), "linked.example"))
     settled_as(eng, with_domains(world, removed=("dom-2",)))
-    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3], []))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [DEDICATED_3], []))
 
 
 def test_3_2_a_later_command_cannot_find_the_domain() -> None:
@@ -521,11 +569,11 @@ def test_3_2_a_later_command_cannot_find_the_domain() -> None:
     accept(eng, RemoveDomainPool(actor(), "example.com"))
     gone = "domain 'example.com' not found"
     reject(eng, RemoveDomainPool(actor(), "example.com"), 404, gone)
-    reject(eng, RemoveDomainIp(actor(), "example.com", D1), 404, gone)
-    reject(eng, UnlinkDomainPool(actor(), "example.com", replacement=D4), 404, gone)
+    reject(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1), 404, gone)
+    reject(eng, UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_4), 404, gone)
     reject(
         eng,
-        EditPool(actor(), POOL_A, link_domains=("dom-1",)),
+        EditPool(actor(), POOL_A, link_domain_ids=("dom-1",)),
         400,
         "link_domain 'dom-1' is not the id of a domain of account 'acct-1'",
     )
@@ -535,7 +583,9 @@ def test_3_2_unknown_domain_is_404_before_query_parameters() -> None:
     """3.2.1, K1: an unknown domain is 404 even when query parameters are given."""
     reject(
         engine(simple_world()),
-        RemoveDomainPool(actor(), "nowhere.example", replacement=D1, pool_id=POOL_A),
+        RemoveDomainPool(
+            actor(), "nowhere.example", replacement_ip=DEDICATED_1, replacement_pool_id=POOL_A
+        ),
         404,
         "domain 'nowhere.example' not found",
     )
@@ -544,14 +594,22 @@ def test_3_2_unknown_domain_is_404_before_query_parameters() -> None:
 @pytest.mark.parametrize(
     ("replacement", "pool_id", "message"),
     [
-        (D4, None, "query parameter ip='198.51.100.4' is not taken when removing a domain pool"),
+        (
+            DEDICATED_4,
+            None,
+            "query parameter ip='198.51.100.4' is not taken when removing a domain pool",
+        ),
         ("shared", None, "query parameter ip='shared' is not taken when removing a domain pool"),
         (
             None,
             POOL_C,
             f"query parameter pool_id={POOL_C!r} is not taken when removing a domain pool",
         ),
-        (D4, POOL_C, "query parameter ip='198.51.100.4' is not taken when removing a domain pool"),
+        (
+            DEDICATED_4,
+            POOL_C,
+            "query parameter ip='198.51.100.4' is not taken when removing a domain pool",
+        ),
     ],
 )
 def test_3_2_any_query_parameter_is_400(
@@ -560,7 +618,9 @@ def test_3_2_any_query_parameter_is_400(
     """3.2.1: on a known domain, any query parameter (`ip`, `pool_id`) is 400 naming it."""
     reject(
         engine(simple_world()),
-        RemoveDomainPool(actor(), "linked.example", replacement=replacement, pool_id=pool_id),
+        RemoveDomainPool(
+            actor(), "linked.example", replacement_ip=replacement, replacement_pool_id=pool_id
+        ),
         400,
         message,
     )
@@ -571,15 +631,15 @@ def test_3_2_pending_updates_for_a_removed_domain_still_count_as_processed() -> 
     processed and bring nothing back."""
     world = World(
         accounts=[account(), account("sub-1", parent="acct-1")],
-        dedicated_ips=[dedicated(D1), dedicated(D2)],
+        dedicated_ips=[dedicated(DEDICATED_1), dedicated(DEDICATED_2)],
         domains=[
-            domain("dom-1", "linked.example", ip_texts=[D1], pool=POOL_A),
-            domain("dom-s", "sub.example", "sub-1", ip_texts=[D1], pool=POOL_A),
+            domain("dom-1", "linked.example", ip_texts=[DEDICATED_1], pool=POOL_A),
+            domain("dom-s", "sub.example", "sub-1", ip_texts=[DEDICATED_1], pool=POOL_A),
         ],
-        pools=[pool(POOL_A, ip_texts=[D1], delegated_to=["sub-1"])],
+        pools=[pool(POOL_A, ip_texts=[DEDICATED_1], delegated_to=["sub-1"])],
     )
     eng = engine(world)
-    added = eng.execute(AddPoolIp(actor(), POOL_A, D2))
+    added = eng.execute(AddPoolIp(actor(), POOL_A, DEDICATED_2))
     assert isinstance(added, Accepted)
     queued = (DomainUpdate("dom-1"), SubaccountUpdate("sub-1", POOL_A))
     assert eng.state.pending == queued
@@ -593,22 +653,24 @@ def test_3_2_pending_updates_for_a_removed_domain_still_count_as_processed() -> 
         World(
             accounts=world.accounts,
             dedicated_ips=world.dedicated_ips,
-            pools=[pool(POOL_A, ip_texts=[D1, D2], delegated_to=["sub-1"])],
+            pools=[pool(POOL_A, ip_texts=[DEDICATED_1, DEDICATED_2], delegated_to=["sub-1"])],
         ),
     )
 
 
 def test_3_2_frees_the_shared_ip_usage_of_the_removed_domain() -> None:
-    """3.2, D4: a removed domain no longer counts as holding its shared IP (S2 drops to 0 and is
-    chosen over S1, which would win the tie otherwise)."""
-    world = shared_world(usage={S1: 1, S3: 1, S10: 1}, dom1=(D1,))
-    world = with_domains(world, domain("dom-0", "gone.example", "acct-2", ip_texts=[S2]))
+    """3.2, D4: a removed domain no longer counts as holding its shared IP (SHARED_2 drops to 0 and
+    is chosen over SHARED_1, which would win the tie otherwise)."""
+    world = shared_world(usage={SHARED_1: 1, SHARED_3: 1, SHARED_10: 1}, dom1=(DEDICATED_1,))
+    world = with_domains(world, domain("dom-0", "gone.example", "acct-2", ip_texts=[SHARED_2]))
     eng = engine(world)
     accept(eng, RemoveDomainPool(Actor("acct-2", "ops@example.com", "cli"), "gone.example"))
-    accept(eng, RemoveDomainIp(actor(), "example.com", D1, replacement="shared"))
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_1, replacement_ip="shared"))
     settled_as(
         eng,
-        with_domains(world, domain("dom-1", "example.com", ip_texts=[S2]), removed=("dom-0",)),
+        with_domains(
+            world, domain("dom-1", "example.com", ip_texts=[SHARED_2]), removed=("dom-0",)
+        ),
     )
 
 
@@ -616,30 +678,31 @@ def test_3_2_frees_the_shared_ip_usage_of_the_removed_domain() -> None:
 
 
 def unlink_world(*, shared: bool = False) -> World:
-    """dom-2 linked to POOL_A {D3, D4}; POOL_B {D5}; POOL_C empty; acct-2's POOL_S {D9};
-    D1, D2 free (D1 on unlinked dom-1); W1 free on warmup."""
+    """dom-2 linked to POOL_A {DEDICATED_3, DEDICATED_4}; POOL_B {DEDICATED_5}; POOL_C empty;
+    acct-2's POOL_S {DEDICATED_9}; DEDICATED_1, DEDICATED_2 free (DEDICATED_1 on unlinked dom-1);
+    WARMUP_1 free on warmup."""
     return World(
         accounts=[account(shared=shared), account("acct-2", shared=True)],
         dedicated_ips=[
-            dedicated(D1),
-            dedicated(D2),
-            dedicated(D3),
-            dedicated(D4),
-            dedicated(D5),
-            dedicated(W1, warmup=True),
-            dedicated(D9, "acct-2"),
+            dedicated(DEDICATED_1),
+            dedicated(DEDICATED_2),
+            dedicated(DEDICATED_3),
+            dedicated(DEDICATED_4),
+            dedicated(DEDICATED_5),
+            dedicated(WARMUP_1, warmup=True),
+            dedicated(DEDICATED_9, "acct-2"),
         ],
-        shared_ips=[ip(S1), ip(S2)],
+        shared_ips=[ip(SHARED_1), ip(SHARED_2)],
         domains=[
-            domain("dom-1", "example.com", ip_texts=[D1]),
-            domain("dom-2", "linked.example", ip_texts=[D3, D4], pool=POOL_A),
-            domain("dom-9", "other.example", "acct-2", ip_texts=[S1]),
+            domain("dom-1", "example.com", ip_texts=[DEDICATED_1]),
+            domain("dom-2", "linked.example", ip_texts=[DEDICATED_3, DEDICATED_4], pool=POOL_A),
+            domain("dom-9", "other.example", "acct-2", ip_texts=[SHARED_1]),
         ],
         pools=[
-            pool(POOL_A, ip_texts=[D3, D4]),
-            pool(POOL_B, ip_texts=[D5]),
+            pool(POOL_A, ip_texts=[DEDICATED_3, DEDICATED_4]),
+            pool(POOL_B, ip_texts=[DEDICATED_5]),
             pool(POOL_C),
-            pool(POOL_S, "acct-2", ip_texts=[D9]),
+            pool(POOL_S, "acct-2", ip_texts=[DEDICATED_9]),
         ],
     )
 
@@ -657,10 +720,10 @@ def no_dipps(world: World) -> World:
 @pytest.mark.parametrize(
     "command",
     [
-        UnlinkDomainPool(actor(), "linked.example", replacement=D1),
-        UnlinkDomainPool(actor(), "nowhere.example", replacement=D1),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip=DEDICATED_1),
+        UnlinkDomainPool(actor(), "nowhere.example", replacement_ip=DEDICATED_1),
         UnlinkDomainPool(actor(), "nowhere.example"),
-        UnlinkDomainPool(actor(), "example.com", replacement="x", pool_id="y"),
+        UnlinkDomainPool(actor(), "example.com", replacement_ip="x", replacement_pool_id="y"),
     ],
     ids=["valid", "unknown-domain", "no-parameter", "not-linked-and-both"],
 )
@@ -673,7 +736,7 @@ def test_3_3_1_dipps_feature_is_checked_first(command: UnlinkDomainPool) -> None
     ("name", "replacement", "pool_id"),
     [
         ("linked.example", None, None),
-        ("linked.example", D1, POOL_B),
+        ("linked.example", DEDICATED_1, POOL_B),
         ("nowhere.example", None, None),
         ("nowhere.example", "shared", POOL_B),
     ],
@@ -684,7 +747,7 @@ def test_3_3_1_exactly_one_of_ip_and_pool_id_before_the_domain(
     """3.3.1, K1: neither or both of `ip` and `pool_id` is 400, even for an unknown domain."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), name, replacement=replacement, pool_id=pool_id),
+        UnlinkDomainPool(actor(), name, replacement_ip=replacement, replacement_pool_id=pool_id),
         400,
         EXACTLY_ONE,
     )
@@ -699,14 +762,17 @@ def test_3_3_1_unknown_domain_is_404_before_the_replacement(
     """3.3.1, K1: an unknown domain is 404 before the replacement is judged."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "nowhere.example", replacement=replacement, pool_id=pool_id),
+        UnlinkDomainPool(
+            actor(), "nowhere.example", replacement_ip=replacement, replacement_pool_id=pool_id
+        ),
         404,
         "domain 'nowhere.example' not found",
     )
 
 
 @pytest.mark.parametrize(
-    ("replacement", "pool_id"), [(D2, None), ("bad ip", None), ("shared", None), (None, POOL_C)]
+    ("replacement", "pool_id"),
+    [(DEDICATED_2, None), ("bad ip", None), ("shared", None), (None, POOL_C)],
 )
 def test_3_3_1_domain_not_linked_is_400_before_the_replacement(
     replacement: str | None, pool_id: str | None
@@ -714,7 +780,9 @@ def test_3_3_1_domain_not_linked_is_400_before_the_replacement(
     """3.3.1, K1: a domain not linked to a DIPP is 400, before the replacement is judged."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "example.com", replacement=replacement, pool_id=pool_id),
+        UnlinkDomainPool(
+            actor(), "example.com", replacement_ip=replacement, replacement_pool_id=pool_id
+        ),
         400,
         "domain 'example.com' is not linked to a DIPP",
     )
@@ -724,7 +792,7 @@ def test_3_3_2_shared_needs_a_shared_eligible_account() -> None:
     """3.3.2: `ip=shared` from an account that is not shared-eligible is 403."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "linked.example", replacement="shared"),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip="shared"),
         403,
         "account 'acct-1' is not eligible for shared IPs",
     )
@@ -732,56 +800,57 @@ def test_3_3_2_shared_needs_a_shared_eligible_account() -> None:
 
 def test_3_3_2_shared_unlinks_and_holds_one_shared_ip_chosen_by_d4() -> None:
     """3.3.2, 3.3.5, D4: the domain is unlinked at once and holds one shared IP, the least used
-    platform-wide (S1 is held by another account's domain, so S2 although S1 is lower)."""
+    platform-wide (SHARED_1 is held by another account's domain, so SHARED_2 although SHARED_1 is
+    lower)."""
     world = unlink_world(shared=True)
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement="shared"))
-    settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[S2])))
-    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3, D4], []))
+    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement_ip="shared"))
+    settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[SHARED_2])))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [DEDICATED_3, DEDICATED_4], []))
 
 
 def test_3_3_2_no_shared_ip_available_is_400() -> None:
     """3.3.2, D4: an eligible account on a platform with no shared IP gets 400."""
     world = attrs.evolve(unlink_world(shared=True), shared_ips=[])
-    world = with_domains(world, domain("dom-9", "other.example", "acct-2", ip_texts=[D9]))
+    world = with_domains(world, domain("dom-9", "other.example", "acct-2", ip_texts=[DEDICATED_9]))
     reject(
         engine(world),
-        UnlinkDomainPool(actor(), "linked.example", replacement="shared"),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip="shared"),
         400,
         "no shared IP available",
     )
 
 
-@pytest.mark.parametrize("replacement", [D2, D1, W1])
+@pytest.mark.parametrize("replacement", [DEDICATED_2, DEDICATED_1, WARMUP_1])
 def test_3_3_3_ip_unlinks_and_holds_exactly_that_ip(replacement: str) -> None:
     """3.3.3, 3.3.5: a free dedicated IP of the account (on another domain or on warmup too)
     unlinks the domain, which then holds exactly that IP; no D1 top-up applies."""
     world = unlink_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement=replacement))
+    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement_ip=replacement))
     settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[replacement])))
 
 
-@pytest.mark.parametrize("replacement", [D3, D4])
+@pytest.mark.parametrize("replacement", [DEDICATED_3, DEDICATED_4])
 def test_k9_ip_may_be_one_of_the_dipp_being_unlinked(replacement: str) -> None:
     """K9, 3.3.3: the `ip` may be an IP of the DIPP being unlinked; it stays in the DIPP."""
     world = unlink_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement=replacement))
+    accept(eng, UnlinkDomainPool(actor(), "linked.example", replacement_ip=replacement))
     settled_as(eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[replacement])))
-    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3, D4], []))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [DEDICATED_3, DEDICATED_4], []))
 
 
 @pytest.mark.parametrize(
     ("replacement", "message"),
     [
-        (D5, f"IP {D5} belongs to DIPP {POOL_B!r}"),
-        (D9, f"IP {D9} is not a dedicated IP of account 'acct-1'"),
+        (DEDICATED_5, f"IP {DEDICATED_5} belongs to DIPP {POOL_B!r}"),
+        (DEDICATED_9, f"IP {DEDICATED_9} is not a dedicated IP of account 'acct-1'"),
         ("192.0.2.9", "IP 192.0.2.9 is not a dedicated IP of account 'acct-1'"),
-        (S1, f"IP {S1} is not a dedicated IP of account 'acct-1'"),
+        (SHARED_1, f"IP {SHARED_1} is not a dedicated IP of account 'acct-1'"),
         ("198.51.100.01", "replacement IP '198.51.100.01' is not a valid IP address"),
         ("Shared", "replacement IP 'Shared' is not a valid IP address"),
-        (D2 + " ", "replacement IP '198.51.100.2 ' is not a valid IP address"),
+        (DEDICATED_2 + " ", "replacement IP '198.51.100.2 ' is not a valid IP address"),
     ],
 )
 @pytest.mark.parametrize("eligible", [False, True])
@@ -790,7 +859,7 @@ def test_3_3_3_bad_ip_is_400(replacement: str, message: str, eligible: bool) -> 
     invalid text is 400 naming it."""
     reject(
         engine(unlink_world(shared=eligible)),
-        UnlinkDomainPool(actor(), "linked.example", replacement=replacement),
+        UnlinkDomainPool(actor(), "linked.example", replacement_ip=replacement),
         400,
         message,
     )
@@ -801,12 +870,13 @@ def test_3_3_4_pool_id_relinks_and_holds_that_dipps_ips() -> None:
     IPs, and nothing is left pending."""
     world = unlink_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(actor(), "LINKED.example", pool_id=POOL_B))
+    accept(eng, UnlinkDomainPool(actor(), "LINKED.example", replacement_pool_id=POOL_B))
     settled_as(
-        eng, with_domains(world, domain("dom-2", "linked.example", ip_texts=[D5], pool=POOL_B))
+        eng,
+        with_domains(world, domain("dom-2", "linked.example", ip_texts=[DEDICATED_5], pool=POOL_B)),
     )
-    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [D3, D4], []))
-    accept(eng, GetPool(actor(), POOL_B), pool_details(POOL_B, [D5], ["linked.example"]))
+    accept(eng, GetPool(actor(), POOL_A), pool_details(POOL_A, [DEDICATED_3, DEDICATED_4], []))
+    accept(eng, GetPool(actor(), POOL_B), pool_details(POOL_B, [DEDICATED_5], ["linked.example"]))
 
 
 @pytest.mark.parametrize(
@@ -825,7 +895,7 @@ def test_3_3_4_bad_pool_id(pool_id: str, status: int, message: str) -> None:
     DIPP or an empty one is 400."""
     reject(
         engine(unlink_world()),
-        UnlinkDomainPool(actor(), "linked.example", pool_id=pool_id),
+        UnlinkDomainPool(actor(), "linked.example", replacement_pool_id=pool_id),
         status,
         message,
     )
@@ -840,28 +910,28 @@ SUB_POOLED = "192.0.2.11"
 
 
 def sub_world(*, sub_shared: bool = False, parent_shared: bool = True) -> World:
-    """acct-1 owns POOL_A {D1} and POOL_B {D2}, both delegated to sub-1, and POOL_C {D3}, not
-    delegated; D4 is a free IP of acct-1. sub-1 owns SUB_IP (free) and P_SUB {SUB_POOLED};
-    its domain sub.example is linked to POOL_A."""
+    """acct-1 owns POOL_A {DEDICATED_1} and POOL_B {DEDICATED_2}, both delegated to sub-1, and
+    POOL_C {DEDICATED_3}, not delegated; DEDICATED_4 is a free IP of acct-1. sub-1 owns SUB_IP
+    (free) and P_SUB {SUB_POOLED}; its domain sub.example is linked to POOL_A."""
     return World(
         accounts=[
             account(shared=parent_shared),
             account("sub-1", parent="acct-1", shared=sub_shared),
         ],
         dedicated_ips=[
-            dedicated(D1),
-            dedicated(D2),
-            dedicated(D3),
-            dedicated(D4),
+            dedicated(DEDICATED_1),
+            dedicated(DEDICATED_2),
+            dedicated(DEDICATED_3),
+            dedicated(DEDICATED_4),
             dedicated(SUB_IP, "sub-1"),
             dedicated(SUB_POOLED, "sub-1"),
         ],
-        shared_ips=[ip(S1)],
-        domains=[domain("dom-s", "sub.example", "sub-1", ip_texts=[D1], pool=POOL_A)],
+        shared_ips=[ip(SHARED_1)],
+        domains=[domain("dom-s", "sub.example", "sub-1", ip_texts=[DEDICATED_1], pool=POOL_A)],
         pools=[
-            pool(POOL_A, ip_texts=[D1], delegated_to=["sub-1"]),
-            pool(POOL_B, ip_texts=[D2], delegated_to=["sub-1"]),
-            pool(POOL_C, ip_texts=[D3]),
+            pool(POOL_A, ip_texts=[DEDICATED_1], delegated_to=["sub-1"]),
+            pool(POOL_B, ip_texts=[DEDICATED_2], delegated_to=["sub-1"]),
+            pool(POOL_C, ip_texts=[DEDICATED_3]),
             pool(P_SUB, "sub-1", ip_texts=[SUB_POOLED]),
         ],
     )
@@ -871,15 +941,15 @@ def test_k8_subaccount_unlinks_with_its_own_ip() -> None:
     """K8, 3.3.3: a subaccount may unlink its own domain from an inherited DIPP with its own IP."""
     world = sub_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement=SUB_IP))
+    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement_ip=SUB_IP))
     settled_as(eng, with_domains(world, domain("dom-s", "sub.example", "sub-1", ip_texts=[SUB_IP])))
 
 
 @pytest.mark.parametrize(
     ("replacement", "message"),
     [
-        (D1, f"IP {D1} is not a dedicated IP of account 'sub-1'"),
-        (D4, f"IP {D4} is not a dedicated IP of account 'sub-1'"),
+        (DEDICATED_1, f"IP {DEDICATED_1} is not a dedicated IP of account 'sub-1'"),
+        (DEDICATED_4, f"IP {DEDICATED_4} is not a dedicated IP of account 'sub-1'"),
         (SUB_POOLED, f"IP {SUB_POOLED} belongs to DIPP {P_SUB!r}"),
     ],
 )
@@ -890,20 +960,20 @@ def test_k8_parents_ip_is_400_even_from_the_dipp_being_unlinked(
     the subaccount's own IP in its own DIPP is 400 too."""
     reject(
         engine(sub_world()),
-        UnlinkDomainPool(SUB, "sub.example", replacement=replacement),
+        UnlinkDomainPool(SUB, "sub.example", replacement_ip=replacement),
         400,
         message,
     )
 
 
 @pytest.mark.parametrize(
-    ("pool_id", "ips"), [(POOL_B, [D2]), (P_SUB, [SUB_POOLED])], ids=["inherited", "own"]
+    ("pool_id", "ips"), [(POOL_B, [DEDICATED_2]), (P_SUB, [SUB_POOLED])], ids=["inherited", "own"]
 )
 def test_k8_subaccount_relinks_to_any_visible_dipp(pool_id: str, ips: list[str]) -> None:
     """K8, 3.3.4: a subaccount may relink its domain to any DIPP visible to it: inherited or own."""
     world = sub_world()
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(SUB, "sub.example", pool_id=pool_id))
+    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement_pool_id=pool_id))
     settled_as(
         eng,
         with_domains(world, domain("dom-s", "sub.example", "sub-1", ip_texts=ips, pool=pool_id)),
@@ -914,7 +984,7 @@ def test_k8_parents_dipp_not_delegated_is_404() -> None:
     """K8, C7, 3.3.4: the parent's DIPP that is not delegated to the subaccount is not visible."""
     reject(
         engine(sub_world()),
-        UnlinkDomainPool(SUB, "sub.example", pool_id=POOL_C),
+        UnlinkDomainPool(SUB, "sub.example", replacement_pool_id=POOL_C),
         404,
         f"DIPP {POOL_C!r} not found",
     )
@@ -924,21 +994,23 @@ def test_k8_shared_only_if_the_subaccount_itself_is_eligible() -> None:
     """K8, 3.3.2: `shared` depends on the subaccount's own eligibility, not its parent's."""
     reject(
         engine(sub_world(sub_shared=False, parent_shared=True)),
-        UnlinkDomainPool(SUB, "sub.example", replacement="shared"),
+        UnlinkDomainPool(SUB, "sub.example", replacement_ip="shared"),
         403,
         "account 'sub-1' is not eligible for shared IPs",
     )
     world = sub_world(sub_shared=True, parent_shared=False)
     eng = engine(world)
-    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement="shared"))
-    settled_as(eng, with_domains(world, domain("dom-s", "sub.example", "sub-1", ip_texts=[S1])))
+    accept(eng, UnlinkDomainPool(SUB, "sub.example", replacement_ip="shared"))
+    settled_as(
+        eng, with_domains(world, domain("dom-s", "sub.example", "sub-1", ip_texts=[SHARED_1]))
+    )
 
 
 def test_k8_parent_cannot_unlink_the_subaccounts_domain() -> None:
     """K8, C7: the parent account does not own the subaccount's domain: 404."""
     reject(
         engine(sub_world()),
-        UnlinkDomainPool(actor(), "sub.example", replacement=D4),
+        UnlinkDomainPool(actor(), "sub.example", replacement_ip=DEDICATED_4),
         404,
         "domain 'sub.example' not found",
     )
@@ -948,12 +1020,18 @@ def test_k8_parent_cannot_unlink_the_subaccounts_domain() -> None:
 
 
 def pending_world() -> World:
-    """dom-1 linked to POOL_A {D1}; POOL_B {D2}; D3, D4 free; acct-1 not shared-eligible."""
+    """dom-1 linked to POOL_A {DEDICATED_1}; POOL_B {DEDICATED_2}; DEDICATED_3, DEDICATED_4 free;
+    acct-1 not shared-eligible."""
     return World(
         accounts=[account()],
-        dedicated_ips=[dedicated(D1), dedicated(D2), dedicated(D3), dedicated(D4)],
-        domains=[domain("dom-1", "example.com", ip_texts=[D1], pool=POOL_A)],
-        pools=[pool(POOL_A, ip_texts=[D1]), pool(POOL_B, ip_texts=[D2])],
+        dedicated_ips=[
+            dedicated(DEDICATED_1),
+            dedicated(DEDICATED_2),
+            dedicated(DEDICATED_3),
+            dedicated(DEDICATED_4),
+        ],
+        domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1], pool=POOL_A)],
+        pools=[pool(POOL_A, ip_texts=[DEDICATED_1]), pool(POOL_B, ip_texts=[DEDICATED_2])],
     )
 
 
@@ -968,26 +1046,28 @@ def test_s3_3_1_removes_the_replacement_ip_of_an_unsettled_dipp_deletion() -> No
     as unlinked holding that IP: 3.1 acts on it, and the later settle does not undo it."""
     world = pending_world()
     eng = engine(world)
-    delete_pool(eng, DeletePool(actor(), POOL_A, replacement_ip=D3))
+    delete_pool(eng, DeletePool(actor(), POOL_A, replacement_ip=DEDICATED_3))
     assert eng.state.stored_domain("dom-1") == domain(
-        "dom-1", "example.com", ip_texts=[D1], pool=POOL_A
+        "dom-1", "example.com", ip_texts=[DEDICATED_1], pool=POOL_A
     )
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", D1),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_1),
         404,
         "IP 198.51.100.1 is not an IP of domain 'example.com'",
     )
-    accept(eng, RemoveDomainIp(actor(), "example.com", D3, replacement=D4))
-    assert eng.state.stored_domain("dom-1") == domain("dom-1", "example.com", ip_texts=[D4])
+    accept(eng, RemoveDomainIp(actor(), "example.com", DEDICATED_3, replacement_ip=DEDICATED_4))
+    assert eng.state.stored_domain("dom-1") == domain(
+        "dom-1", "example.com", ip_texts=[DEDICATED_4]
+    )
     assert eng.settle() == 1
     settled_as(
         eng,
         World(
             accounts=world.accounts,
             dedicated_ips=world.dedicated_ips,
-            domains=[domain("dom-1", "example.com", ip_texts=[D4])],
-            pools=[pool(POOL_B, ip_texts=[D2])],
+            domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_4])],
+            pools=[pool(POOL_B, ip_texts=[DEDICATED_2])],
         ),
     )
 
@@ -999,7 +1079,7 @@ def test_s3_3_1_sees_the_link_to_the_replacement_dipp_before_settle() -> None:
     delete_pool(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B))
     reject(
         eng,
-        RemoveDomainIp(actor(), "example.com", D2),
+        RemoveDomainIp(actor(), "example.com", DEDICATED_2),
         400,
         f"domain 'example.com' is linked to DIPP {POOL_B!r}; its IPs are managed by the DIPP",
     )
@@ -1010,18 +1090,21 @@ def test_s3_3_3_unlinks_a_domain_with_a_pending_ip_addition() -> None:
     update does not relink the domain or give it the DIPP's IPs."""
     world = pending_world()
     eng = engine(world)
-    added = eng.execute(AddPoolIp(actor(), POOL_A, D3))
+    added = eng.execute(AddPoolIp(actor(), POOL_A, DEDICATED_3))
     assert isinstance(added, Accepted)
     assert eng.state.pending == (DomainUpdate("dom-1"),)
-    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement=D3))
+    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_3))
     assert eng.settle() == 1
     settled_as(
         eng,
         World(
             accounts=world.accounts,
             dedicated_ips=world.dedicated_ips,
-            domains=[domain("dom-1", "example.com", ip_texts=[D3])],
-            pools=[pool(POOL_A, ip_texts=[D1, D3]), pool(POOL_B, ip_texts=[D2])],
+            domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_3])],
+            pools=[
+                pool(POOL_A, ip_texts=[DEDICATED_1, DEDICATED_3]),
+                pool(POOL_B, ip_texts=[DEDICATED_2]),
+            ],
         ),
     )
 
@@ -1035,25 +1118,25 @@ def test_s3_3_3_acts_on_the_replacement_link_of_an_unsettled_dipp_deletion() -> 
     delete_pool(eng, DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B))
     reject(
         eng,
-        UnlinkDomainPool(actor(), "example.com", pool_id=POOL_B),
+        UnlinkDomainPool(actor(), "example.com", replacement_pool_id=POOL_B),
         400,
         f"domain 'example.com' is already linked to DIPP {POOL_B!r}",
     )
     reject(
         eng,
-        UnlinkDomainPool(actor(), "example.com", pool_id=POOL_A),
+        UnlinkDomainPool(actor(), "example.com", replacement_pool_id=POOL_A),
         404,
         f"DIPP {POOL_A!r} not found",
     )
-    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement=D1))
+    accept(eng, UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_1))
     assert eng.settle() == 1
     settled_as(
         eng,
         World(
             accounts=world.accounts,
             dedicated_ips=world.dedicated_ips,
-            domains=[domain("dom-1", "example.com", ip_texts=[D1])],
-            pools=[pool(POOL_B, ip_texts=[D2])],
+            domains=[domain("dom-1", "example.com", ip_texts=[DEDICATED_1])],
+            pools=[pool(POOL_B, ip_texts=[DEDICATED_2])],
         ),
     )
 
@@ -1062,10 +1145,10 @@ def test_s3_3_3_domain_unlinked_by_an_unsettled_deletion_is_not_linked() -> None
     """S2, S3, 3.3.1: after a deletion with an IP replacement (not settled) the domain is not
     linked, so 3.3 is 400 although its stored record still names the deleted DIPP."""
     eng = engine(pending_world())
-    delete_pool(eng, DeletePool(actor(), POOL_A, replacement_ip=D3))
+    delete_pool(eng, DeletePool(actor(), POOL_A, replacement_ip=DEDICATED_3))
     reject(
         eng,
-        UnlinkDomainPool(actor(), "example.com", replacement=D4),
+        UnlinkDomainPool(actor(), "example.com", replacement_ip=DEDICATED_4),
         400,
         "domain 'example.com' is not linked to a DIPP",
     )
@@ -1084,10 +1167,10 @@ def test_s3_3_2_removes_a_domain_with_a_pending_update() -> None:
         World(
             accounts=world.accounts,
             dedicated_ips=world.dedicated_ips,
-            pools=[pool(POOL_B, ip_texts=[D2])],
+            pools=[pool(POOL_B, ip_texts=[DEDICATED_2])],
         ),
     )
-    accept(eng, GetPool(actor(), POOL_B), pool_details(POOL_B, [D2], []))
+    accept(eng, GetPool(actor(), POOL_B), pool_details(POOL_B, [DEDICATED_2], []))
 
 
 def test_s4_domain_commands_leave_nothing_pending_even_for_linked_domains() -> None:
@@ -1096,8 +1179,8 @@ def test_s4_domain_commands_leave_nothing_pending_even_for_linked_domains() -> N
     world = sub_world()
     eng = engine(world)
     outcomes = [
-        eng.execute(UnlinkDomainPool(SUB, "sub.example", pool_id=POOL_B)),
-        eng.execute(UnlinkDomainPool(SUB, "sub.example", replacement=SUB_IP)),
+        eng.execute(UnlinkDomainPool(SUB, "sub.example", replacement_pool_id=POOL_B)),
+        eng.execute(UnlinkDomainPool(SUB, "sub.example", replacement_ip=SUB_IP)),
         eng.execute(RemoveDomainPool(SUB, "sub.example")),
     ]
     assert [(o.status, o.body) for o in outcomes] == [(200, SUCCESS)] * 3

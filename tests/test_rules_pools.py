@@ -421,7 +421,7 @@ def test_read_uses_the_effective_links_before_settle() -> None:
     """3.5.2, S2: a domain linked by PATCH is listed at once, before its update is processed."""
     eng = new_engine()
     accept_queueing(
-        eng, EditPool(actor(), POOL_B, link_domains=("dom-4",)), SUCCESS, dom_updates("dom-4")
+        eng, EditPool(actor(), POOL_B, link_domain_ids=("dom-4",)), SUCCESS, dom_updates("dom-4")
     )
     stored = eng.state.stored_domain("dom-4")
     assert stored == domain("dom-4", "d.example.com", ip_texts=["198.51.100.4"], pool=POOL_B)
@@ -764,7 +764,9 @@ def test_replacement_counts_as_delegated_right_after_delete() -> None:
     reject(eng, GetPool(actor("acct-2"), POOL_A), 404, not_found(POOL_A))
     reject(
         eng,
-        EditPool(actor(), POOL_E, remove_ips=("198.51.100.6",), unlink_domains=("dom-1", "dom-2")),
+        EditPool(
+            actor(), POOL_E, remove_ips=("198.51.100.6",), unlink_domain_ids=("dom-1", "dom-2")
+        ),
         400,
         f"DIPP {POOL_E!r} would have no IPs while linked to a domain or delegated to a subaccount",
     )
@@ -821,34 +823,34 @@ def test_edit_checks_feature_then_visibility_then_ownership() -> None:
             "IP '198.51.100.5 ' is not a valid IP address",
         ),
         (
-            {"remove_ips": ("worse",), "link_domains": ("dom-404",)},
+            {"remove_ips": ("worse",), "link_domain_ids": ("dom-404",)},
             "IP 'worse' is not a valid IP address",
         ),
         (
-            {"link_domains": ("dom-404",), "unlink_domains": ("dom-405",)},
+            {"link_domain_ids": ("dom-404",), "unlink_domain_ids": ("dom-405",)},
             "link_domain 'dom-404' is not the id of a domain of account 'acct-1'",
         ),
         (
-            {"link_domains": ("d.example.com",)},
+            {"link_domain_ids": ("d.example.com",)},
             "link_domain 'd.example.com' is not the id of a domain of account 'acct-1'",
         ),
         (
-            {"link_domains": ("dom-5",)},
+            {"link_domain_ids": ("dom-5",)},
             "link_domain 'dom-5' is not the id of a domain of account 'acct-1'",
         ),
         (
-            {"link_domains": ("dom-9",)},
+            {"link_domain_ids": ("dom-9",)},
             "link_domain 'dom-9' is not the id of a domain of account 'acct-1'",
         ),
         (
-            {"unlink_domains": ("dom-6",), "add_ips": ("198.51.100.5",)},
+            {"unlink_domain_ids": ("dom-6",), "add_ips": ("198.51.100.5",)},
             "unlink_domain 'dom-6' is not the id of a domain of account 'acct-1'",
         ),
         (
             {
                 "add_ips": ("198.51.100.5",),
                 "remove_ips": ("198.51.100.5",),
-                "unlink_domains": ("dom-404",),
+                "unlink_domain_ids": ("dom-404",),
             },
             "unlink_domain 'dom-404' is not the id of a domain of account 'acct-1'",
         ),
@@ -865,11 +867,11 @@ def test_edit_checks_feature_then_visibility_then_ownership() -> None:
             "IP 198.51.100.1 is both in add_ip and in remove_ip",
         ),
         (
-            {"link_domains": ("dom-4",), "unlink_domains": ("dom-4",)},
+            {"link_domain_ids": ("dom-4",), "unlink_domain_ids": ("dom-4",)},
             "domain 'dom-4' is both in link_domain and in unlink_domain",
         ),
         (
-            {"link_domains": ("dom-1",), "unlink_domains": ("dom-1",), "name": "new"},
+            {"link_domain_ids": ("dom-1",), "unlink_domain_ids": ("dom-1",), "name": "new"},
             "domain 'dom-1' is both in link_domain and in unlink_domain",
         ),
     ],
@@ -895,17 +897,17 @@ def test_edit_field_checks_in_order(fields: dict[str, Any], message: str) -> Non
         {"add_ips": ("198.51.100.1",)},
         {"remove_ips": ("198.51.100.5",)},
         {"remove_ips": ("198.51.100.3",)},
-        {"link_domains": ("dom-1",)},
-        {"unlink_domains": ("dom-4",)},
-        {"unlink_domains": ("dom-3",)},
-        {"link_domains": ("dom-2", "dom-2")},
+        {"link_domain_ids": ("dom-1",)},
+        {"unlink_domain_ids": ("dom-4",)},
+        {"unlink_domain_ids": ("dom-3",)},
+        {"link_domain_ids": ("dom-2", "dom-2")},
         {
             "name": "A",
             "description": "pool A",
             "add_ips": ("198.51.100.2", "198.51.100.1"),
             "remove_ips": ("198.51.100.5", "2001:db8::1"),
-            "link_domains": ("dom-1", "dom-2"),
-            "unlink_domains": ("dom-3", "dom-4"),
+            "link_domain_ids": ("dom-1", "dom-2"),
+            "unlink_domain_ids": ("dom-3", "dom-4"),
         },
     ],
 )
@@ -930,8 +932,8 @@ def test_edit_no_op_parts_change_nothing_beside_a_real_change() -> None:
         name="renamed",
         add_ips=("198.51.100.1",),
         remove_ips=("198.51.100.5",),
-        link_domains=("dom-1",),
-        unlink_domains=("dom-4", "dom-3"),
+        link_domain_ids=("dom-1",),
+        unlink_domain_ids=("dom-4", "dom-3"),
     )
     accept_queueing(eng, command, SUCCESS)
     world = base_world()
@@ -1003,8 +1005,8 @@ def test_edit_pending_has_at_most_one_update_per_domain_and_none_for_unlinked() 
             actor(),
             POOL_A,
             add_ips=("198.51.100.5",),
-            link_domains=("dom-4", "dom-1"),
-            unlink_domains=("dom-2",),
+            link_domain_ids=("dom-4", "dom-1"),
+            unlink_domain_ids=("dom-2",),
         ),
         SUCCESS,
         dom_updates("dom-1", "dom-4") + sub_updates(POOL_A),
@@ -1028,7 +1030,7 @@ def test_edit_link_only_queues_the_domain_and_no_subaccount_update() -> None:
     """3.7.7, S4: a link without an IP change queues only that domain's update."""
     eng = new_engine()
     accept_queueing(
-        eng, EditPool(actor(), POOL_A, link_domains=("dom-4",)), SUCCESS, dom_updates("dom-4")
+        eng, EditPool(actor(), POOL_A, link_domain_ids=("dom-4",)), SUCCESS, dom_updates("dom-4")
     )
     world = base_world()
     assert eng.state.stored_domain("dom-4") == linked(world, "dom-4", POOL_A, ["198.51.100.4"])
@@ -1042,7 +1044,7 @@ def test_edit_linking_a_domain_of_another_dipp_moves_it() -> None:
     """
     eng = new_engine()
     accept_queueing(
-        eng, EditPool(actor(), POOL_A, link_domains=("dom-3",)), SUCCESS, dom_updates("dom-3")
+        eng, EditPool(actor(), POOL_A, link_domain_ids=("dom-3",)), SUCCESS, dom_updates("dom-3")
     )
     accept_queueing(
         eng,
@@ -1062,7 +1064,7 @@ def test_edit_linking_a_domain_of_another_dipp_moves_it() -> None:
 def test_edit_unlinking_leaves_the_domain_holding_its_ips() -> None:
     """D9, S4: an unlinked domain keeps the IPs it has, at once, with no pending update."""
     eng = new_engine()
-    accept_queueing(eng, EditPool(actor(), POOL_A, unlink_domains=("dom-1",)), SUCCESS)
+    accept_queueing(eng, EditPool(actor(), POOL_A, unlink_domain_ids=("dom-1",)), SUCCESS)
     world = base_world()
     expected = changed(world, domains=[unlinked(world, "dom-1", A_IPS)])
     assert eng.state.world() == expected
@@ -1084,7 +1086,7 @@ def test_unlinked_domain_with_pending_work_keeps_the_dipp_ips_before_the_edit() 
     )
     accept_queueing(
         eng,
-        EditPool(actor(), POOL_A, remove_ips=("198.51.100.1",), unlink_domains=("dom-1",)),
+        EditPool(actor(), POOL_A, remove_ips=("198.51.100.1",), unlink_domain_ids=("dom-1",)),
         SUCCESS,
         dom_updates("dom-2") + sub_updates(POOL_A),
     )
@@ -1108,7 +1110,7 @@ def test_edit_may_empty_a_dipp_whose_last_domain_it_unlinks() -> None:
     eng = new_engine()
     accept_queueing(
         eng,
-        EditPool(actor(), POOL_B, remove_ips=("198.51.100.3",), unlink_domains=("dom-3",)),
+        EditPool(actor(), POOL_B, remove_ips=("198.51.100.3",), unlink_domain_ids=("dom-3",)),
         SUCCESS,
     )
     world = base_world()
@@ -1125,10 +1127,10 @@ def test_edit_may_empty_a_dipp_whose_last_domain_it_unlinks() -> None:
     [
         (POOL_B, {"remove_ips": ("198.51.100.3",)}),
         (POOL_A, {"remove_ips": A_IPS}),
-        (POOL_A, {"remove_ips": A_IPS, "unlink_domains": ("dom-1", "dom-2")}),
-        (POOL_E, {"remove_ips": ("198.51.100.6",), "link_domains": ("dom-4",)}),
-        (POOL_D, {"link_domains": ("dom-4",)}),
-        (POOL_D, {"link_domains": ("dom-3",), "name": "new"}),
+        (POOL_A, {"remove_ips": A_IPS, "unlink_domain_ids": ("dom-1", "dom-2")}),
+        (POOL_E, {"remove_ips": ("198.51.100.6",), "link_domain_ids": ("dom-4",)}),
+        (POOL_D, {"link_domain_ids": ("dom-4",)}),
+        (POOL_D, {"link_domain_ids": ("dom-3",), "name": "new"}),
     ],
 )
 def test_edit_leaving_a_linked_or_delegated_dipp_empty_is_400(

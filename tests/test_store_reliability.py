@@ -94,17 +94,19 @@ def random_command(rng: random.Random, created: Sequence[str]) -> Command:
     if roll < 0.50:
         return RemovePoolIp(OTHER, POOL_C, rng.choice(OTHER_IPS))
     if roll < 0.60:
-        return EditPool(PARENT, pool, link_domains=(rng.choice(DOMAINS),))
+        return EditPool(PARENT, pool, link_domain_ids=(rng.choice(DOMAINS),))
     if roll < 0.66:
-        return EditPool(PARENT, pool, unlink_domains=(rng.choice(DOMAINS),))
+        return EditPool(PARENT, pool, unlink_domain_ids=(rng.choice(DOMAINS),))
     if roll < 0.72:
         if rng.random() < 0.5:
-            return UnlinkDomainPool(PARENT, rng.choice(NAMES), pool_id=rng.choice(pools))
-        return UnlinkDomainPool(PARENT, rng.choice(NAMES), replacement="shared")
+            return UnlinkDomainPool(
+                PARENT, rng.choice(NAMES), replacement_pool_id=rng.choice(pools)
+            )
+        return UnlinkDomainPool(PARENT, rng.choice(NAMES), replacement_ip="shared")
     if roll < 0.80:
         replacement = rng.choice([None, "shared", *PARENT_IPS])
         ip = rng.choice(PARENT_IPS + SHARED)
-        return RemoveDomainIp(PARENT, rng.choice(NAMES), ip, replacement=replacement)
+        return RemoveDomainIp(PARENT, rng.choice(NAMES), ip, replacement_ip=replacement)
     if roll < 0.84:  # A, the delegated DIPP, stays: the others come and go
         doomed = rng.choice([POOL_B, POOL_D, *created[-3:]])
         if rng.random() < 0.5:
@@ -459,7 +461,7 @@ def test_update_applied_by_a_worker_that_died_before_marking_it_runs_again_harml
             assert stored is not None
             assert stored.ips == followed
         assert store.stored_domain("d-x009") == world_domain(world, "d-x009")
-        late = UnlinkDomainPool(PARENT, "x0.example.com", replacement="10.0.1.4")
+        late = UnlinkDomainPool(PARENT, "x0.example.com", replacement_ip="10.0.1.4")
         assert Service(store).execute(late).status == 200
         reference.execute(late)
         assert Service(store, batch=4).process_pending() == len(queued)

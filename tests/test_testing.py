@@ -252,7 +252,7 @@ def test_commands_of_every_type_are_generated_and_some_are_accepted(kind: type[A
         ),
         (
             "a domain name with a trailing dot (C6)",
-            lambda c: getattr(c, "domain", "").endswith(".example.com."),
+            lambda c: getattr(c, "domain_name", "").endswith(".example.com."),
         ),
         (
             "the subaccount acting on its parent's DIPP",
@@ -264,7 +264,7 @@ def test_commands_of_every_type_are_generated_and_some_are_accepted(kind: type[A
         ),
         (
             "a replacement 'shared' (3.3.2)",
-            lambda c: isinstance(c, UnlinkDomainPool) and c.replacement == "shared",
+            lambda c: isinstance(c, UnlinkDomainPool) and c.replacement_ip == "shared",
         ),
         (
             "both replacements at once (3.6.2)",
@@ -277,7 +277,7 @@ def test_commands_of_every_type_are_generated_and_some_are_accepted(kind: type[A
             lambda c: (
                 isinstance(c, EditPool)
                 and c.actor.account_id == "acct-1"
-                and "dom-2" in c.link_domains + c.unlink_domains
+                and "dom-2" in c.link_domain_ids + c.unlink_domain_ids
             ),
         ),
     ],
@@ -293,7 +293,7 @@ def test_commands_mix_in_the_invalid_values_the_contract_names(
 def _ip_values(command: Any, *, replacements: bool = True) -> list[str]:
     """Every IP text a command carries, whatever field it is in (replacements optionally)."""
     values: list[str] = []
-    for field in ("ip", "replacement", "replacement_ip") if replacements else ("ip",):
+    for field in ("ip", "replacement_ip") if replacements else ("ip",):
         value = getattr(command, field, None)
         if isinstance(value, str):
             values.append(value)

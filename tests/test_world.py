@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
 from ippools import Account, DocumentError, MemoryState, World, world_problems
-from tests.support import POOL_A, POOL_B, POOL_C, S1, account, dedicated, domain, ip, pool
+from tests.support import POOL_A, POOL_B, POOL_C, SHARED_1, account, dedicated, domain, ip, pool
 
 
 def base_world() -> World:
@@ -23,11 +25,11 @@ def base_world() -> World:
             dedicated("198.51.100.3", "sub-1"),
             dedicated("198.51.100.9", "acct-2"),
         ],
-        shared_ips=[ip(S1)],
+        shared_ips=[ip(SHARED_1)],
         domains=[
             domain("dom-1", "example.com", ip_texts=["198.51.100.1"], pool=POOL_A),
             domain("dom-2", "sub.example", "sub-1", ip_texts=["198.51.100.1"], pool=POOL_A),
-            domain("dom-3", "other.example", "acct-2", ip_texts=[S1]),
+            domain("dom-3", "other.example", "acct-2", ip_texts=[SHARED_1]),
             domain("dom-4", "own.sub.example", "sub-1", ip_texts=["198.51.100.3"]),
         ],
         pools=[
@@ -84,7 +86,7 @@ def test_unknown_account_of_each_record_is_named() -> None:
         world,
         dedicated_ips=[*world.dedicated_ips, dedicated("198.51.100.50", "ghost-1")],
         pools=[*world.pools, pool(POOL_C, "ghost-2")],
-        domains=[*world.domains, domain("dom-9", "ghost.example", "ghost-3", ip_texts=[S1])],
+        domains=[*world.domains, domain("dom-9", "ghost.example", "ghost-3", ip_texts=[SHARED_1])],
     )
     assert world_problems(world) == [
         "dedicated_ips[198.51.100.50]: unknown account 'ghost-1'",
@@ -120,9 +122,9 @@ def test_repeated_ids_are_named() -> None:
         world,
         accounts=[*world.accounts, account("acct-2", shared=True)],
         dedicated_ips=[*world.dedicated_ips, dedicated("198.51.100.9", "acct-2")],
-        shared_ips=[*world.shared_ips, ip(S1)],
+        shared_ips=[*world.shared_ips, ip(SHARED_1)],
         pools=[*world.pools, pool(POOL_B, ip_texts=["198.51.100.2"], name="again")],
-        domains=[*world.domains, domain("dom-3", "again.example", "acct-2", ip_texts=[S1])],
+        domains=[*world.domains, domain("dom-3", "again.example", "acct-2", ip_texts=[SHARED_1])],
     )
     assert world_problems(world) == [
         "accounts[acct-2]: id repeated",
@@ -196,7 +198,7 @@ def test_i3_pool_ips_are_unique_dedicated_ips_of_the_owner() -> None:
     """I3: a DIPP holds only its owner's dedicated IPs, and no IP is in two DIPPs."""
     world = with_pool(
         base_world(),
-        pool(POOL_C, ip_texts=["198.51.100.1", "198.51.100.3", "198.51.100.9", S1]),
+        pool(POOL_C, ip_texts=["198.51.100.1", "198.51.100.3", "198.51.100.9", SHARED_1]),
     )
     assert world_problems(world) == [
         f"pools[{POOL_C}]: IP 198.51.100.1 is also in pool '{POOL_A}' (I3)",
@@ -228,7 +230,7 @@ def test_i5_domain_without_ip_or_with_forbidden_shared_ip_is_named() -> None:
     assert world_problems(empty) == ["domains[dom-4]: holds no IP (I5)"]
     shared = with_domain(
         base_world(),
-        domain("dom-4", "own.sub.example", "sub-1", ip_texts=["198.51.100.3", S1]),
+        domain("dom-4", "own.sub.example", "sub-1", ip_texts=["198.51.100.3", SHARED_1]),
     )
     assert world_problems(shared) == [
         "domains[dom-4]: holds shared IP 203.0.113.1, account not eligible (I5)"
@@ -245,7 +247,7 @@ def test_i6_domain_holding_another_accounts_dedicated_ip_is_named() -> None:
     ]
     childs = with_domain(
         base_world(),
-        domain("dom-3", "other.example", "acct-2", ip_texts=["198.51.100.3", S1]),
+        domain("dom-3", "other.example", "acct-2", ip_texts=["198.51.100.3", SHARED_1]),
     )
     assert world_problems(childs) == [
         "domains[dom-3]: holds 198.51.100.3, a dedicated IP of 'sub-1' (I6)"
@@ -326,3 +328,36 @@ def test_worlds_given_in_any_order_are_equal() -> None:
     assert reordered == world
     assert isinstance(reordered.accounts, tuple)
     assert with_domain(world, domain("dom-9", "nine.example", ip_texts=["198.51.100.2"])) != world
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("accounts", "acct-1", "accounts must be a collection of Account records, got 'acct-1'"),
+        ("accounts", [{"id": "acct-1"}], "accounts must hold Account records only, got {'id'"),
+        ("dedicated_ips", [Account("acct-1")], "dedicated_ips must hold DedicatedIp records only"),
+        ("domains", None, "domains must be a collection of Domain records, got None"),
+        ("pools", {POOL_A: "pool"}, "pools must be a collection of Pool records, got {"),
+        ("shared_ips", "203.0.113.1", "shared_ips must be a collection of IPs, got '203.0.113.1'"),
+        ("shared_ips", [7], "shared_ips: an IP must be its text or an IPv4/IPv6 address value"),
+    ],
+)
+def test_world_refuses_arguments_of_the_wrong_type_naming_them(
+    field: str, value: object, message: str
+) -> None:
+    """K13: each argument of World is a collection of its records; anything else is a
+    TypeError naming the argument, raised when the world is built, not by later code."""
+    arguments: dict[str, Any] = {field: value}
+    with pytest.raises(TypeError) as raised:
+        World(**arguments)
+    assert str(raised.value).startswith(message)
+
+
+def test_world_takes_shared_ips_as_text_and_refuses_invalid_text() -> None:
+    """C5, K14: shared IPs may be given as text; they are held parsed, in canonical order."""
+    world = World(shared_ips=["203.0.113.10", SHARED_1, "2001:DB8::1"])
+    assert world.shared_ips == (ip("203.0.113.1"), ip("203.0.113.10"), ip("2001:db8::1"))
+    with pytest.raises(
+        ValueError, match=r"shared_ips: '203\.0\.113\.01' is not a valid IP address"
+    ):
+        World(shared_ips=["203.0.113.01"])

@@ -2,14 +2,21 @@
 
 Commands hold what the caller sent, as text: validating it is the rules' job,
 because the contract fixes the order in which checks are made (K1), and a
-syntax check often comes after a permission check.
+syntax check often comes after a permission check. What a command checks when
+it is built is only the type of each field: the actor is an :class:`Actor`,
+every other field a string (or None, or a tuple of strings; one string given
+for a tuple field is one value). Anything else raises :class:`TypeError`
+naming the field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 import attrs
+
+from ippools._validators import instance_of, is_optional_text, is_text, is_text_tuple
 
 __all__ = [
     "Actor",
@@ -26,102 +33,112 @@ __all__ = [
     "UnlinkDomainPool",
 ]
 
-_str = attrs.validators.instance_of(str)
-_opt_str = attrs.validators.optional(_str)
 
+def _strings(value: str | Iterable[str]) -> tuple[str, ...]:
+    """One string as a one-value tuple, a collection of strings as a tuple.
 
-def _strings(value: Any) -> tuple[str, ...]:
+    Anything else is left as it is, for the validator to refuse naming the field.
+    """
     if isinstance(value, str):
         return (value,)
-    return tuple(value)
-
-
-_str_tuple = attrs.validators.deep_iterable(_str, attrs.validators.instance_of(tuple))
+    if not isinstance(value, Iterable) or isinstance(value, bytes | bytearray | Mapping):
+        return value  # type: ignore[return-value]  # refused by is_text_tuple, naming the field
+    strings: list[str] = []
+    for item in value:  # stop at the first non-string: the collection may be endless
+        if not isinstance(item, str):
+            return value  # refused by is_text_tuple, naming the field
+        strings.append(item)
+    return tuple(strings)
 
 
 @attrs.frozen
 class Actor:
     """Who asked: the account (C1) and, on audited routes, the requestor and client (C2)."""
 
-    account_id: str = attrs.field(validator=_str)
-    requestor: str | None = attrs.field(default=None, validator=_opt_str)
-    client: str | None = attrs.field(default=None, validator=_opt_str)
+    account_id: str = attrs.field(validator=is_text)
+    requestor: str | None = attrs.field(default=None, validator=is_optional_text)
+    client: str | None = attrs.field(default=None, validator=is_optional_text)
+
+
+_actor = instance_of(Actor)
 
 
 @attrs.frozen
 class RemoveDomainIp:
     """3.1 ``DELETE /v3/domains/{name}/ips/{ip}`` with an IP: remove it from the domain."""
 
-    actor: Actor
-    domain: str = attrs.field(validator=_str)
-    ip: str = attrs.field(validator=_str)
-    replacement: str | None = attrs.field(default=None, validator=_opt_str)
-    pool_id: str | None = attrs.field(default=None, validator=_opt_str)
+    actor: Actor = attrs.field(validator=_actor)
+    domain_name: str = attrs.field(validator=is_text)
+    ip: str = attrs.field(validator=is_text)
+    replacement_ip: str | None = attrs.field(default=None, validator=is_optional_text)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
 
 
 @attrs.frozen
 class RemoveDomainPool:
     """3.2 ``DELETE /v3/domains/{name}/ips/all``: the domain leaves this system."""
 
-    actor: Actor
-    domain: str = attrs.field(validator=_str)
-    replacement: str | None = attrs.field(default=None, validator=_opt_str)
-    pool_id: str | None = attrs.field(default=None, validator=_opt_str)
+    actor: Actor = attrs.field(validator=_actor)
+    domain_name: str = attrs.field(validator=is_text)
+    replacement_ip: str | None = attrs.field(default=None, validator=is_optional_text)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
 
 
 @attrs.frozen
 class UnlinkDomainPool:
     """3.3 ``DELETE /v3/domains/{name}/ips/ip_pool``: unlink the domain's DIPP."""
 
-    actor: Actor
-    domain: str = attrs.field(validator=_str)
-    replacement: str | None = attrs.field(default=None, validator=_opt_str)
-    pool_id: str | None = attrs.field(default=None, validator=_opt_str)
+    actor: Actor = attrs.field(validator=_actor)
+    domain_name: str = attrs.field(validator=is_text)
+    replacement_ip: str | None = attrs.field(default=None, validator=is_optional_text)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
 
 
 @attrs.frozen
 class CreatePool:
     """3.4 ``POST /v3/ip_pools``: a new DIPP (``ips`` is the union of ``ip`` and ``ips``)."""
 
-    actor: Actor
-    name: str | None = attrs.field(default=None, validator=_opt_str)
-    description: str | None = attrs.field(default=None, validator=_opt_str)
-    ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_str_tuple)
+    actor: Actor = attrs.field(validator=_actor)
+    name: str | None = attrs.field(default=None, validator=is_optional_text)
+    description: str | None = attrs.field(default=None, validator=is_optional_text)
+    ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=is_text_tuple)
 
 
 @attrs.frozen
 class GetPool:
     """3.5 ``GET /v3/ip_pools/{pool_id}``: a DIPP's details."""
 
-    actor: Actor
-    pool_id: str = attrs.field(validator=_str)
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
 
 
 @attrs.frozen
 class DeletePool:
     """3.6 ``DELETE /v3/ip_pools/{pool_id}``, optionally naming a replacement IP or DIPP."""
 
-    actor: Actor
-    pool_id: str = attrs.field(validator=_str)
-    replacement_ip: str | None = attrs.field(default=None, validator=_opt_str)
-    replacement_pool_id: str | None = attrs.field(default=None, validator=_opt_str)
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
+    replacement_ip: str | None = attrs.field(default=None, validator=is_optional_text)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
 
 
 @attrs.frozen
 class EditPool:
     """3.7 ``PATCH /v3/ip_pools/{pool_id}``; domains are named by id."""
 
-    actor: Actor
-    pool_id: str = attrs.field(validator=_str)
-    name: str | None = attrs.field(default=None, validator=_opt_str)
-    description: str | None = attrs.field(default=None, validator=_opt_str)
-    add_ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_str_tuple)
-    remove_ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=_str_tuple)
-    link_domains: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_str_tuple
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
+    name: str | None = attrs.field(default=None, validator=is_optional_text)
+    description: str | None = attrs.field(default=None, validator=is_optional_text)
+    add_ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=is_text_tuple)
+    remove_ips: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, validator=is_text_tuple
     )
-    unlink_domains: tuple[str, ...] = attrs.field(
-        default=(), converter=_strings, validator=_str_tuple
+    link_domain_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, validator=is_text_tuple
+    )
+    unlink_domain_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, validator=is_text_tuple
     )
 
 
@@ -129,26 +146,26 @@ class EditPool:
 class AddPoolIp:
     """3.8 ``PUT /v3/ip_pools/{pool_id}/ips/{ip}``."""
 
-    actor: Actor
-    pool_id: str = attrs.field(validator=_str)
-    ip: str = attrs.field(validator=_str)
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
+    ip: str = attrs.field(validator=is_text)
 
 
 @attrs.frozen
 class RemovePoolIp:
     """3.9 ``DELETE /v3/ip_pools/{pool_id}/ips/{ip}``."""
 
-    actor: Actor
-    pool_id: str = attrs.field(validator=_str)
-    ip: str = attrs.field(validator=_str)
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
+    ip: str = attrs.field(validator=is_text)
 
 
 @attrs.frozen
 class AddPoolIps:
     """3.10 ``POST /v3/ip_pools/{pool_id}/ips.json``; ``body`` is the decoded JSON body as sent."""
 
-    actor: Actor
-    pool_id: str = attrs.field(validator=_str)
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
     body: Any = None
 
 

@@ -282,7 +282,7 @@ class MemoryStorage:
         return World(
             accounts=self._accounts.values(),
             dedicated_ips=self._dedicated.values(),
-            shared_ips=self._usage,
+            shared_ips=self._usage.keys(),
             domains=self._domains.values(),
             pools=self._pools.values(),
         )

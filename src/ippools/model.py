@@ -1,21 +1,27 @@
 """The records of the IP pools domain: accounts, dedicated IPs, domains and DIPPs.
 
-Every record is a frozen attrs class whose validators make an invalid value
-impossible to build; change one with :func:`attrs.evolve`, which validates again.
+Every record is a frozen attrs class whose converters and validators make an
+invalid value impossible to build: a value of the wrong type raises
+:class:`TypeError`, a malformed one :class:`ValueError`, each naming the field.
+Change a record with :func:`attrs.evolve`, which validates again.
 
-IPs are :mod:`ipaddress` values. The module also owns the one IP syntax of the
-contract (C5, K4) and the canonical order and text of IPs, so that every other
-module parses, sorts and prints them the same way.
+IPs are :mod:`ipaddress` values; IP fields also take the text of an IP and parse
+it with :func:`ip_address`. The module owns the one IP syntax of the contract
+(C5, K4) and the canonical order and text of IPs, so that every other module
+parses, sorts and prints them the same way: :func:`parse_ip` answers None for
+text that is not an IP, :func:`ip_address` raises.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 import attrs
+
+from ippools._validators import is_flag, is_text, shown
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -26,6 +32,7 @@ __all__ = [
     "IPAddress",
     "Pool",
     "domain_key",
+    "ip_address",
     "ip_sort_key",
     "ip_text",
     "is_pool_id",
@@ -37,6 +44,10 @@ _POOL_ID = re.compile(r"[0-9a-f]{24}")
 _IPV4 = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
 _IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 _NOT_IN_ID = re.compile(r"[\s/]")
+_NETWORKS = ipaddress.IPv4Network | ipaddress.IPv6Network
+_V6 = ipaddress.IPv6Address
+_V4 = frozenset({ipaddress.IPv4Address})
+_V4_V6 = frozenset({ipaddress.IPv4Address, ipaddress.IPv6Address})
 
 
 def parse_ip(text: str) -> IPAddress | None:
@@ -44,9 +55,12 @@ def parse_ip(text: str) -> IPAddress | None:
 
     IPv4 must be a dotted quad without leading zeros; IPv6 may be any valid text
     form but without a scope suffix. Nothing is trimmed: surrounding spaces make
-    the value invalid.
+    the value invalid. Raises :class:`TypeError` when ``text`` is not a string;
+    :func:`ip_address` is the same parser, raising for invalid text too.
     """
-    if not isinstance(text, str) or not text or len(text) > 64:
+    if not isinstance(text, str):
+        raise TypeError(f"an IP must be given as text, got {shown(text)}")
+    if not text or len(text) > 64:
         return None
     if ":" not in text:
         if _IPV4.fullmatch(text) is None:
@@ -61,6 +75,31 @@ def parse_ip(text: str) -> IPAddress | None:
         return ipaddress.IPv6Address(text)
     except ValueError:
         return None
+
+
+def ip_address(value: str | IPAddress) -> IPAddress:
+    """The IP ``value`` names: its text per C5/K4, or an :mod:`ipaddress` value, checked.
+
+    Raises :class:`ValueError` naming the text when it is not a valid IP (a
+    leading zero, a scope suffix, surrounding spaces, ...) and for an IPv6 value
+    that carries a scope; :class:`TypeError` for anything but a string or an
+    IPv4/IPv6 address value.
+    """
+    if isinstance(value, ipaddress.IPv4Address):
+        return value
+    if isinstance(value, ipaddress.IPv6Address):
+        if value.scope_id is not None:
+            raise ValueError(f"IP {str(value)!r} carries a scope, which C5 does not allow")
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"an IP must be its text or an IPv4/IPv6 address value, got {shown(value)}")
+    parsed = parse_ip(value)
+    if parsed is None:
+        raise ValueError(
+            f"{shown(value)} is not a valid IP address "
+            "(IPv4 as a dotted quad without leading zeros, or IPv6 without a scope; C5)"
+        )
+    return parsed
 
 
 def ip_text(ip: IPAddress) -> str:
@@ -98,21 +137,30 @@ def domain_key(name: str) -> str:
     return name.lower()
 
 
-def _record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
+def _check_id(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {shown(value)}")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty string, got ''")
     if _NOT_IN_ID.search(value) is not None:
-        raise ValueError(f"{attribute.name} must not contain whitespace or '/', got {value!r}")
+        raise ValueError(f"{name} must not contain whitespace or '/', got {shown(value)}")
+    return value
+
+
+def _record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    _check_id(attribute.name, value)
 
 
 def _optional_record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
-        _record_id(instance, attribute, value)
+        _check_id(attribute.name, value)
 
 
 def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a string, got {shown(value)}")
     if not is_pool_id(value):
-        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {value!r}")
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {shown(value)}")
 
 
 def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -120,33 +168,55 @@ def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any
         _pool_id(instance, attribute, value)
 
 
-def _ip(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        raise TypeError(f"{attribute.name} must be an IP address, got {value!r}")
-    if isinstance(value, ipaddress.IPv6Address) and value.scope_id is not None:
-        raise ValueError(f"{attribute.name} must not carry a scope, got {value!r}")
+def _named_ip(name: str, value: Any) -> IPAddress:
+    try:
+        return ip_address(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{name}: {error}") from None
 
 
-def _ip_set(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, frozenset):
-        raise TypeError(f"{attribute.name} must be a frozenset of IPs, got {value!r}")
-    for ip in value:
-        _ip(instance, attribute, ip)
+def _collection(name: str, what: str, value: object) -> Iterable[Any]:
+    """``value`` as a collection of items (TypeError for anything else).
+
+    A string, a mapping or an IP network is not a collection of items here: a
+    network of the size of ``::/0`` could never be listed.
+    """
+    if isinstance(value, str | bytes | bytearray | _NETWORKS) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a collection of {what}, got {shown(value)}")
+    if isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a collection of {what}, not a mapping")
+    return value
 
 
-def _id_set(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, frozenset):
-        raise TypeError(f"{attribute.name} must be a frozenset of ids, got {value!r}")
-    for item in value:
-        _record_id(instance, attribute, item)
+def _plain_ips(ips: frozenset[Any]) -> bool:
+    """True when every item is an IP value without a scope (checked by type, quickly)."""
+    kinds = {type(ip) for ip in ips}
+    if kinds <= _V4:
+        return True
+    return kinds <= _V4_V6 and all(ip.scope_id is None for ip in ips if type(ip) is _V6)
 
 
-def _frozen_ips(value: Iterable[IPAddress]) -> frozenset[IPAddress]:
-    return value if isinstance(value, frozenset) else frozenset(value)
+def _to_ip(value: str | IPAddress) -> IPAddress:
+    """A dedicated IP's ``ip``: an IP value, or its text."""
+    return _named_ip("ip", value)
 
 
-def _frozen_ids(value: Iterable[str]) -> frozenset[str]:
-    return value if isinstance(value, frozenset) else frozenset(value)
+def _to_ips(value: Iterable[str | IPAddress]) -> frozenset[IPAddress]:
+    """A domain's or DIPP's ``ips``: IP values or their texts, as a frozenset."""
+    if isinstance(value, frozenset) and _plain_ips(value):
+        return value  # the common case, records built from records: nothing to convert
+    items = _collection("ips", "IPs", value)
+    return frozenset(_named_ip("ips", item) for item in items)
+
+
+def _to_ids(value: Iterable[str]) -> frozenset[str]:
+    """A DIPP's ``delegated_to``: account ids, as a frozenset."""
+    if isinstance(value, frozenset):
+        for item in value:
+            _check_id("delegated_to", item)
+        return value  # the common case, records built from records: nothing to convert
+    items = _collection("delegated_to", "account ids", value)
+    return frozenset(_check_id("delegated_to", item) for item in items)
 
 
 @attrs.frozen
@@ -155,10 +225,8 @@ class Account:
 
     id: str = attrs.field(validator=_record_id)
     parent_id: str | None = attrs.field(default=None, validator=_optional_record_id)
-    dipps: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
-    shared_ip_eligible: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
+    dipps: bool = attrs.field(default=False, validator=is_flag)
+    shared_ip_eligible: bool = attrs.field(default=False, validator=is_flag)
 
     def __attrs_post_init__(self) -> None:
         if self.parent_id == self.id:
@@ -172,24 +240,25 @@ class Account:
 
 @attrs.frozen
 class DedicatedIp:
-    """An IP owned by one account; it may be on warmup."""
+    """An IP owned by one account; it may be on warmup. ``ip`` may be given as text."""
 
-    ip: IPAddress = attrs.field(validator=_ip)
+    ip: IPAddress = attrs.field(converter=_to_ip)
     account_id: str = attrs.field(validator=_record_id)
-    warmup: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    warmup: bool = attrs.field(default=False, validator=is_flag)
 
 
 @attrs.frozen
 class Domain:
-    """A sending domain of one account: the IPs it holds and the DIPP it is linked to, if any."""
+    """A sending domain of one account: the IPs it holds and the DIPP it is linked to, if any.
+
+    ``ips`` may be any collection of IPs or IP texts; it is stored as a frozenset.
+    """
 
     id: str = attrs.field(validator=_record_id)
     name: str = attrs.field(validator=_record_id)
     account_id: str = attrs.field(validator=_record_id)
     pool_id: str | None = attrs.field(default=None, validator=_optional_pool_id)
-    ips: frozenset[IPAddress] = attrs.field(
-        default=frozenset(), converter=_frozen_ips, validator=_ip_set
-    )
+    ips: frozenset[IPAddress] = attrs.field(default=frozenset(), converter=_to_ips)
 
     @property
     def key(self) -> str:
@@ -199,18 +268,19 @@ class Domain:
 
 @attrs.frozen
 class Pool:
-    """A dedicated IP pool (DIPP): its owner's IPs and the subaccounts it is delegated to."""
+    """A dedicated IP pool (DIPP): its owner's IPs and the subaccounts it is delegated to.
+
+    ``ips`` may be any collection of IPs or IP texts, ``delegated_to`` any
+    collection of account ids (not one id as a string); both are stored as
+    frozensets.
+    """
 
     pool_id: str = attrs.field(validator=_pool_id)
     account_id: str = attrs.field(validator=_record_id)
-    name: str = attrs.field(validator=attrs.validators.instance_of(str))
-    description: str = attrs.field(validator=attrs.validators.instance_of(str))
-    ips: frozenset[IPAddress] = attrs.field(
-        default=frozenset(), converter=_frozen_ips, validator=_ip_set
-    )
-    delegated_to: frozenset[str] = attrs.field(
-        default=frozenset(), converter=_frozen_ids, validator=_id_set
-    )
+    name: str = attrs.field(validator=is_text)
+    description: str = attrs.field(validator=is_text)
+    ips: frozenset[IPAddress] = attrs.field(default=frozenset(), converter=_to_ips)
+    delegated_to: frozenset[str] = attrs.field(default=frozenset(), converter=_to_ids)
 
     def __attrs_post_init__(self) -> None:
         if self.account_id in self.delegated_to:

@@ -4,17 +4,23 @@ An :class:`Accepted` outcome holds the answer body, the records to store, the
 DIPPs deleted (as tombstones naming their replacement) and the pending updates
 that the platform must carry out afterwards, in the order of S4. A
 :class:`Rejected` outcome holds only the error: it changes nothing.
+
+Every value here checks its fields when it is built: a field of the wrong type
+raises :class:`TypeError`, a malformed pool id or IP :class:`ValueError`, each
+naming the field. Collections are tuples; IPs may be given as text.
 """
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias, get_args
 
 import attrs
 
+from ippools._validators import instance_of, is_text, shown
 from ippools.commands import Actor, Command
 from ippools.errors import ApiError
-from ippools.model import Domain, IPAddress, Pool
+from ippools.model import Domain, IPAddress, Pool, ip_address, is_pool_id
 
 __all__ = [
     "Accepted",
@@ -29,22 +35,65 @@ __all__ = [
     "Replacement",
     "SubaccountUpdate",
     "Tombstone",
+    "started_body",
+    "success_body",
 ]
+
+
+def success_body(**fields: Any) -> dict[str, Any]:
+    """The answer of an accepted command: ``{"message": "success"}`` with ``fields`` added.
+
+    Every route answers this way except those whose effect goes on in pending
+    updates (:func:`started_body`).
+    """
+    return {"message": "success", **fields}
+
+
+def started_body() -> dict[str, Any]:
+    """The answer of a command whose effect goes on in pending updates: 3.6 (D7) and 3.8-3.10.
+
+    D7: deleting a DIPP answers ``started``, not the source's sample ``success``.
+    """
+    return {"message": "started"}
+
+
+def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    is_text(instance, attribute, value)
+    if not is_pool_id(value):
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {shown(value)}")
+
+
+def _check_tuple(name: str, value: Any, kinds: tuple[type[Any], ...]) -> None:
+    """``value`` is a tuple of instances of ``kinds``; else TypeError naming the field."""
+    if type(value) is not tuple:
+        names = " or ".join(kind.__name__ for kind in kinds)
+        raise TypeError(f"{name} must be a tuple of {names}, got {shown(value)}")
+    for item in value:
+        if not isinstance(item, kinds):
+            names = " or ".join(kind.__name__ for kind in kinds)
+            raise TypeError(f"{name} must hold {names} only, got {shown(item)}")
+
+
+def _check_instance(name: str, value: Any, kinds: tuple[type[Any], ...]) -> None:
+    """``value`` is an instance of ``kinds``; else TypeError naming the field."""
+    if not isinstance(value, kinds):
+        names = " or ".join(kind.__name__ for kind in kinds)
+        raise TypeError(f"{name} must be an instance of {names}, got {shown(value)}")
 
 
 @attrs.frozen
 class DomainUpdate:
     """Bring one domain's stored link and IPs up to date with its effective state."""
 
-    domain_id: str
+    domain_id: str = attrs.field(validator=is_text)
 
 
 @attrs.frozen
 class SubaccountUpdate:
     """Bring a subaccount's domains linked to a DIPP (or to what replaced it) up to date."""
 
-    account_id: str
-    pool_id: str
+    account_id: str = attrs.field(validator=is_text)
+    pool_id: str = attrs.field(validator=_pool_id)
 
 
 PendingUpdate: TypeAlias = DomainUpdate | SubaccountUpdate
@@ -54,18 +103,43 @@ PendingUpdate: TypeAlias = DomainUpdate | SubaccountUpdate
 class ReplaceWithPool:
     """Domains of a deleted DIPP are relinked to ``pool_id``."""
 
-    pool_id: str
+    pool_id: str = attrs.field(validator=_pool_id)
+
+
+def _to_ip(value: IPAddress | str) -> IPAddress:
+    try:
+        return ip_address(value)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"ip: {error}") from None
 
 
 @attrs.frozen
 class ReplaceWithIp:
-    """Domains of a deleted DIPP are unlinked and hold exactly ``ip``."""
+    """Domains of a deleted DIPP are unlinked and hold exactly ``ip`` (given as text or value)."""
 
-    ip: IPAddress
+    ip: IPAddress = attrs.field(converter=_to_ip)
 
 
-def _choices(value: Any) -> tuple[tuple[str, IPAddress], ...]:
-    return tuple(sorted(dict(value).items()))
+def _choices(
+    value: Mapping[str, IPAddress | str] | Iterable[tuple[str, IPAddress | str]],
+) -> tuple[tuple[str, IPAddress], ...]:
+    """``choices`` as sorted (domain id, IP) pairs, from a mapping or pairs; IPs may be text."""
+    pairs: Iterable[Any]
+    if isinstance(value, Mapping):
+        pairs = value.items()
+    elif isinstance(value, Iterable) and not isinstance(value, str | bytes):
+        pairs = value
+    else:
+        raise TypeError(f"choices must be a mapping of domain ids to IPs, got {shown(value)}")
+    out: dict[str, IPAddress] = {}
+    for pair in pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str):
+            raise TypeError(f"choices must pair domain ids with IPs, got {shown(pair)}")
+        try:
+            out[pair[0]] = ip_address(pair[1])
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"choices: {error}") from None
+    return tuple(sorted(out.items()))
 
 
 @attrs.frozen
@@ -90,9 +164,12 @@ Replacement: TypeAlias = ReplaceWithPool | ReplaceWithIp | ReplaceWithShared | N
 class Tombstone:
     """A deleted DIPP: who owned it and what replaces it for the domains still stored as linked."""
 
-    pool_id: str
-    account_id: str
-    replacement: Replacement = None
+    pool_id: str = attrs.field(validator=_pool_id)
+    account_id: str = attrs.field(validator=is_text)
+    replacement: Replacement = attrs.field(
+        default=None,
+        validator=instance_of(ReplaceWithPool, ReplaceWithIp, ReplaceWithShared, type(None)),
+    )
 
 
 @attrs.frozen
@@ -105,10 +182,22 @@ class Changes:
     deleted_domains: tuple[str, ...] = ()
     pending: tuple[PendingUpdate, ...] = ()
 
+    def __attrs_post_init__(self) -> None:
+        # One check for the five fields: an outcome is built per command, so this stays cheap.
+        _check_tuple("pools", self.pools, (Pool,))
+        _check_tuple("deleted_pools", self.deleted_pools, (Tombstone,))
+        _check_tuple("domains", self.domains, (Domain,))
+        _check_tuple("deleted_domains", self.deleted_domains, (str,))
+        _check_tuple("pending", self.pending, (DomainUpdate, SubaccountUpdate))
+
     def __bool__(self) -> bool:
         return bool(
             self.pools or self.deleted_pools or self.domains or self.deleted_domains or self.pending
         )
+
+
+_COMMANDS: tuple[type[Any], ...] = get_args(Command)
+_NO_CHANGES = Changes()
 
 
 @attrs.frozen
@@ -120,7 +209,12 @@ class Accepted:
 
     command: Command
     body: dict[str, Any]
-    changes: Changes = Changes()
+    changes: Changes = _NO_CHANGES
+
+    def __attrs_post_init__(self) -> None:
+        _check_instance("command", self.command, _COMMANDS)
+        _check_instance("body", self.body, (dict,))
+        _check_instance("changes", self.changes, (Changes,))
 
     status = 200
 
@@ -141,6 +235,10 @@ class Rejected:
 
     command: Command
     error: ApiError
+
+    def __attrs_post_init__(self) -> None:
+        _check_instance("command", self.command, _COMMANDS)
+        _check_instance("error", self.error, (ApiError,))
 
     @property
     def status(self) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
+from ippools._validators import instance_of, shown
 from ippools.model import IPAddress, ip_sort_key, is_pool_id
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 
+@runtime_checkable
 class SharedIpChoice(Protocol):
     """Picks the shared IP a domain receives."""
 
@@ -36,6 +38,7 @@ class SharedIpChoice(Protocol):
         """
 
 
+@runtime_checkable
 class IdSource(Protocol):
     """Hands out new pool ids."""
 
@@ -68,11 +71,18 @@ class SequenceIds:
 
     Fallback ids count in hexadecimal and skip every id in use or handed out
     before. Raises :class:`ValueError` for a given id that is not 24 lowercase
-    hex digits or that repeats.
+    hex digits or that repeats, :class:`TypeError` when ``ids`` is not a
+    collection of strings.
     """
 
     def __init__(self, ids: Iterable[str] = ()) -> None:
-        given = list(ids)
+        if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
+            raise TypeError(f"ids must be a collection of pool ids, got {shown(ids)}")
+        given: list[str] = []
+        for pool_id in ids:
+            if not isinstance(pool_id, str):
+                raise TypeError(f"ids must hold strings only, got {shown(pool_id)}")
+            given.append(pool_id)
         for pool_id in given:
             if not is_pool_id(pool_id):
                 raise ValueError(f"pool id {pool_id!r} is not 24 lowercase hex digits")
@@ -101,7 +111,13 @@ class SequenceIds:
 
 @attrs.frozen
 class Policies:
-    """The host's choices: shared-IP choice and id source."""
+    """The host's choices: shared-IP choice and id source.
 
-    shared_ip: SharedIpChoice = attrs.field(factory=FewestDomains)
-    ids: IdSource = attrs.field(factory=RandomIds)
+    ``shared_ip`` needs a ``choose`` method and ``ids`` a ``new_pool_id`` method
+    (:class:`TypeError` otherwise).
+    """
+
+    shared_ip: SharedIpChoice = attrs.field(
+        factory=FewestDomains, validator=instance_of(SharedIpChoice)
+    )
+    ids: IdSource = attrs.field(factory=RandomIds, validator=instance_of(IdSource))

@@ -13,7 +13,9 @@ every later call (the document loader's, then the state's or the store's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from ipaddress import IPv4Network, IPv6Network
+from typing import TypeVar
 
 import attrs
 
@@ -24,6 +26,7 @@ from ippools.model import (
     Domain,
     IPAddress,
     Pool,
+    ip_address,
     ip_sort_key,
     ip_text,
     sorted_ips,
@@ -34,29 +37,61 @@ __all__ = ["World", "check_world", "world_problems"]
 _NO_IPS: frozenset[IPAddress] = frozenset()
 
 
+T = TypeVar("T")
+
+
+def _items(name: str, kind: type[T], value: object) -> list[T]:
+    """``value`` as a list of ``kind`` records: else TypeError naming the argument."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"{name} must be a collection of {kind.__name__} records, got {value!r:.100}"
+        )
+    items: list[T] = []
+    for item in value:  # stop at the first wrong item: the collection may be endless
+        if not isinstance(item, kind):
+            raise TypeError(f"{name} must hold {kind.__name__} records only, got {item!r:.100}")
+        items.append(item)
+    return items
+
+
 def _accounts_sorted(records: Iterable[Account]) -> tuple[Account, ...]:
-    return tuple(sorted(records, key=lambda record: record.id))
+    return tuple(sorted(_items("accounts", Account, records), key=lambda record: record.id))
 
 
 def _domains_sorted(records: Iterable[Domain]) -> tuple[Domain, ...]:
-    return tuple(sorted(records, key=lambda record: record.id))
+    return tuple(sorted(_items("domains", Domain, records), key=lambda record: record.id))
 
 
 def _pools_sorted(records: Iterable[Pool]) -> tuple[Pool, ...]:
-    return tuple(sorted(records, key=lambda record: record.pool_id))
+    return tuple(sorted(_items("pools", Pool, records), key=lambda record: record.pool_id))
 
 
-def _ips_sorted(ips: Iterable[IPAddress]) -> tuple[IPAddress, ...]:
-    return tuple(sorted_ips(ips))
+def _ips_sorted(ips: Iterable[IPAddress | str]) -> tuple[IPAddress, ...]:
+    # A network of the size of ::/0 could never be listed: it is not a collection of IPs here.
+    if isinstance(ips, str | bytes | Mapping | IPv4Network | IPv6Network) or not isinstance(
+        ips, Iterable
+    ):
+        raise TypeError(f"shared_ips must be a collection of IPs, got {ips!r:.100}")
+    try:
+        return tuple(sorted_ips(ip_address(ip) for ip in ips))
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"shared_ips: {error}") from None
 
 
 def _dedicated_sorted(records: Iterable[DedicatedIp]) -> tuple[DedicatedIp, ...]:
-    return tuple(sorted(records, key=lambda record: ip_sort_key(record.ip)))
+    return tuple(
+        sorted(_items("dedicated_ips", DedicatedIp, records), key=lambda r: ip_sort_key(r.ip))
+    )
 
 
 @attrs.frozen
 class World:
-    """Every record of a state, in canonical order (K14)."""
+    """Every record of a state, in canonical order (K14).
+
+    Each argument is a collection of its records (``shared_ips``: IPs or their
+    texts); anything else raises :class:`TypeError` naming the argument. Whether
+    the records form a valid state is :func:`world_problems`' question.
+    """
 
     accounts: tuple[Account, ...] = attrs.field(default=(), converter=_accounts_sorted)
     dedicated_ips: tuple[DedicatedIp, ...] = attrs.field(default=(), converter=_dedicated_sorted)

@@ -26,22 +26,15 @@ state and must pass every check. ``expect_world`` and a replay output's
 ``world`` are stored states that may lag behind a settle (K15): they are checked
 for shape only (fields, types, ids, IPs, no repeated record).
 
-Layout: :mod:`~ippools.documents.fields` (errors with a path, leaf hooks),
-:mod:`~ippools.documents.world`, :mod:`~ippools.documents.scenario` (scenarios
-and replay outputs), :mod:`~ippools.documents.converter` (:func:`make_converter`
-and the entry points) and :mod:`~ippools.documents.json` (strict JSON text).
+Layout: ``_problems`` (errors that carry a JSON path, and how values are named
+in them), ``_leaves`` (the strict hooks for leaf values),
+:mod:`~ippools.documents.world`, ``_scenario`` (scenarios and replay outputs),
+:mod:`~ippools.documents.converter` (:func:`make_converter` and the entry
+points) and :mod:`~ippools.documents.json` (strict JSON text).
 """
 
-from ippools.documents.converter import (
-    load_replay_output,
-    load_scenario,
-    load_world,
-    make_converter,
-    unstructure,
-)
-from ippools.documents.fields import format_path
-from ippools.documents.json import dump_json, parse_json
-from ippools.documents.scenario import (
+from ippools.documents._problems import format_path
+from ippools.documents._scenario import (
     REPLAY_FORMAT,
     SCENARIO_FORMAT,
     Expect,
@@ -56,6 +49,14 @@ from ippools.documents.scenario import (
     Step,
     StepResult,
 )
+from ippools.documents.converter import (
+    load_replay_output,
+    load_scenario,
+    load_world,
+    make_converter,
+    unstructure,
+)
+from ippools.documents.json import dump_json, parse_json
 
 __all__ = [
     "REPLAY_FORMAT",

@@ -3,7 +3,7 @@
 :func:`make_converter` builds a new converter (never cattrs' global one):
 records get hooks that cattrs generates with unknown keys forbidden and a strict
 hook for every field; worlds, scenarios and replay outputs get the hand-written
-hooks of :mod:`ippools.documents.world` and :mod:`ippools.documents.scenario`.
+hooks of :mod:`ippools.documents.world` and ``ippools.documents._scenario``.
 The entry points share one converter built at import.
 
 A large world repeats the same few IPs and IP lists many times (every domain
@@ -26,24 +26,23 @@ import cattrs
 from cattrs.errors import ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ippools.documents.fields import (
-    _boolean,
-    _count,
-    _document,
-    _domain_name,
-    _fail,
-    _ip,
-    _object,
-    _optional_pool_id,
-    _optional_record_id,
-    _pool_id,
-    _record_id,
-    _sorted_ip_texts,
-    _status,
-    _string,
-    _unique_list,
+from ippools.documents._leaves import (
+    boolean,
+    count,
+    domain_name,
+    ip,
+    json_object,
+    optional_pool_id,
+    optional_record_id,
+    pool_id,
+    record_id,
+    sorted_ip_texts,
+    status,
+    string,
+    unique_list,
 )
-from ippools.documents.scenario import (
+from ippools.documents._problems import document, fail
+from ippools.documents._scenario import (
     Expect,
     ReplayOutput,
     RequestResult,
@@ -51,19 +50,19 @@ from ippools.documents.scenario import (
     Scenario,
     ScenarioRequest,
     SettleResult,
-    _body,
-    _field_map,
-    _fields_out,
-    _header_map,
-    _headers_out,
-    _json_value,
-    _method,
-    _optional_field_map,
-    _path,
-    _replay_output,
-    _scenario,
-    _unstructure_replay,
-    _unstructure_scenario,
+    field_map,
+    fields_out,
+    header_map,
+    headers_out,
+    json_body,
+    json_value,
+    optional_field_map,
+    request_method,
+    request_path,
+    structure_replay_output,
+    structure_scenario,
+    unstructure_replay_output,
+    unstructure_scenario,
 )
 from ippools.documents.world import _settled_world, _unstructure_world
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
@@ -131,13 +130,13 @@ def _memoised(hook: Callable[..., T], kind: type) -> Callable[[Any, Any], T]:
 
 
 def _memoised_texts(ips: frozenset[IPAddress]) -> list[str]:
-    """The canonical texts of a set of IPs (:func:`_sorted_ip_texts`), once per document."""
+    """The canonical texts of a set of IPs (:func:`sorted_ip_texts`), once per document."""
     memo = _memo_of(_memoised_texts)
     if memo is None:
-        return _sorted_ip_texts(ips)
+        return sorted_ip_texts(ips)
     found: list[str] | None = memo.get(ips)
     if found is None:
-        found = memo[ips] = _sorted_ip_texts(ips)
+        found = memo[ips] = sorted_ip_texts(ips)
     return list(found)  # each record gets its own list
 
 
@@ -196,13 +195,13 @@ def _record_hook(
             except Exception:  # the strict hooks below say what is wrong
                 pass
         try:
-            return generated(_object(value, what), kind)
+            return generated(json_object(value, what), kind)
         except ClassValidationError as error:
             inner = error.exceptions[0]
             built = isinstance(inner, ValueError) and not hasattr(inner, "__notes__")
             if whole is None or len(error.exceptions) > 1 or not built:
                 raise
-            raise _fail(str(inner), whole) from None
+            raise fail(str(inner), whole) from None
 
     return hook
 
@@ -229,35 +228,35 @@ def make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
     structure = converter.register_structure_hook
     unstructure_hook = converter.register_unstructure_hook
-    structure(str, _string)
-    structure(bool, _boolean)
-    structure(int, _count)
-    ip = _memoised(_ip, str)
-    ip_set = _memoised(_unique_list(ip), list)
+    structure(str, string)
+    structure(bool, boolean)
+    structure(int, count)
+    memo_ip = _memoised(ip, str)
+    ip_set = _memoised(unique_list(memo_ip), list)
     records: dict[type[Any], tuple[str, str | None, dict[str, Any]]] = {
         Account: (
             "an account",
             "parent_id",
             {
-                "id": _record_id,
-                "parent_id": _optional_record_id,
-                "dipps": _boolean,
-                "shared_ip_eligible": _boolean,
+                "id": record_id,
+                "parent_id": optional_record_id,
+                "dipps": boolean,
+                "shared_ip_eligible": boolean,
             },
         ),
         DedicatedIp: (
             "a dedicated IP",
             None,
-            {"ip": ip, "account_id": _record_id, "warmup": _boolean},
+            {"ip": memo_ip, "account_id": record_id, "warmup": boolean},
         ),
         Domain: (
             "a domain",
             None,
             {
-                "id": _record_id,
-                "name": _domain_name,
-                "account_id": _record_id,
-                "pool_id": _optional_pool_id,
+                "id": record_id,
+                "name": domain_name,
+                "account_id": record_id,
+                "pool_id": optional_pool_id,
                 "ips": ip_set,
             },
         ),
@@ -265,34 +264,34 @@ def make_converter() -> cattrs.Converter:
             "a DIPP",
             "delegated_to",
             {
-                "pool_id": _pool_id,
-                "account_id": _record_id,
-                "name": _string,
-                "description": _string,
+                "pool_id": pool_id,
+                "account_id": record_id,
+                "name": string,
+                "description": string,
                 "ips": ip_set,
-                "delegated_to": _unique_list(_record_id),
+                "delegated_to": unique_list(record_id),
             },
         ),
         ScenarioRequest: (
             "a request",
             None,
             {
-                "method": _method,
-                "path": _path,
-                "query": _field_map,
-                "headers": _header_map,
-                "form": _optional_field_map,
-                "json": _json_value,
+                "method": request_method,
+                "path": request_path,
+                "query": field_map,
+                "headers": header_map,
+                "form": optional_field_map,
+                "json": json_value,
             },
         ),
-        Expect: ("an expectation", None, {"status": _status, "body": _body}),
+        Expect: ("an expectation", None, {"status": status, "body": json_body}),
         RequestStep: ("a step", None, {"expect": _optional(converter, Expect)}),
         RequestResult: (
             "a request step result",
             None,
-            {"status": _status, "body": _body, "pending": _count},
+            {"status": status, "body": json_body, "pending": count},
         ),
-        SettleResult: ("a settle step result", None, {"settled": _count}),
+        SettleResult: ("a settle step result", None, {"settled": count}),
     }
     for kind, (what, whole, fields) in records.items():
         checked = _CHECKED_BY_MODEL.get(kind, frozenset())
@@ -300,10 +299,10 @@ def make_converter() -> cattrs.Converter:
         structure(kind, hook)
     for kind, run in (
         (World, _settled_world),
-        (Scenario, _scenario),
-        (ReplayOutput, _replay_output),
+        (Scenario, structure_scenario),
+        (ReplayOutput, structure_replay_output),
     ):
-        structure(kind, lambda value, _, run=run: _in_memo(_document, run, converter, value))
+        structure(kind, lambda value, _, run=run: _in_memo(document, run, converter, value))
 
     unstructure_hook(IPv4Address, ip_text)
     unstructure_hook(IPv6Address, ip_text)
@@ -318,10 +317,10 @@ def make_converter() -> cattrs.Converter:
         (
             ScenarioRequest,
             {
-                "query": override(unstruct_hook=_fields_out),
-                "headers": override(unstruct_hook=_headers_out),
+                "query": override(unstruct_hook=fields_out),
+                "headers": override(unstruct_hook=headers_out),
                 "form": override(
-                    unstruct_hook=lambda form: None if form is None else _fields_out(form)
+                    unstruct_hook=lambda form: None if form is None else fields_out(form)
                 ),
                 "json": override(unstruct_hook=lambda value: value),
             },
@@ -338,10 +337,10 @@ def make_converter() -> cattrs.Converter:
         },
     )
     unstructure_hook(World, lambda world: _in_memo(_unstructure_world, converter, world))
+    unstructure_hook(Scenario, lambda scenario: _in_memo(unstructure_scenario, converter, scenario))
     unstructure_hook(
-        Scenario, lambda scenario: _in_memo(_unstructure_scenario, converter, scenario)
+        ReplayOutput, lambda output: _in_memo(unstructure_replay_output, converter, output)
     )
-    unstructure_hook(ReplayOutput, lambda output: _in_memo(_unstructure_replay, converter, output))
     return converter
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
-from ippools.documents.fields import _short
+from ippools.documents._problems import short
 from ippools.errors import DocumentError
 
 __all__ = ["dump_json", "parse_json"]
@@ -29,7 +29,7 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise DocumentError(f"not valid JSON: the key {_short(key)!r} is repeated in an object")
+            raise DocumentError(f"not valid JSON: the key {short(key)!r} is repeated in an object")
         out[key] = value
     return out
 

@@ -16,18 +16,16 @@ from typing import Any, Final, TypeVar
 import attrs
 import cattrs
 
-from ippools.documents.fields import (
-    PathPart,
-    _array,
-    _at,
-    _fail,
-    _Invalid,
-    _ip,
-    _no_unknown,
-    _object,
-    _short,
-    _sorted_ip_texts,
-)
+from ippools.documents._leaves import ip as _ip
+from ippools.documents._leaves import json_array as _array
+from ippools.documents._leaves import json_object as _object
+from ippools.documents._leaves import no_unknown as _no_unknown
+from ippools.documents._leaves import sorted_ip_texts as _sorted_ip_texts
+from ippools.documents._problems import Invalid as _Invalid
+from ippools.documents._problems import PathPart
+from ippools.documents._problems import at as _at
+from ippools.documents._problems import fail as _fail
+from ippools.documents._problems import short as _short
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
 from ippools.world import World, world_problems
 

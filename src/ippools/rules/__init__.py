@@ -34,7 +34,8 @@ from ippools.state import StateView
 
 __all__ = ["DECIDERS", "decide"]
 
-Decider = Callable[[StateView, Policies, Any], Accepted]
+Decider = Callable[[StateView, Any, Policies], Accepted]
+"""A decider takes its arguments in the order of :func:`decide`: state, command, policies."""
 
 DECIDERS: dict[type[Any], Decider] = {
     RemoveDomainIp: domains.remove_domain_ip,
@@ -56,12 +57,15 @@ def decide(state: StateView, command: Command, policies: Policies | None = None)
     """Decide ``command`` against ``state``.
 
     Returns :class:`Accepted` or :class:`Rejected`; raises :class:`TypeError` only
-    for an object that is not a command.
+    for a ``command`` that is not a command or ``policies`` that are not
+    :class:`Policies`.
     """
     decider = DECIDERS.get(type(command))
     if decider is None:
-        raise TypeError(f"not an ippools command: {command!r}")
+        raise TypeError(f"command must be an ippools command, got {command!r:.100}")
+    if policies is not None and not isinstance(policies, Policies):
+        raise TypeError(f"policies must be ippools Policies or None, got {policies!r:.100}")
     try:
-        return decider(state, policies or _DEFAULT_POLICIES, command)
+        return decider(state, command, policies or _DEFAULT_POLICIES)
     except ApiError as error:
         return Rejected(command, error)

@@ -17,63 +17,63 @@ from __future__ import annotations
 import attrs
 
 from ippools.commands import RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool
-from ippools.errors import BadRequest, NotFound
+from ippools.errors import BadRequest, ErrorCode, NotFound
 from ippools.model import IPAddress, ip_text
-from ippools.outcome import Accepted, Changes
+from ippools.outcome import Accepted, Changes, success_body
 from ippools.policies import Policies
-from ippools.rules.common import (
+from ippools.rules.checks import (
     SHARED,
     actor_account,
-    choose_shared,
     free_dedicated_ip,
     own_domain,
     require_dipps,
     require_shared_eligible,
     valid_ip,
     visible_pool,
-    warmup_top_up,
 )
+from ippools.rules.ip_choices import choose_shared_ips, warmup_top_up
 from ippools.state import StateView
 
-SUCCESS = {"message": "success"}
+__all__ = ["remove_domain_ip", "remove_domain_pool", "unlink_domain_pool"]
 
 
-def remove_domain_ip(state: StateView, policies: Policies, command: RemoveDomainIp) -> Accepted:
+def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Policies) -> Accepted:
     """3.1: remove one IP from a domain that is not linked to a DIPP."""
     account = actor_account(state, command.actor, audited=True)
     ip = valid_ip(command.ip)
-    domain = own_domain(state, account, command.domain)  # 3.1.1
+    domain = own_domain(state, account, command.domain_name)  # 3.1.1
     if domain.pool_id is not None:  # 3.1.2
         raise BadRequest(
-            "domain_linked",
+            ErrorCode.DOMAIN_LINKED,
             f"domain {domain.name!r} is linked to DIPP {domain.pool_id!r}; "
             "its IPs are managed by the DIPP",
         )
     if ip not in domain.ips:  # 3.1.3
         raise NotFound(
-            "ip_not_on_domain", f"IP {ip_text(ip)} is not an IP of domain {domain.name!r}"
+            ErrorCode.IP_NOT_ON_DOMAIN, f"IP {ip_text(ip)} is not an IP of domain {domain.name!r}"
         )
     replacement: IPAddress | None = None  # 3.1.4
-    wants_shared = command.replacement == SHARED
+    wants_shared = command.replacement_ip == SHARED
     if wants_shared:
         require_shared_eligible(account)
-    elif command.replacement is not None:
-        replacement = valid_ip(command.replacement, "replacement IP")
+    elif command.replacement_ip is not None:
+        replacement = valid_ip(command.replacement_ip, "replacement IP")
         if replacement == ip:
             raise BadRequest(
-                "replacement_is_removed",
+                ErrorCode.REPLACEMENT_IS_REMOVED,
                 f"replacement IP {ip_text(replacement)} is the IP being removed",
             )
         free_dedicated_ip(state, account, replacement)
-    if command.pool_id is not None:
+    if command.replacement_pool_id is not None:
         raise BadRequest(
-            "unexpected_parameter",
-            f"pool_id {command.pool_id!r} is not taken when removing an IP from a domain",
+            ErrorCode.UNEXPECTED_PARAMETER,
+            f"pool_id {command.replacement_pool_id!r} is not taken "
+            "when removing an IP from a domain",
         )
     remaining = domain.ips - {ip}
     if not account.shared_ip_eligible and replacement is None and not remaining:  # 3.1.5
         raise BadRequest(
-            "last_ip",
+            ErrorCode.LAST_IP,
             f"IP {ip_text(ip)} is the last IP of domain {domain.name!r} and account "
             f"{account.id!r} is not eligible for shared IPs",
         )
@@ -81,58 +81,60 @@ def remove_domain_ip(state: StateView, policies: Policies, command: RemoveDomain
     if replacement is not None:
         ips.add(replacement)
     if wants_shared:
-        ips.add(choose_shared(state, policies, domain, removing=ip))
+        ips.add(choose_shared_ips(state, policies, [domain], removing=ip)[domain.id])
     extra = warmup_top_up(state, account, frozenset(ips), ip)  # D1
     if extra is not None:
         ips.add(extra)
     if account.shared_ip_eligible and not ips:  # D2
-        ips.add(choose_shared(state, policies, domain, removing=ip))
+        ips.add(choose_shared_ips(state, policies, [domain], removing=ip)[domain.id])
     updated = attrs.evolve(domain, pool_id=None, ips=frozenset(ips))
-    return Accepted(command, dict(SUCCESS), Changes(domains=(updated,)))
+    return Accepted(command, success_body(), Changes(domains=(updated,)))
 
 
-def remove_domain_pool(state: StateView, policies: Policies, command: RemoveDomainPool) -> Accepted:
+def remove_domain_pool(state: StateView, command: RemoveDomainPool, policies: Policies) -> Accepted:
     """3.2: the domain no longer exists for this system; its IPs and DIPP link go with it."""
     account = actor_account(state, command.actor, audited=True)
-    domain = own_domain(state, account, command.domain)
-    for field, value in (("ip", command.replacement), ("pool_id", command.pool_id)):
+    domain = own_domain(state, account, command.domain_name)
+    for field, value in (("ip", command.replacement_ip), ("pool_id", command.replacement_pool_id)):
         if value is not None:
             raise BadRequest(
-                "unexpected_parameter",
+                ErrorCode.UNEXPECTED_PARAMETER,
                 f"query parameter {field}={value!r} is not taken when removing a domain pool",
             )
-    return Accepted(command, dict(SUCCESS), Changes(deleted_domains=(domain.id,)))
+    return Accepted(command, success_body(), Changes(deleted_domains=(domain.id,)))
 
 
-def unlink_domain_pool(state: StateView, policies: Policies, command: UnlinkDomainPool) -> Accepted:
+def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Policies) -> Accepted:
     """3.3: unlink the domain's DIPP, replacing it with an IP, a shared IP or another DIPP."""
     account = actor_account(state, command.actor, audited=True)
     require_dipps(account)
-    if (command.replacement is None) == (command.pool_id is None):
+    if (command.replacement_ip is None) == (command.replacement_pool_id is None):
         raise BadRequest(
-            "replacement_required",
+            ErrorCode.REPLACEMENT_REQUIRED,
             "exactly one of the query parameters ip and pool_id is required to unlink a DIPP",
         )
-    domain = own_domain(state, account, command.domain)
+    domain = own_domain(state, account, command.domain_name)
     current = domain.pool_id
     if current is None:
-        raise BadRequest("domain_not_linked", f"domain {domain.name!r} is not linked to a DIPP")
-    if command.replacement == SHARED:  # 3.3.2
+        raise BadRequest(
+            ErrorCode.DOMAIN_NOT_LINKED, f"domain {domain.name!r} is not linked to a DIPP"
+        )
+    if command.replacement_ip == SHARED:  # 3.3.2
         require_shared_eligible(account)
-        chosen = choose_shared(state, policies, domain)
+        chosen = choose_shared_ips(state, policies, [domain])[domain.id]
         updated = attrs.evolve(domain, pool_id=None, ips=frozenset((chosen,)))
-    elif command.replacement is not None:  # 3.3.3, K8, K9
-        ip = valid_ip(command.replacement, "replacement IP")
+    elif command.replacement_ip is not None:  # 3.3.3, K8, K9
+        ip = valid_ip(command.replacement_ip, "replacement IP")
         free_dedicated_ip(state, account, ip, except_pool=current)
         updated = attrs.evolve(domain, pool_id=None, ips=frozenset((ip,)))
     else:  # 3.3.4
-        assert command.pool_id is not None
-        target = visible_pool(state, account, command.pool_id)
+        assert command.replacement_pool_id is not None
+        target = visible_pool(state, account, command.replacement_pool_id)
         if target.pool_id == current:
             raise BadRequest(
-                "same_pool", f"domain {domain.name!r} is already linked to DIPP {current!r}"
+                ErrorCode.SAME_POOL, f"domain {domain.name!r} is already linked to DIPP {current!r}"
             )
         if not target.ips:
-            raise BadRequest("empty_pool", f"DIPP {target.pool_id!r} has no IPs")
+            raise BadRequest(ErrorCode.EMPTY_POOL, f"DIPP {target.pool_id!r} has no IPs")
         updated = attrs.evolve(domain, pool_id=target.pool_id, ips=target.ips)
-    return Accepted(command, dict(SUCCESS), Changes(domains=(updated,)))
+    return Accepted(command, success_body(), Changes(domains=(updated,)))

@@ -13,21 +13,21 @@ from __future__ import annotations
 import attrs
 
 from ippools.commands import Actor, AddPoolIp, AddPoolIps, RemovePoolIp
-from ippools.errors import BadRequest, NotFound
+from ippools.errors import BadRequest, ErrorCode, NotFound
 from ippools.model import Account, IPAddress, Pool, ip_text
-from ippools.outcome import Accepted, Changes
+from ippools.outcome import Accepted, Changes, started_body
 from ippools.policies import Policies
-from ippools.rules.common import (
+from ippools.rules.checks import (
     actor_account,
-    follow_pool,
     free_dedicated_ip,
     owned_pool,
     require_dipps,
     valid_ip,
 )
+from ippools.rules.pending import pending_updates
 from ippools.state import StateView
 
-STARTED = {"message": "started"}
+__all__ = ["add_pool_ip", "add_pool_ips", "remove_pool_ip"]
 
 
 def _changeable_pool(state: StateView, actor: Actor, pool_id: str) -> tuple[Account, Pool]:
@@ -40,50 +40,55 @@ def _with_ips(state: StateView, account: Account, pool: Pool, ips: frozenset[IPA
     if ips == pool.ips:
         return Changes()
     updated = attrs.evolve(pool, ips=ips)
-    return Changes(pools=(updated,), pending=follow_pool(state, account, updated))
+    linked = state.linked_domains(pool.pool_id, account.id)
+    return Changes(pools=(updated,), pending=pending_updates((d.id for d in linked), updated))
 
 
-def add_pool_ip(state: StateView, policies: Policies, command: AddPoolIp) -> Accepted:
+def add_pool_ip(state: StateView, command: AddPoolIp, policies: Policies) -> Accepted:
     """3.8: add one IP; already in the DIPP changes nothing (D11)."""
     account, pool = _changeable_pool(state, command.actor, command.pool_id)
     ip = free_dedicated_ip(state, account, valid_ip(command.ip), except_pool=pool.pool_id)
     changes = _with_ips(state, account, pool, pool.ips | {ip})
-    return Accepted(command, dict(STARTED), changes)
+    return Accepted(command, started_body(), changes)
 
 
-def remove_pool_ip(state: StateView, policies: Policies, command: RemovePoolIp) -> Accepted:
+def remove_pool_ip(state: StateView, command: RemovePoolIp, policies: Policies) -> Accepted:
     """3.9: remove one IP of the DIPP; never the last one of a linked or delegated DIPP."""
     account, pool = _changeable_pool(state, command.actor, command.pool_id)
     ip = valid_ip(command.ip)
     if ip not in pool.ips:
-        raise NotFound("ip_not_in_pool", f"IP {ip_text(ip)} is not in DIPP {pool.pool_id!r}")
+        raise NotFound(
+            ErrorCode.IP_NOT_IN_POOL, f"IP {ip_text(ip)} is not in DIPP {pool.pool_id!r}"
+        )
     if pool.ips == {ip} and (pool.delegated_to or state.linked_domains(pool.pool_id)):
         raise BadRequest(
-            "last_pool_ip",
+            ErrorCode.LAST_POOL_IP,
             f"IP {ip_text(ip)} is the last IP of DIPP {pool.pool_id!r}, "
             "which is linked to a domain or delegated to a subaccount",
         )
     changes = _with_ips(state, account, pool, pool.ips - {ip})
-    return Accepted(command, dict(STARTED), changes)
+    return Accepted(command, started_body(), changes)
 
 
-def add_pool_ips(state: StateView, policies: Policies, command: AddPoolIps) -> Accepted:
+def add_pool_ips(state: StateView, command: AddPoolIps, policies: Policies) -> Accepted:
     """3.10: add several IPs from a JSON body ``{"ips": [...]}``; one bad entry rejects all."""
     account, pool = _changeable_pool(state, command.actor, command.pool_id)
     body = command.body
     if not isinstance(body, dict):
-        raise BadRequest("invalid_body", "the body must be a JSON object with the field 'ips'")
+        raise BadRequest(
+            ErrorCode.INVALID_BODY, "the body must be a JSON object with the field 'ips'"
+        )
     for key in sorted(body, key=repr):
         if key != "ips":
-            raise BadRequest("unknown_field", f"field {key!r} is not taken; only 'ips' is")
+            raise BadRequest(ErrorCode.UNKNOWN_FIELD, f"field {key!r} is not taken; only 'ips' is")
     entries = body.get("ips")
     if not isinstance(entries, list) or not entries:
-        raise BadRequest("invalid_body", "field 'ips' must be a non-empty array of strings")
+        raise BadRequest(ErrorCode.INVALID_BODY, "field 'ips' must be a non-empty array of strings")
     for entry in entries:  # the body's shape is checked before any entry's IP (K1)
         if not isinstance(entry, str):
-            raise BadRequest("invalid_ip", f"ips entry {entry!r} is not a string")
+            raise BadRequest(ErrorCode.INVALID_IP, f"ips entry {entry!r} is not a string")
     ips = set(pool.ips)
     for entry in entries:
         ips.add(free_dedicated_ip(state, account, valid_ip(entry), except_pool=pool.pool_id))
     changes = _with_ips(state, account, pool, frozenset(ips))
-    return Accepted(command, dict(STARTED), changes)
+    return Accepted(command, started_body(), changes)

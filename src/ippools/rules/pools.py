@@ -18,45 +18,48 @@ from typing import Any
 import attrs
 
 from ippools.commands import CreatePool, DeletePool, EditPool, GetPool
-from ippools.errors import BadRequest
+from ippools.errors import BadRequest, ErrorCode
 from ippools.model import Domain, IPAddress, Pool, ip_sort_key, ip_text, sorted_ips
 from ippools.outcome import (
     Accepted,
     Changes,
-    DomainUpdate,
-    PendingUpdate,
     Replacement,
     ReplaceWithIp,
     ReplaceWithPool,
     ReplaceWithShared,
     Tombstone,
+    started_body,
+    success_body,
 )
 from ippools.policies import Policies
-from ippools.rules.common import (
+from ippools.rules.checks import (
     SHARED,
     actor_account,
-    choose_shared,
     free_dedicated_ip,
     owned_pool,
     require_dipps,
     require_shared_eligible,
-    subaccount_updates,
     valid_ip,
     visible_pool,
 )
+from ippools.rules.ip_choices import choose_shared_ips
+from ippools.rules.pending import pending_updates
 from ippools.state import StateView
+
+__all__ = ["create_pool", "delete_pool", "edit_pool", "get_pool"]
 
 
 def _not_blank(field: str, value: str | None, *, required: bool) -> None:
+    """K7: the value is trimmed for this test only; the name or description is stored as given."""
     if value is None:
         if required:
-            raise BadRequest("missing_field", f"field {field!r} is required")
+            raise BadRequest(ErrorCode.MISSING_FIELD, f"field {field!r} is required")
         return
     if not value.strip():
-        raise BadRequest("blank_field", f"field {field!r} must not be blank, got {value!r}")
+        raise BadRequest(ErrorCode.BLANK_FIELD, f"field {field!r} must not be blank, got {value!r}")
 
 
-def create_pool(state: StateView, policies: Policies, command: CreatePool) -> Accepted:
+def create_pool(state: StateView, command: CreatePool, policies: Policies) -> Accepted:
     """3.4: a new DIPP owned by the account, delegated to nobody."""
     account = actor_account(state, command.actor, audited=False)
     require_dipps(account)
@@ -68,17 +71,17 @@ def create_pool(state: StateView, policies: Policies, command: CreatePool) -> Ac
     for text in command.ips:
         ips.add(free_dedicated_ip(state, account, valid_ip(text)))
     pool_id = policies.ids.new_pool_id(state.pool_id_in_use)
-    pool = Pool(pool_id, account.id, command.name, command.description, frozenset(ips))
-    return Accepted(command, {"message": "success", "pool_id": pool_id}, Changes(pools=(pool,)))
+    pool = Pool(pool_id, account.id, command.name, command.description, frozenset(ips))  # K7
+    return Accepted(command, success_body(pool_id=pool_id), Changes(pools=(pool,)))
 
 
-def get_pool(state: StateView, policies: Policies, command: GetPool) -> Accepted:
+def get_pool(state: StateView, command: GetPool, policies: Policies) -> Accepted:
     """3.5: a visible DIPP's details; a subaccount sees only its own linked domains."""
     account = actor_account(state, command.actor, audited=False)
     pool = visible_pool(state, account, command.pool_id)
-    owner_view = pool.account_id == account.id
+    owner_view = pool.account_id == account.id  # K12: also a subaccount reading its own DIPP
     domains = state.linked_domains(pool.pool_id, None if owner_view else account.id)
-    names = sorted(domain.name for domain in domains)
+    names = sorted(domain.name for domain in domains)  # K12: names as stored, by code point
     details: dict[str, Any] = {
         "description": pool.description,
         "ips": [ip_text(ip) for ip in sorted_ips(pool.ips)],
@@ -87,17 +90,17 @@ def get_pool(state: StateView, policies: Policies, command: GetPool) -> Accepted
         "name": pool.name,
         "pool_id": pool.pool_id,
     }
-    return Accepted(command, {"details": details, "message": "success"})
+    return Accepted(command, success_body(details=details))
 
 
-def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Accepted:
+def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Accepted:
     """3.6: delete a DIPP now; its domains and subaccounts follow through pending updates."""
     account = actor_account(state, command.actor, audited=True)
     require_dipps(account)
     pool = owned_pool(state, account, command.pool_id)
     if command.replacement_ip is not None and command.replacement_pool_id is not None:
         raise BadRequest(
-            "both_replacements",
+            ErrorCode.BOTH_REPLACEMENTS,
             "give either ip or pool_id as the replacement of a deleted DIPP, not both",
         )
     replacement: Replacement = None
@@ -107,10 +110,12 @@ def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Ac
         target = visible_pool(state, account, command.replacement_pool_id)
         if target.pool_id == pool.pool_id:
             raise BadRequest(
-                "same_pool", f"DIPP {pool.pool_id!r} cannot replace itself when deleted"
+                ErrorCode.SAME_POOL, f"DIPP {pool.pool_id!r} cannot replace itself when deleted"
             )
         if not target.ips:
-            raise BadRequest("empty_pool", f"replacement DIPP {target.pool_id!r} has no IPs")
+            raise BadRequest(
+                ErrorCode.EMPTY_POOL, f"replacement DIPP {target.pool_id!r} has no IPs"
+            )
         replacement = ReplaceWithPool(target.pool_id)
     elif command.replacement_ip == SHARED:  # 3.6.4
         require_shared_eligible(account)
@@ -118,10 +123,10 @@ def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Ac
     elif command.replacement_ip is not None:
         ip = valid_ip(command.replacement_ip, "replacement IP")
         free_dedicated_ip(state, account, ip, except_pool=pool.pool_id)
-        replacement = ReplaceWithIp(ip)
+        replacement = ReplaceWithIp(ip)  # K11: each linked domain holds exactly this IP
     if pool.delegated_to and not isinstance(replacement, ReplaceWithPool):  # D6
         raise BadRequest(
-            "delegated_pool",
+            ErrorCode.DELEGATED_POOL,
             f"DIPP {pool.pool_id!r} is delegated to subaccounts; "
             "only a replacement DIPP (pool_id) is allowed",
         )
@@ -129,37 +134,25 @@ def delete_pool(state: StateView, policies: Policies, command: DeletePool) -> Ac
     neither = command.replacement_ip is None and command.replacement_pool_id is None
     if neither and (pool.ips or linked):  # 3.6.6
         raise BadRequest(
-            "replacement_required",
+            ErrorCode.REPLACEMENT_REQUIRED,
             f"DIPP {pool.pool_id!r} has IPs or linked domains; give ip or pool_id",
         )
     own = [domain for domain in linked if domain.account_id == account.id]
     if wants_shared:
-        replacement = ReplaceWithShared(_share_out(state, policies, own))
+        replacement = ReplaceWithShared(choose_shared_ips(state, policies, own))
     pools: tuple[Pool, ...] = ()
     if target is not None and pool.delegated_to:
         delegated = target.delegated_to | pool.delegated_to
         pools = (attrs.evolve(target, delegated_to=delegated),)
-    pending: tuple[PendingUpdate, ...] = tuple(DomainUpdate(d.id) for d in own)
     changes = Changes(
         pools=pools,
         deleted_pools=(Tombstone(pool.pool_id, account.id, replacement),),
-        pending=pending + subaccount_updates(pool),
+        pending=pending_updates((d.id for d in own), pool),
     )
-    return Accepted(command, {"message": "started"}, changes)
+    return Accepted(command, started_body(), changes)  # D7
 
 
-def _share_out(state: StateView, policies: Policies, domains: list[Domain]) -> dict[str, IPAddress]:
-    """D4 for several domains: in domain id order, each choice counting the ones before."""
-    given: dict[IPAddress, int] = {}
-    choices: dict[str, IPAddress] = {}
-    for domain in domains:
-        ip = choose_shared(state, policies, domain, given=given)
-        given[ip] = given.get(ip, 0) + 1
-        choices[domain.id] = ip
-    return choices
-
-
-def edit_pool(state: StateView, policies: Policies, command: EditPool) -> Accepted:
+def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accepted:
     """3.7: rename, change IPs, link and unlink domains (by id) in one edit."""
     account = actor_account(state, command.actor, audited=True)
     require_dipps(account)
@@ -171,16 +164,18 @@ def edit_pool(state: StateView, policies: Policies, command: EditPool) -> Accept
         for text in command.add_ips
     ]
     remove = [valid_ip(text) for text in command.remove_ips]
-    link = _own_domains(state, account.id, "link_domain", command.link_domains)
-    unlink = _own_domains(state, account.id, "unlink_domain", command.unlink_domains)
+    link = _own_domains(state, account.id, "link_domain", command.link_domain_ids)
+    unlink = _own_domains(state, account.id, "unlink_domain", command.unlink_domain_ids)
     both_ips = set(add) & set(remove)
     if both_ips:
         ip = min(both_ips, key=ip_sort_key)
-        raise BadRequest("add_and_remove", f"IP {ip_text(ip)} is both in add_ip and in remove_ip")
+        raise BadRequest(
+            ErrorCode.ADD_AND_REMOVE, f"IP {ip_text(ip)} is both in add_ip and in remove_ip"
+        )
     both_domains = set(link) & set(unlink)
     if both_domains:
         raise BadRequest(
-            "link_and_unlink",
+            ErrorCode.LINK_AND_UNLINK,
             f"domain {min(both_domains)!r} is both in link_domain and in unlink_domain",
         )
     ips = (pool.ips | frozenset(add)) - frozenset(remove)  # 3.7.4, D8
@@ -189,15 +184,15 @@ def edit_pool(state: StateView, policies: Policies, command: EditPool) -> Accept
     linking = {key: d for key, d in link.items() if d.pool_id != pool.pool_id}
     unlinking = {key: d for key, d in unlink.items() if d.pool_id == pool.pool_id}
     ips_changed = ips != pool.ips
-    if not (
+    if not (  # D8, K7: the given name and description compare exactly with the stored ones
         ips_changed or linking or unlinking or name != pool.name or description != pool.description
     ):
-        raise BadRequest("no_change", f"the edit would not change DIPP {pool.pool_id!r}")
+        raise BadRequest(ErrorCode.NO_CHANGE, f"the edit would not change DIPP {pool.pool_id!r}")
     if not ips:  # D10, judged on the links after the edit (K10)
         still_linked = any(d.id not in unlinking for d in state.linked_domains(pool.pool_id))
         if linking or still_linked or pool.delegated_to:
             raise BadRequest(
-                "empty_linked_pool",
+                ErrorCode.EMPTY_LINKED_POOL,
                 f"DIPP {pool.pool_id!r} would have no IPs while linked to a domain "
                 "or delegated to a subaccount",
             )
@@ -209,15 +204,12 @@ def edit_pool(state: StateView, policies: Policies, command: EditPool) -> Accept
         follow.update(
             d.id for d in state.linked_domains(pool.pool_id, account.id) if d.id not in unlinking
         )
-    pending: tuple[PendingUpdate, ...] = tuple(DomainUpdate(key) for key in sorted(follow))
-    if ips_changed:
-        pending += subaccount_updates(pool)
     changes = Changes(
         pools=(updated,),
         domains=tuple(sorted(domains, key=lambda d: d.id)),
-        pending=pending,
+        pending=pending_updates(follow, pool if ips_changed else None),
     )
-    return Accepted(command, {"message": "success"}, changes)
+    return Accepted(command, success_body(), changes)
 
 
 def _own_domains(
@@ -228,7 +220,7 @@ def _own_domains(
         domain = state.domain(domain_id)
         if domain is None or domain.account_id != account_id:
             raise BadRequest(
-                "unknown_domain",
+                ErrorCode.UNKNOWN_DOMAIN,
                 f"{field} {domain_id!r} is not the id of a domain of account {account_id!r}",
             )
         found[domain_id] = domain

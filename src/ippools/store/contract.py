@@ -301,7 +301,7 @@ def check_reads_are_effective_before_settle(factory: StoreFactory) -> None:
             AddPoolIp(who(PARENT), POOL_A, "10.0.1.6"),
             DeletePool(who(PARENT), POOL_B, replacement_pool_id=POOL_A),
             DeletePool(who(OTHER), POOL_C, replacement_ip="10.0.2.3"),
-            EditPool(who(PARENT), POOL_D, add_ips=("10.0.1.4",), link_domains=("d-u1",)),
+            EditPool(who(PARENT), POOL_D, add_ips=("10.0.1.4",), link_domain_ids=("d-u1",)),
             DeletePool(who(PARENT), POOL_D, replacement_ip="shared"),
         ):
             _expect(engine.execute(command), reference.execute(command), f"outcome of {command}")
@@ -387,7 +387,7 @@ def check_versions_count_writes(factory: StoreFactory) -> None:
         _expect(_versions(store), expected, "versions after five writes")
         engine.settle()
         _expect(_versions(store), expected, "versions after processing (which writes no version)")
-        engine.execute(EditPool(who(PARENT), POOL_A, unlink_domains=("d-b1",)))
+        engine.execute(EditPool(who(PARENT), POOL_A, unlink_domain_ids=("d-b1",)))
         expected[RecordKey.pool(POOL_A)] = 3
         expected[RecordKey.domain("d-b1")] = 2
         _expect(_versions(store), expected, "versions after an edit")
@@ -503,7 +503,7 @@ def check_rejected_commands_write_nothing(factory: StoreFactory) -> None:
         RemovePoolIp(who(OTHER), POOL_C, "10.0.2.1"),  # D10 last IP
         AddPoolIps(who(PARENT), POOL_B, {"ips": ["10.0.1.6", "10.0.2.1"]}),  # 3.10 one bad
         CreatePool(who(OTHER), "  ", "x"),  # 3.4 blank name
-        UnlinkDomainPool(who(SUB), "s1.example.net", replacement="10.0.1.1"),  # K8
+        UnlinkDomainPool(who(SUB), "s1.example.net", replacement_ip="10.0.1.1"),  # K8
     ]
     with _opened(factory, world) as store:
         engine = Engine(store, _policies())

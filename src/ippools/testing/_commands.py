@@ -23,20 +23,21 @@ from ippools.commands import (
     UnlinkDomainPool,
 )
 from ippools.model import is_pool_id
-from ippools.testing._draws import _check_world, _pick, _sometimes
-from ippools.testing._vocabulary import (
-    _actor,
-    _domain_id,
-    _domain_name,
-    _ip,
-    _ip_list,
-    _pool_target,
-    _replacement_ip,
-    _replacement_pool,
-    _replacements,
-    _Vocabulary,
+from ippools.testing._arguments import check_world
+from ippools.testing._choices import pick, sometimes
+from ippools.testing._world_values import (
+    WorldValues,
+    draw_actor,
+    draw_domain_id,
+    draw_domain_name,
+    draw_ip,
+    draw_ip_list,
+    draw_pool_target,
+    draw_replacement_ip,
+    draw_replacement_pool,
+    draw_replacements,
 )
-from ippools.testing._worlds import _POOL_NAMES
+from ippools.testing._worlds import POOL_NAMES
 from ippools.world import World
 
 __all__ = ["commands"]
@@ -70,56 +71,56 @@ _BAD_BODIES: tuple[Any, ...] = (
 
 
 @st.composite
-def _remove_domain_ip(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    name, stored = _domain_name(draw, vocab, vocab.unlinked_names)
-    actor = _actor(draw, vocab, vocab.domain_owner.get(stored))
+def _remove_domain_ip(draw: st.DrawFn, values: WorldValues) -> Command:
+    name, stored = draw_domain_name(draw, values, values.unlinked_names)
+    actor = draw_actor(draw, values, values.domain_owner.get(stored))
     who = actor.account_id
-    ip = _ip(draw, vocab, who, vocab.domain_ips.get(stored, []))
-    replacement = _replacement_ip(draw, vocab, who) if _sometimes(draw, 3) else None
-    pool_id = _replacement_pool(draw, vocab, who) if _sometimes(draw, 10) else None  # 3.1.4
+    ip = draw_ip(draw, values, who, values.domain_ips.get(stored, []))
+    replacement = draw_replacement_ip(draw, values, who) if sometimes(draw, 3) else None
+    pool_id = draw_replacement_pool(draw, values, who) if sometimes(draw, 10) else None  # 3.1.4
     return RemoveDomainIp(actor, name, ip, replacement, pool_id)
 
 
 @st.composite
-def _remove_domain_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    name, stored = _domain_name(draw, vocab)
-    actor = _actor(draw, vocab, vocab.domain_owner.get(stored))
+def _remove_domain_pool(draw: st.DrawFn, values: WorldValues) -> Command:
+    name, stored = draw_domain_name(draw, values)
+    actor = draw_actor(draw, values, values.domain_owner.get(stored))
     who = actor.account_id
-    replacement = _replacement_ip(draw, vocab, who) if _sometimes(draw, 10) else None  # 3.2.1
-    pool_id = _replacement_pool(draw, vocab, who) if _sometimes(draw, 10) else None
+    replacement = draw_replacement_ip(draw, values, who) if sometimes(draw, 10) else None  # 3.2.1
+    pool_id = draw_replacement_pool(draw, values, who) if sometimes(draw, 10) else None
     return RemoveDomainPool(actor, name, replacement, pool_id)
 
 
 @st.composite
-def _unlink_domain_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    name, stored = _domain_name(draw, vocab, vocab.linked_names)
-    actor = _actor(draw, vocab, vocab.domain_owner.get(stored))
-    ip, pool_id = _replacements(draw, vocab, actor.account_id, vocab.domain_pool.get(stored))
+def _unlink_domain_pool(draw: st.DrawFn, values: WorldValues) -> Command:
+    name, stored = draw_domain_name(draw, values, values.linked_names)
+    actor = draw_actor(draw, values, values.domain_owner.get(stored))
+    ip, pool_id = draw_replacements(draw, values, actor.account_id, values.domain_pool.get(stored))
     return UnlinkDomainPool(actor, name, ip, pool_id)
 
 
 @st.composite
-def _create_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    actor = _actor(draw, vocab)
-    given: list[str | None] = [None, *_POOL_NAMES]
-    name = _pick(draw, (5, ["pool"]), (1, given))
-    description = _pick(draw, (5, ["a pool"]), (1, given))
+def _create_pool(draw: st.DrawFn, values: WorldValues) -> Command:
+    actor = draw_actor(draw, values)
+    given: list[str | None] = [None, *POOL_NAMES]
+    name = pick(draw, (5, ["pool"]), (1, given))
+    description = pick(draw, (5, ["a pool"]), (1, given))
     who = actor.account_id
-    ips_ = _ip_list(draw, vocab, who, vocab.free_ips.get(who, []), min_size=0)
+    ips_ = draw_ip_list(draw, values, who, values.free_ips.get(who, []), min_size=0)
     return CreatePool(actor, name, description, tuple(ips_))
 
 
 @st.composite
-def _get_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    pool_id = _pool_target(draw, vocab)
-    return GetPool(_actor(draw, vocab, vocab.pool_owner.get(pool_id)), pool_id)
+def _get_pool(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    return GetPool(draw_actor(draw, values, values.pool_owner.get(pool_id)), pool_id)
 
 
 @st.composite
-def _delete_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    pool_id = _pool_target(draw, vocab)
-    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
-    ip, replacement_pool = _replacements(draw, vocab, actor.account_id, pool_id)
+def _delete_pool(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
+    ip, replacement_pool = draw_replacements(draw, values, actor.account_id, pool_id)
     return DeletePool(actor, pool_id, ip, replacement_pool)
 
 
@@ -127,12 +128,12 @@ _EDIT_FIELDS = ("add_ip", "remove_ip", "link_domain", "unlink_domain", "name", "
 
 
 @st.composite
-def _edit_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    pool_id = _pool_target(draw, vocab)
-    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+def _edit_pool(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
     who = actor.account_id
-    in_pool = vocab.pool_ips.get(pool_id, [])
-    free = vocab.free_ips.get(who, [])
+    in_pool = values.pool_ips.get(pool_id, [])
+    free = values.free_ips.get(who, [])
     fields = draw(st.lists(st.sampled_from(_EDIT_FIELDS), unique=True, min_size=1, max_size=3))
 
     def some(field: str, pick: Callable[[], str]) -> tuple[str, ...]:
@@ -143,41 +144,41 @@ def _edit_pool(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
     return EditPool(
         actor,
         pool_id,
-        name=draw(st.sampled_from(_POOL_NAMES)) if "name" in fields else None,
-        description=draw(st.sampled_from(_POOL_NAMES)) if "description" in fields else None,
-        add_ips=some("add_ip", lambda: _ip(draw, vocab, who, free)),
-        remove_ips=some("remove_ip", lambda: _ip(draw, vocab, who, in_pool)),
-        link_domains=some("link_domain", lambda: _domain_id(draw, vocab, who)),
-        unlink_domains=some("unlink_domain", lambda: _domain_id(draw, vocab, who)),
+        name=draw(st.sampled_from(POOL_NAMES)) if "name" in fields else None,
+        description=draw(st.sampled_from(POOL_NAMES)) if "description" in fields else None,
+        add_ips=some("add_ip", lambda: draw_ip(draw, values, who, free)),
+        remove_ips=some("remove_ip", lambda: draw_ip(draw, values, who, in_pool)),
+        link_domain_ids=some("link_domain", lambda: draw_domain_id(draw, values, who)),
+        unlink_domain_ids=some("unlink_domain", lambda: draw_domain_id(draw, values, who)),
     )
 
 
 @st.composite
-def _add_pool_ip(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    pool_id = _pool_target(draw, vocab)
-    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+def _add_pool_ip(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
     who = actor.account_id
-    return AddPoolIp(actor, pool_id, _ip(draw, vocab, who, vocab.free_ips.get(who, [])))
+    return AddPoolIp(actor, pool_id, draw_ip(draw, values, who, values.free_ips.get(who, [])))
 
 
 @st.composite
-def _remove_pool_ip(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    pool_id = _pool_target(draw, vocab)
-    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
-    ip = _ip(draw, vocab, actor.account_id, vocab.pool_ips.get(pool_id, []))
+def _remove_pool_ip(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
+    ip = draw_ip(draw, values, actor.account_id, values.pool_ips.get(pool_id, []))
     return RemovePoolIp(actor, pool_id, ip)
 
 
 @st.composite
-def _add_pool_ips(draw: st.DrawFn, vocab: _Vocabulary) -> Command:
-    pool_id = _pool_target(draw, vocab)
-    actor = _actor(draw, vocab, vocab.pool_owner.get(pool_id))
+def _add_pool_ips(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
     body: Any
-    if _sometimes(draw):  # 3.10.2: anything but {"ips": [strings]} is 400
+    if sometimes(draw):  # 3.10.2: anything but {"ips": [strings]} is 400
         body = copy.deepcopy(draw(st.sampled_from(_BAD_BODIES)))
     else:
         who = actor.account_id
-        body = {"ips": _ip_list(draw, vocab, who, vocab.free_ips.get(who, []), min_size=1)}
+        body = {"ips": draw_ip_list(draw, values, who, values.free_ips.get(who, []), min_size=1)}
     return AddPoolIps(actor, pool_id, body)
 
 
@@ -195,7 +196,7 @@ _WEIGHTS: dict[type[Any], int] = {
     AddPoolIps: 2,
 }
 
-_BUILDERS: dict[type[Any], Callable[[_Vocabulary], st.SearchStrategy[Command]]] = {
+_BUILDERS: dict[type[Any], Callable[[WorldValues], st.SearchStrategy[Command]]] = {
     RemoveDomainIp: _remove_domain_ip,
     RemoveDomainPool: _remove_domain_pool,
     UnlinkDomainPool: _unlink_domain_pool,
@@ -228,7 +229,7 @@ def commands(
     ids an id source will hand out to creations. ``kinds`` restricts the
     command types (default: all ten).
     """
-    world = _check_world(world)
+    world = check_world(world)
     extra = list(pool_ids) if not isinstance(pool_ids, str) else [pool_ids]
     for pool_id in extra:
         if not is_pool_id(pool_id):
@@ -242,10 +243,10 @@ def commands(
         for kind in chosen:
             if kind not in _BUILDERS:
                 raise InvalidArgument(f"kinds: {kind!r} is not an ippools command type")
-    return _commands(_Vocabulary(world, extra), [kind for kind in _COMMAND_TYPES if kind in chosen])
+    return _commands(WorldValues(world, extra), [kind for kind in _COMMAND_TYPES if kind in chosen])
 
 
 @st.composite
-def _commands(draw: st.DrawFn, vocab: _Vocabulary, kinds: list[type[Any]]) -> Command:
-    kind = _pick(draw, *[(_WEIGHTS[kind], [kind]) for kind in kinds])
-    return draw(_BUILDERS[kind](vocab))
+def _commands(draw: st.DrawFn, values: WorldValues, kinds: list[type[Any]]) -> Command:
+    kind = pick(draw, *[(_WEIGHTS[kind], [kind]) for kind in kinds])
+    return draw(_BUILDERS[kind](values))

@@ -12,22 +12,15 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
-from ippools.testing._draws import (
-    _check_bool,
-    _check_int,
-    _check_optional_bool,
-    _check_strategy,
-    _mostly,
-    _often,
-    _pick,
-    _sometimes,
-)
+from ippools.testing._arguments import check_bool, check_int, check_optional_bool, check_strategy
+from ippools.testing._choices import mostly, often, pick, sometimes
 from ippools.world import World
 
-__all__ = ["accounts", "ips", "worlds"]
+__all__ = ["POOL_NAMES", "accounts", "ips", "worlds"]
 
 _ACCOUNT_IDS = tuple(f"acct-{n}" for n in range(1, 10))
-_POOL_NAMES = ("pool", "Pool B", " spaced ", "", "  ", "ünïcode")
+POOL_NAMES = ("pool", "Pool B", " spaced ", "", "  ", "ünïcode")
+"""DIPP names and descriptions that worlds and commands use: blank and odd ones included (K7)."""
 
 
 # -- IPs and accounts ----------------------------------------------------------
@@ -52,8 +45,8 @@ def ips(*, v4: bool = True, v6: bool = True) -> st.SearchStrategy[IPAddress]:
     distinct from the IPv4 address they map. At least one of ``v4`` and ``v6``
     must be True.
     """
-    _check_bool("v4", v4)
-    _check_bool("v6", v6)
+    check_bool("v4", v4)
+    check_bool("v6", v6)
     if not (v4 or v6):
         raise InvalidArgument("ips() needs v4=True or v6=True; both are False")
     branches: list[st.SearchStrategy[IPAddress]] = []
@@ -99,10 +92,10 @@ def accounts(
     equal to the drawn id leaves the account top-level. ``dipps`` and
     ``shared_ip_eligible`` fix the flags when given and are drawn when None.
     """
-    _check_strategy("ids", ids)
-    _check_strategy("parent_ids", parent_ids)
-    _check_optional_bool("dipps", dipps)
-    _check_optional_bool("shared_ip_eligible", shared_ip_eligible)
+    check_strategy("ids", ids)
+    check_strategy("parent_ids", parent_ids)
+    check_optional_bool("dipps", dipps)
+    check_optional_bool("shared_ip_eligible", shared_ip_eligible)
     return _accounts(
         ids if ids is not None else st.sampled_from(_ACCOUNT_IDS),
         parent_ids if parent_ids is not None else st.none(),
@@ -135,7 +128,7 @@ def _worlds(
     for index in range(draw(st.integers(1, max_accounts))):
         tops = [a.id for a in accounts_ if a.parent_id is None]
         parent = draw(st.sampled_from([None, *tops]))
-        accounts_.append(Account(f"acct-{index + 1}", parent, _mostly(draw), draw(st.booleans())))
+        accounts_.append(Account(f"acct-{index + 1}", parent, mostly(draw), draw(st.booleans())))
     account_ids = [a.id for a in accounts_]
 
     # IPs: the first ``shared_count`` are shared, the others dedicated.
@@ -161,7 +154,7 @@ def _worlds(
     for _ in range(draw(st.integers(min_pools, max_pools))):
         with_free = [a for a in account_ids if free.get(a)]
         able = [a for a in with_free if a in featured]
-        owner = _pick(
+        owner = pick(
             draw,
             (3, [a for a in able if a in parents]),  # a DIPP it may delegate
             (3, able),
@@ -169,7 +162,7 @@ def _worlds(
             (1, account_ids),
         )
         held: list[IPAddress] = []
-        if free.get(owner) and not _sometimes(draw):
+        if free.get(owner) and not sometimes(draw):
             # Mostly leave the owner an IP in no DIPP, so that commands can add one.
             most = max(1, len(free[owner]) - 1)
             held = draw(
@@ -182,10 +175,10 @@ def _worlds(
     for index, owner in enumerate(owners):
         subs = [a.id for a in accounts_ if a.parent_id == owner]
         delegated: list[str] = []
-        if subs and pool_ips[index] and _often(draw):  # I4, I7: only with IPs, to subaccounts
+        if subs and pool_ips[index] and often(draw):  # I4, I7: only with IPs, to subaccounts
             delegated = draw(st.lists(st.sampled_from(subs), unique=True, min_size=1))
-        name = draw(st.sampled_from(_POOL_NAMES))
-        description = draw(st.sampled_from(("a pool", *_POOL_NAMES)))
+        name = draw(st.sampled_from(POOL_NAMES))
+        description = draw(st.sampled_from(("a pool", *POOL_NAMES)))
         pools.append(
             Pool(_world_pool_id(index), owner, name, description, pool_ips[index], delegated)
         )
@@ -207,7 +200,7 @@ def _worlds(
     domains: list[Domain] = []
     if options:
         for index in range(draw(st.integers(min_domains, max_domains))):
-            owner = _pick(
+            owner = pick(
                 draw,
                 (2, sorted(a for a, (linkable, _) in options.items() if linkable)),
                 (1, sorted(options)),
@@ -217,7 +210,7 @@ def _worlds(
             name = draw(
                 st.sampled_from((f"mail{index + 1}.example.com", f"Mail{index + 1}.Example.COM"))
             )
-            if linkable and (not holdable or _often(draw)):
+            if linkable and (not holdable or often(draw)):
                 link = draw(st.sampled_from(linkable))
                 domains.append(Domain(domain_id, name, owner, link.pool_id, link.ips))
             else:
@@ -254,16 +247,16 @@ def worlds(
     ``min_`` at most its ``max_``. Since a domain must hold an IP, ``min_domains``
     above 0 needs ``min_dedicated_ips`` above 0.
     """
-    _check_int("max_accounts", max_accounts, minimum=1)
-    _check_int("min_domains", min_domains, minimum=0)
-    _check_int("max_domains", max_domains, minimum=min_domains, floor="min_domains")
-    _check_int("min_pools", min_pools, minimum=0)
-    _check_int("max_pools", max_pools, minimum=min_pools, floor="min_pools")
-    _check_int("min_dedicated_ips", min_dedicated_ips, minimum=0)
-    _check_int(
+    check_int("max_accounts", max_accounts, minimum=1)
+    check_int("min_domains", min_domains, minimum=0)
+    check_int("max_domains", max_domains, minimum=min_domains, floor="min_domains")
+    check_int("min_pools", min_pools, minimum=0)
+    check_int("max_pools", max_pools, minimum=min_pools, floor="min_pools")
+    check_int("min_dedicated_ips", min_dedicated_ips, minimum=0)
+    check_int(
         "max_dedicated_ips", max_dedicated_ips, minimum=min_dedicated_ips, floor="min_dedicated_ips"
     )
-    _check_int("max_shared_ips", max_shared_ips, minimum=0)
+    check_int("max_shared_ips", max_shared_ips, minimum=0)
     if min_domains > 0 and min_dedicated_ips == 0:
         raise InvalidArgument(
             f"min_domains={min_domains} needs min_dedicated_ips >= 1: every domain holds an IP"

@@ -14,12 +14,14 @@ malformed JSON bodies). Choices are made with ``sampled_from`` and small integer
 draws, so failing examples shrink towards the first, most ordinary value.
 
 The strategies live in private modules, by what they draw: ``_worlds`` (IPs,
-accounts, worlds), ``_vocabulary`` (what a world offers to commands, actors) and
-``_commands`` (commands); ``_draws`` holds what they share.
+accounts, worlds), ``_world_values`` (the values a world offers to commands,
+and actors) and ``_commands`` (commands). What they share lives in
+``_arguments`` (checks of the strategies' arguments) and ``_choices`` (weighted
+choices).
 """
 
 from ippools.testing._commands import commands
-from ippools.testing._vocabulary import actors
+from ippools.testing._world_values import actors
 from ippools.testing._worlds import accounts, ips, worlds
 
 __all__ = ["accounts", "actors", "commands", "ips", "worlds"]

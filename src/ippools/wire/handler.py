@@ -5,6 +5,7 @@ Theory of operation
 :func:`handle` makes the wire checks in the order of K1, the first failing one
 deciding the answer:
 
+0. every field name and value of the request is text (K26): else 400;
 1. route: an unknown path is 404, a known path with another method 405;
 2. C1: the account header (required, once) and the account (404);
 3. C2 on the routes that read the audit headers;
@@ -22,10 +23,11 @@ from typing import Any
 
 from ippools.commands import Actor, Command
 from ippools.engine import Engine
-from ippools.errors import ApiError, MethodNotAllowed, NotFound
-from ippools.rules.common import actor_account, check_account_header, check_audit
+from ippools.errors import ApiError, ErrorCode, MethodNotAllowed, NotFound
+from ippools.outcome import Rejected
+from ippools.rules.checks import actor_account, check_account_header, check_audit
 from ippools.state import StateView
-from ippools.wire.parse import field_values, single_header, split_target
+from ippools.wire.parse import check_text, field_values, single_header, split_target
 from ippools.wire.request import Request, Response
 from ippools.wire.routes import Call, match
 
@@ -42,27 +44,39 @@ def handle(engine: Engine[Any], request: Request) -> Response:
     An accepted command answers 200 with its body; a rejected one, or a request
     refused before it became a command, answers the error's status with
     ``{"message": ...}`` (C4). The response carries the outcome when the
-    request became a command, so a host can store its audit record (C2).
+    request became a command, so a host can store its audit record (C2), and
+    the :class:`~ippools.errors.ApiError` answered, if any, with its code.
+
+    Raises :class:`TypeError` only when ``engine`` is not an :class:`Engine` or
+    ``request`` not a :class:`Request`; any request gets an answer.
     """
+    if not isinstance(engine, Engine):
+        raise TypeError(f"engine must be an ippools Engine, got {type(engine).__name__}")
+    if not isinstance(request, Request):
+        raise TypeError(f"request must be an ippools.wire Request, got {type(request).__name__}")
     try:
         command = _command(engine.state, request)
-    except ApiError as error:
-        return Response(error.status, error.body())
+    except ApiError as refused:
+        return Response(refused.status, refused.body(), None, refused)
     outcome = engine.execute(command)
-    return Response(outcome.status, dict(outcome.body), outcome)
+    rejected = outcome.error if isinstance(outcome, Rejected) else None
+    return Response(outcome.status, dict(outcome.body), outcome, rejected)
 
 
 def _command(state: StateView, request: Request) -> Command:
     """The command of ``request``, or the :class:`ApiError` of the first failing wire check."""
+    check_text(request.headers, "header")  # K26: before anything reads the request
+    check_text(request.query, "query parameter")
+    check_text(request.form, "form field")
     target = split_target(request.path)
     found = match(target.segments) if target.segments is not None else None
     if found is None:
-        raise NotFound("route_not_found", f"no route for path {target.path!r}")
+        raise NotFound(ErrorCode.ROUTE_NOT_FOUND, f"no route for path {target.path!r}")
     route, params = found
     endpoint = route.endpoint(request.method)
     if endpoint is None:
         raise MethodNotAllowed(
-            "method_not_allowed",
+            ErrorCode.METHOD_NOT_ALLOWED,
             f"method {request.method!r} is not allowed for path {target.path!r}; "
             f"allowed: {', '.join(route.methods)}",
         )

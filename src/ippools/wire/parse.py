@@ -14,11 +14,19 @@ from urllib.parse import parse_qsl, unquote
 
 import attrs
 
-from ippools.errors import BadRequest
+from ippools._validators import shown
+from ippools.errors import BadRequest, ErrorCode
 from ippools.wire.request import Fields
 from ippools.wire.routes import Endpoint
 
-__all__ = ["Target", "field_values", "redecode", "single_header", "split_target"]
+__all__ = [
+    "Target",
+    "check_text",
+    "field_values",
+    "redecode",
+    "single_header",
+    "split_target",
+]
 
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -33,6 +41,23 @@ class Target:
     path: str
     segments: tuple[str, ...] | None
     query: Fields
+
+
+def check_text(pairs: Fields, place: str) -> None:
+    """K26: every name and value in ``pairs`` is text; else 400 naming the first that is not.
+
+    A :class:`~ippools.wire.Request` keeps names and values as the host gave
+    them; one that is not a string (a number, ``None``, bytes) is answered here
+    rather than raised further in.
+    """
+    for name, value in pairs:
+        if not isinstance(name, str):
+            raise BadRequest(ErrorCode.INVALID_TEXT, f"a {place} name is not text: {shown(name)}")
+        if not isinstance(value, str):
+            raise BadRequest(
+                ErrorCode.INVALID_TEXT,
+                f"{place} {name!r:.100} has a value that is not text: {shown(value)}",
+            )
 
 
 def split_target(path: str) -> Target:
@@ -61,7 +86,7 @@ def single_header(headers: Fields, name: str) -> str | None:
     wanted = name.lower()
     values = [value for key, value in headers if key.isascii() and key.lower() == wanted]
     if len(values) > 1:
-        raise BadRequest("repeated_header", f"header {name} is given more than once")
+        raise BadRequest(ErrorCode.REPEATED_HEADER, f"header {name} is given more than once")
     return values[0].strip() if values else None
 
 
@@ -93,7 +118,9 @@ def field_values(
     is 400 unless it is repeatable (C9). An empty form is no body at all.
     """
     if body is not None and not endpoint.json:
-        raise BadRequest("unexpected_body", f"{endpoint.method} {template} takes no JSON body")
+        raise BadRequest(
+            ErrorCode.UNEXPECTED_BODY, f"{endpoint.method} {template} takes no JSON body"
+        )
     values: dict[str, list[str]] = {}
     places: Iterable[tuple[str, Fields, frozenset[str]]] = (
         ("query parameter", query, endpoint.query),
@@ -103,11 +130,13 @@ def field_values(
         for name, value in pairs:
             if name not in taken:
                 raise BadRequest(
-                    "unknown_parameter",
+                    ErrorCode.UNKNOWN_PARAMETER,
                     f"{place} {name!r} is not taken by {endpoint.method} {template}",
                 )
             if name in values and name not in endpoint.repeatable:
-                raise BadRequest("repeated_parameter", f"{place} {name!r} may be given only once")
+                raise BadRequest(
+                    ErrorCode.REPEATED_PARAMETER, f"{place} {name!r} may be given only once"
+                )
             given = redecode(value) if name in endpoint.redecoded else value
             values.setdefault(name, []).append(given)
     return {name: tuple(given) for name, given in values.items()}

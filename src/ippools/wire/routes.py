@@ -45,7 +45,7 @@ from ippools.commands import (
     RemovePoolIp,
     UnlinkDomainPool,
 )
-from ippools.errors import BadRequest
+from ippools.errors import BadRequest, ErrorCode
 from ippools.model import parse_ip
 
 __all__ = ["ROUTES", "Call", "Endpoint", "Param", "Route", "domain_target", "match"]
@@ -172,7 +172,7 @@ def domain_target(text: str) -> None:
     if text in (ALL, IP_POOL) or parse_ip(text) is not None:
         return
     raise BadRequest(
-        "invalid_ip",
+        ErrorCode.INVALID_IP,
         f"path segment {text!r} is not an IP address, {ALL!r} or {IP_POOL!r}",
     )
 
@@ -217,8 +217,8 @@ def _edit_pool(call: Call) -> Command:
         description=call.one("description"),
         add_ips=call.all("add_ip"),
         remove_ips=call.all("remove_ip"),
-        link_domains=call.all("link_domain"),
-        unlink_domains=call.all("unlink_domain"),
+        link_domain_ids=call.all("link_domain"),
+        unlink_domain_ids=call.all("unlink_domain"),
     )
 
 

@@ -4,8 +4,9 @@ A scenario is a world, steps (requests and settles) and what they must give; a
 replay output is one result per step, the stored world and what is still
 pending. The records inside them (requests, expectations, step results) are
 structured by the hooks that :func:`~ippools.documents.make_converter` generates
-with the field hooks defined here; the documents themselves by :func:`_scenario`
-and :func:`_replay_output`, because their checks span several records.
+with the field hooks defined here; the documents themselves by
+:func:`structure_scenario` and :func:`structure_replay_output`, because their
+checks span several records.
 """
 
 from __future__ import annotations
@@ -16,18 +17,8 @@ from typing import Any, Final, TypeAlias
 import attrs
 import cattrs
 
-from ippools.documents.fields import (
-    _array,
-    _at,
-    _count,
-    _describe,
-    _fail,
-    _no_unknown,
-    _object,
-    _pool_id,
-    _short,
-    _string,
-)
+from ippools.documents._leaves import count, json_array, json_object, no_unknown, pool_id, string
+from ippools.documents._problems import at, describe, fail, short
 from ippools.documents.world import _settled_world, _shape_only, _unstructure_world
 from ippools.model import is_pool_id
 from ippools.world import World
@@ -46,6 +37,19 @@ __all__ = [
     "SettleStep",
     "Step",
     "StepResult",
+    "field_map",
+    "fields_out",
+    "header_map",
+    "headers_out",
+    "json_body",
+    "json_value",
+    "optional_field_map",
+    "request_method",
+    "request_path",
+    "structure_replay_output",
+    "structure_scenario",
+    "unstructure_replay_output",
+    "unstructure_scenario",
 ]
 
 SCENARIO_FORMAT: Final = "ippools-scenario/1"
@@ -117,9 +121,9 @@ class Scenario:
 
     def __attrs_post_init__(self) -> None:
         in_world = {pool.pool_id for pool in self.world.pools}
-        for pool_id in self.ids:
-            if not is_pool_id(pool_id) or pool_id in in_world:
-                raise ValueError(f"id {pool_id!r} is not a fresh pool id (K16)")
+        for given in self.ids:
+            if not is_pool_id(given) or given in in_world:
+                raise ValueError(f"id {given!r} is not a fresh pool id (K16)")
         if len(set(self.ids)) != len(self.ids):
             raise ValueError("ids repeat (K16)")
 
@@ -155,126 +159,124 @@ class ReplayOutput:
 # -- scenarios ---------------------------------------------------------------------------
 
 
-def _field_map(value: Any, _: Any = None) -> tuple[tuple[str, FieldValue], ...]:
+def field_map(value: Any, _: Any = None) -> tuple[tuple[str, FieldValue], ...]:
     """Query or form fields: an object whose values are strings or arrays of strings (K17)."""
     pairs: list[tuple[str, FieldValue]] = []
-    for name, item in _object(value).items():
+    for name, item in json_object(value).items():
         if isinstance(item, str):
             pairs.append((name, item))
         elif isinstance(item, list) and all(isinstance(entry, str) for entry in item):
             pairs.append((name, tuple(item)))
         else:
-            raise _fail(f"expected a string or an array of strings, got {_describe(item)}", name)
+            raise fail(f"expected a string or an array of strings, got {describe(item)}", name)
     return tuple(pairs)
 
 
-def _optional_field_map(value: Any, _: Any = None) -> tuple[tuple[str, FieldValue], ...] | None:
-    return None if value is None else _field_map(value)
+def optional_field_map(value: Any, _: Any = None) -> tuple[tuple[str, FieldValue], ...] | None:
+    return None if value is None else field_map(value)
 
 
-def _header_map(value: Any, _: Any = None) -> tuple[tuple[str, str | None], ...]:
+def header_map(value: Any, _: Any = None) -> tuple[tuple[str, str | None], ...]:
     """Headers: an object whose values are strings, or null to drop a default (K17)."""
     pairs: list[tuple[str, str | None]] = []
-    for name, item in _object(value).items():
+    for name, item in json_object(value).items():
         if not name:
-            raise _fail("a header name must not be empty")
+            raise fail("a header name must not be empty")
         if item is not None and not isinstance(item, str):
-            raise _fail(f"expected a string or null, got {_describe(item)}", name)
+            raise fail(f"expected a string or null, got {describe(item)}", name)
         pairs.append((name, item))
     return tuple(pairs)
 
 
-def _method(value: Any, _: Any = None) -> str:
-    text = _string(value)
+def request_method(value: Any, _: Any = None) -> str:
+    text = string(value)
     if not text:
-        raise _fail("the method must not be empty")
+        raise fail("the method must not be empty")
     return text
 
 
-def _path(value: Any, _: Any = None) -> str:
-    text = _string(value)
+def request_path(value: Any, _: Any = None) -> str:
+    text = string(value)
     if not text.startswith("/"):
-        raise _fail(f"{_short(text)!r} is not a path: it must start with '/'")
+        raise fail(f"{short(text)!r} is not a path: it must start with '/'")
     if "?" in text or "#" in text:
-        raise _fail(f"{_short(text)!r} must not carry a query or fragment; use 'query'")
+        raise fail(f"{short(text)!r} must not carry a query or fragment; use 'query'")
     return text
 
 
-def _json_value(value: Any, _: Any = None) -> Any:
+def json_value(value: Any, _: Any = None) -> Any:
     return value
 
 
-def _body(value: Any, _: Any = None) -> dict[str, Any]:
-    return _object(value)
+def json_body(value: Any, _: Any = None) -> dict[str, Any]:
+    return json_object(value)
 
 
-def _fields_out(pairs: Iterable[tuple[str, FieldValue]]) -> dict[str, Any]:
+def fields_out(pairs: Iterable[tuple[str, FieldValue]]) -> dict[str, Any]:
     return {name: item if isinstance(item, str) else list(item) for name, item in pairs}
 
 
-def _headers_out(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str | None]:
+def headers_out(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str | None]:
     return dict(pairs)
 
 
 def _step(converter: cattrs.Converter, value: Any) -> Step:
-    obj = _object(value, "a step (an object with 'request' or 'settle')")
+    obj = json_object(value, "a step (an object with 'request' or 'settle')")
     if "settle" in obj:
         if "request" in obj:
-            raise _fail("a step has either 'request' or 'settle', not both")
-        _no_unknown(obj, ("settle",))
+            raise fail("a step has either 'request' or 'settle', not both")
+        no_unknown(obj, ("settle",))
         limit = obj["settle"]
         if limit is True:
             return SettleStep(None)
         if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
             return SettleStep(limit)
-        raise _fail(f"expected true or an integer >= 0, got {_describe(limit)}", "settle")
+        raise fail(f"expected true or an integer >= 0, got {describe(limit)}", "settle")
     if "request" not in obj:
-        raise _fail("a step needs 'request' or 'settle'")
+        raise fail("a step needs 'request' or 'settle'")
     step: RequestStep = converter.structure(obj, RequestStep)
     return step
 
 
 def _ids(value: Any) -> tuple[str, ...]:
     seen: dict[str, int] = {}
-    for i, item in enumerate(_array(value)):
-        pool_id = _at((i,), _pool_id, item)
-        if pool_id in seen:
-            raise _fail(f"{pool_id!r} is repeated (K16)", i)
-        seen[pool_id] = i
+    for i, item in enumerate(json_array(value)):
+        given = at((i,), pool_id, item)
+        if given in seen:
+            raise fail(f"{given!r} is repeated (K16)", i)
+        seen[given] = i
     return tuple(seen)
 
 
-def _scenario(converter: cattrs.Converter, value: Any) -> Scenario:
-    obj = _object(value, "a scenario (a JSON object)")
+def structure_scenario(converter: cattrs.Converter, value: Any) -> Scenario:
+    obj = json_object(value, "a scenario (a JSON object)")
     if "format" not in obj:
-        raise _fail("required field is missing", "format")
+        raise fail("required field is missing", "format")
     if obj["format"] != SCENARIO_FORMAT:
-        raise _fail(f"expected {SCENARIO_FORMAT!r}, got {_describe(obj['format'])}", "format")
-    _no_unknown(obj, ("format", "name", "world", "ids", "defaults", "steps", "expect_world"))
+        raise fail(f"expected {SCENARIO_FORMAT!r}, got {describe(obj['format'])}", "format")
+    no_unknown(obj, ("format", "name", "world", "ids", "defaults", "steps", "expect_world"))
     for required in ("world", "steps"):
         if required not in obj:
-            raise _fail("required field is missing", required)
-    world = _at(("world",), _settled_world, converter, obj["world"])
-    name = _at(("name",), _string, obj.get("name", ""))
-    ids = _at(("ids",), _ids, obj.get("ids", []))
+            raise fail("required field is missing", required)
+    world = at(("world",), _settled_world, converter, obj["world"])
+    name = at(("name",), string, obj.get("name", ""))
+    ids = at(("ids",), _ids, obj.get("ids", []))
     in_world = {pool.pool_id for pool in world.pools}
-    for i, pool_id in enumerate(ids):
-        if pool_id in in_world:
-            raise _fail(
-                f"{pool_id!r} is already the pool_id of a DIPP of the world (K16)", "ids", i
-            )
-    defaults = _at(("defaults",), _object, obj.get("defaults", {}))
-    _at(("defaults",), _no_unknown, defaults, ("headers",))
-    headers = _at(("defaults", "headers"), _header_map, defaults.get("headers", {}))
-    raw_steps = _at(("steps",), _array, obj["steps"])
-    steps = tuple(_at(("steps", i), _step, converter, item) for i, item in enumerate(raw_steps))
+    for i, given in enumerate(ids):
+        if given in in_world:
+            raise fail(f"{given!r} is already the pool_id of a DIPP of the world (K16)", "ids", i)
+    defaults = at(("defaults",), json_object, obj.get("defaults", {}))
+    at(("defaults",), no_unknown, defaults, ("headers",))
+    headers = at(("defaults", "headers"), header_map, defaults.get("headers", {}))
+    raw_steps = at(("steps",), json_array, obj["steps"])
+    steps = tuple(at(("steps", i), _step, converter, item) for i, item in enumerate(raw_steps))
     expect_world = None
     if "expect_world" in obj:
-        expect_world = _at(("expect_world",), _shape_only, converter, obj["expect_world"])
+        expect_world = at(("expect_world",), _shape_only, converter, obj["expect_world"])
     return Scenario(world, steps, name, ids, headers, expect_world)
 
 
-def _unstructure_scenario(converter: cattrs.Converter, scenario: Scenario) -> dict[str, Any]:
+def unstructure_scenario(converter: cattrs.Converter, scenario: Scenario) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
     for step in scenario.steps:
         if isinstance(step, SettleStep):
@@ -286,7 +288,7 @@ def _unstructure_scenario(converter: cattrs.Converter, scenario: Scenario) -> di
         "name": scenario.name,
         "world": _unstructure_world(converter, scenario.world),
         "ids": list(scenario.ids),
-        "defaults": {"headers": _headers_out(scenario.default_headers)},
+        "defaults": {"headers": headers_out(scenario.default_headers)},
         "steps": steps,
     }
     if scenario.expect_world is not None:
@@ -298,31 +300,31 @@ def _unstructure_scenario(converter: cattrs.Converter, scenario: Scenario) -> di
 
 
 def _step_result(converter: cattrs.Converter, value: Any) -> StepResult:
-    obj = _object(value, "a step result (an object with 'status' or 'settled')")
+    obj = json_object(value, "a step result (an object with 'status' or 'settled')")
     kind: type[StepResult] = SettleResult if "settled" in obj else RequestResult
     result: StepResult = converter.structure(obj, kind)
     return result
 
 
-def _replay_output(converter: cattrs.Converter, value: Any) -> ReplayOutput:
-    obj = _object(value, "a replay output (a JSON object)")
+def structure_replay_output(converter: cattrs.Converter, value: Any) -> ReplayOutput:
+    obj = json_object(value, "a replay output (a JSON object)")
     if obj.get("format") != REPLAY_FORMAT:
-        got = _describe(obj["format"]) if "format" in obj else "nothing"
-        raise _fail(f"expected {REPLAY_FORMAT!r}, got {got}", "format")
-    _no_unknown(obj, ("format", "steps", "world", "pending"))
+        got = describe(obj["format"]) if "format" in obj else "nothing"
+        raise fail(f"expected {REPLAY_FORMAT!r}, got {got}", "format")
+    no_unknown(obj, ("format", "steps", "world", "pending"))
     for required in ("steps", "world", "pending"):
         if required not in obj:
-            raise _fail("required field is missing", required)
-    raw_steps = _at(("steps",), _array, obj["steps"])
+            raise fail("required field is missing", required)
+    raw_steps = at(("steps",), json_array, obj["steps"])
     steps = tuple(
-        _at(("steps", i), _step_result, converter, item) for i, item in enumerate(raw_steps)
+        at(("steps", i), _step_result, converter, item) for i, item in enumerate(raw_steps)
     )
-    world = _at(("world",), _shape_only, converter, obj["world"])
-    pending = _at(("pending",), _count, obj["pending"])
+    world = at(("world",), _shape_only, converter, obj["world"])
+    pending = at(("pending",), count, obj["pending"])
     return ReplayOutput(steps, world, pending)
 
 
-def _unstructure_replay(converter: cattrs.Converter, output: ReplayOutput) -> dict[str, Any]:
+def unstructure_replay_output(converter: cattrs.Converter, output: ReplayOutput) -> dict[str, Any]:
     return {
         "format": REPLAY_FORMAT,
         "steps": [converter.unstructure(step, type(step)) for step in output.steps],

@@ -1,8 +1,9 @@
-"""What a world offers to commands: its values, who owns them, and who asks.
+"""The values a world offers to commands, who owns them, and who asks.
 
-:class:`_Vocabulary` collects, once per world, the accounts, domains, DIPPs and
-IPs that commands name, and who owns each of them. The ``_BAD_*`` values are the
-wrong ones the contract names; they come up now and then.
+:class:`WorldValues` collects, once per world, the accounts, domains, DIPPs and
+IPs that commands name, and who owns each of them. The ``draw_*`` functions draw
+one value of a kind, mostly from a world's values; now and then they give one of
+the ``_BAD_*`` values, the wrong ones the contract names.
 """
 
 from __future__ import annotations
@@ -13,10 +14,23 @@ from hypothesis import strategies as st
 
 from ippools.commands import Actor
 from ippools.model import IPAddress, ip_text, sorted_ips
-from ippools.testing._draws import _check_world, _pick, _sometimes
+from ippools.testing._arguments import check_world
+from ippools.testing._choices import pick, sometimes
 from ippools.world import World
 
-__all__ = ["actors"]
+__all__ = [
+    "WorldValues",
+    "actors",
+    "draw_actor",
+    "draw_domain_id",
+    "draw_domain_name",
+    "draw_ip",
+    "draw_ip_list",
+    "draw_pool_target",
+    "draw_replacement_ip",
+    "draw_replacement_pool",
+    "draw_replacements",
+]
 
 _REQUESTOR = "ops@example.com"
 _CLIENT = "cli"
@@ -58,7 +72,7 @@ def _texts(ips_: Iterable[IPAddress]) -> list[str]:
     return [ip_text(ip) for ip in sorted_ips(ips_)]
 
 
-class _Vocabulary:
+class WorldValues:
     """The values a world offers to commands, and who owns each of them."""
 
     def __init__(self, world: World, extra_pool_ids: Sequence[str]) -> None:
@@ -94,17 +108,17 @@ class _Vocabulary:
         self.variants = [form for r in world.dedicated_ips for form in _ip_forms(r.ip)[1:]]
 
 
-def _actor(draw: st.DrawFn, vocab: _Vocabulary, owner: str | None = None) -> Actor:
+def draw_actor(draw: st.DrawFn, values: WorldValues, owner: str | None = None) -> Actor:
     """Mostly ``owner`` (when known) or any account of the world, sometimes with a flaw."""
-    account_id = _pick(
+    account_id = pick(
         draw,
         (10, [owner] if owner is not None else []),
-        (3, vocab.account_ids),
+        (3, values.account_ids),
         (1, _BAD_ACCOUNT_IDS),
     )
     requestor: str | None = _REQUESTOR
     client: str | None = _CLIENT
-    if _sometimes(draw, 20):
+    if sometimes(draw, 20):
         flaw = draw(st.sampled_from(("account", "requestor", "client")))
         if flaw == "account":  # C1
             account_id = draw(st.sampled_from(_BAD_ACCOUNT_IDS))
@@ -116,8 +130,8 @@ def _actor(draw: st.DrawFn, vocab: _Vocabulary, owner: str | None = None) -> Act
 
 
 @st.composite
-def _actors(draw: st.DrawFn, vocab: _Vocabulary) -> Actor:
-    return _actor(draw, vocab)
+def _actors(draw: st.DrawFn, values: WorldValues) -> Actor:
+    return draw_actor(draw, values)
 
 
 def actors(world: World) -> st.SearchStrategy[Actor]:
@@ -126,92 +140,94 @@ def actors(world: World) -> st.SearchStrategy[Actor]:
     Now and then the account is unknown or blank (C1), or the requestor or
     client header is missing, blank or not an e-mail address (C2).
     """
-    return _actors(_Vocabulary(_check_world(world), ()))
+    return _actors(WorldValues(check_world(world), ()))
 
 
-def _ip(draw: st.DrawFn, vocab: _Vocabulary, who: str, likely: Sequence[str] = ()) -> str:
+def draw_ip(draw: st.DrawFn, values: WorldValues, who: str, likely: Sequence[str] = ()) -> str:
     """An IP text: from ``likely``, the actor's own, any of the world's, respelled, or odd."""
-    return _pick(
+    return pick(
         draw,
         (12, likely),
-        (6, vocab.own_ips.get(who, [])),
-        (3, vocab.every_ip),
-        (1, vocab.variants),
+        (6, values.own_ips.get(who, [])),
+        (3, values.every_ip),
+        (1, values.variants),
         (2, _ODD_IPS),
     )
 
 
-def _ip_list(
-    draw: st.DrawFn, vocab: _Vocabulary, who: str, likely: Sequence[str] = (), *, min_size: int
+def draw_ip_list(
+    draw: st.DrawFn, values: WorldValues, who: str, likely: Sequence[str] = (), *, min_size: int
 ) -> list[str]:
-    return [_ip(draw, vocab, who, likely) for _ in range(draw(st.integers(min_size, 3)))]
+    return [draw_ip(draw, values, who, likely) for _ in range(draw(st.integers(min_size, 3)))]
 
 
-def _pool_target(draw: st.DrawFn, vocab: _Vocabulary) -> str:
+def draw_pool_target(draw: st.DrawFn, values: WorldValues) -> str:
     """A DIPP id: one with linked domains or delegations, any of the world, another, or odd."""
-    return _pick(
+    return pick(
         draw,
-        (5, vocab.busy_pools),
-        (3, vocab.world_pools),
-        (1, vocab.extra_pools),
+        (5, values.busy_pools),
+        (3, values.world_pools),
+        (1, values.extra_pools),
         (1, _BAD_POOL_IDS),
     )
 
 
-def _replacement_pool(
-    draw: st.DrawFn, vocab: _Vocabulary, who: str, instead_of: str | None = None
+def draw_replacement_pool(
+    draw: st.DrawFn, values: WorldValues, who: str, instead_of: str | None = None
 ) -> str:
     """A DIPP to take over: mostly another DIPP visible to the actor that has IPs."""
-    visible = vocab.visible_pools.get(who, [])
-    usable = [p for p in visible if p != instead_of and vocab.pool_ips.get(p)]
-    return _pick(
+    visible = values.visible_pools.get(who, [])
+    usable = [p for p in visible if p != instead_of and values.pool_ips.get(p)]
+    return pick(
         draw,
         (6, usable),
         (2, visible),
-        (1, vocab.extra_pools),
-        (1, vocab.world_pools),
+        (1, values.extra_pools),
+        (1, values.world_pools),
         (1, _BAD_POOL_IDS),
     )
 
 
-def _replacement_ip(draw: st.DrawFn, vocab: _Vocabulary, who: str) -> str:
-    return _pick(
+def draw_replacement_ip(draw: st.DrawFn, values: WorldValues, who: str) -> str:
+    return pick(
         draw,
         (2, ["shared"]),
-        (4, vocab.free_ips.get(who, [])),
-        (2, vocab.own_ips.get(who, [])),
-        (1, vocab.every_ip),
+        (4, values.free_ips.get(who, [])),
+        (2, values.own_ips.get(who, [])),
+        (1, values.every_ip),
         (1, _ODD_IPS),
     )
 
 
-def _replacements(
-    draw: st.DrawFn, vocab: _Vocabulary, who: str, instead_of: str | None
+def draw_replacements(
+    draw: st.DrawFn, values: WorldValues, who: str, instead_of: str | None
 ) -> tuple[str | None, str | None]:
     """An (ip, pool_id) replacement pair: one of them usually, sometimes both or neither."""
-    kind = _pick(draw, (4, ["ip"]), (4, ["pool_id"]), (1, ["neither"]), (1, ["both"]))
-    ip = _replacement_ip(draw, vocab, who) if kind in ("ip", "both") else None
+    kind = pick(draw, (4, ["ip"]), (4, ["pool_id"]), (1, ["neither"]), (1, ["both"]))
+    ip = draw_replacement_ip(draw, values, who) if kind in ("ip", "both") else None
     pool_id = (
-        _replacement_pool(draw, vocab, who, instead_of) if kind in ("pool_id", "both") else None
+        draw_replacement_pool(draw, values, who, instead_of)
+        if kind in ("pool_id", "both")
+        else None
     )
     return ip, pool_id
 
 
-def _domain_name(
-    draw: st.DrawFn, vocab: _Vocabulary, likely: Sequence[str] = ()
+def draw_domain_name(
+    draw: st.DrawFn, values: WorldValues, likely: Sequence[str] = ()
 ) -> tuple[str, str]:
     """A domain name as a path would carry it (C6), and the name as the world stores it."""
-    name = _pick(draw, (6, likely), (3, vocab.names), (1, _BAD_DOMAIN_NAMES))
-    form = _pick(draw, (8, ["as stored"]), (1, ["upper"]), (1, ["trailing dot"]))
-    if name not in vocab.domain_owner or form == "as stored":
+    name = pick(draw, (6, likely), (3, values.names), (1, _BAD_DOMAIN_NAMES))
+    form = pick(draw, (8, ["as stored"]), (1, ["upper"]), (1, ["trailing dot"]))
+    if name not in values.domain_owner or form == "as stored":
         return name, name
     return (name.upper() if form == "upper" else name + "."), name
 
 
-def _domain_id(draw: st.DrawFn, vocab: _Vocabulary, who: str) -> str:
-    return _pick(
+def draw_domain_id(draw: st.DrawFn, values: WorldValues, who: str) -> str:
+    return pick(
         draw,
-        (7, vocab.own_domain_ids.get(who, [])),
-        (2, vocab.domain_ids),
+        (7, values.own_domain_ids.get(who, [])),
+        (2, values.domain_ids),
         (1, _BAD_DOMAIN_IDS),
     )
