@@ -150,6 +150,25 @@ CASES: dict[ErrorCode, Request] = {
         "PATCH", f"/v3/ip_pools/{POOL_A}", form={"remove_ip": "198.51.100.3"}
     ),
     ErrorCode.LAST_POOL_IP: call("DELETE", f"/v3/ip_pools/{POOL_A}/ips/198.51.100.3"),
+    ErrorCode.INVALID_LIMIT: call("GET", f"/v3/ip_pools/{POOL_A}/domains", query={"limit": "9"}),
+    ErrorCode.INVALID_PAGE: call("GET", f"/v3/ip_pools/{POOL_A}/domains", query={"page": "="}),
+    ErrorCode.SUBACCOUNT_NOT_FOUND: call(
+        "PUT", f"/v3/ip_pools/{POOL_A}/delegate", form={"subaccount_id": "acct-2"}
+    ),
+    ErrorCode.NOT_DELEGATED: call(
+        "DELETE", f"/v3/ip_pools/{POOL_A}/delegate", query={"subaccount_id": "sub-1"}
+    ),
+    ErrorCode.INVALID_REPLACEMENT: call(
+        "DELETE",
+        f"/v3/ip_pools/{POOL_C}/delegate",
+        query={"subaccount_id": "sub-1", "ip": "198.51.100.1"},
+    ),
+    ErrorCode.SUBACCOUNT_NOT_SHARED_ELIGIBLE: call(
+        "DELETE",
+        f"/v3/ip_pools/{POOL_C}/delegate",
+        query={"subaccount_id": "sub-1", "ip": "shared"},
+    ),
+    ErrorCode.IP_OR_POOL_REQUIRED: call("POST", "/v3/domains/one.example/ips"),
     ErrorCode.DIPPS_DISABLED: call(
         "POST", "/v3/ip_pools", headers=as_account("acct-2"), form={"name": "n", "description": "d"}
     ),

@@ -12,17 +12,22 @@ from ippools import (
     Accepted,
     Account,
     AddPoolIp,
+    AssignDomainIp,
     Changes,
     Command,
     CreatePool,
     DedicatedIp,
+    DelegatePool,
     DeletePool,
     Domain,
     DomainUpdate,
     EditPool,
     Engine,
+    GetDomainIps,
     GetPool,
     IPAddress,
+    ListPoolDomains,
+    ListPools,
     MemoryState,
     Policies,
     Pool,
@@ -30,6 +35,7 @@ from ippools import (
     RemoveDomainPool,
     ReplaceWithPool,
     ReplaceWithShared,
+    RevokeDelegation,
     SequenceIds,
     SubaccountUpdate,
     Tombstone,
@@ -335,6 +341,12 @@ class Recorder:
     def pool_id_in_use(self, pool_id: str) -> bool:
         return self.inner.pool_id_in_use(pool_id)
 
+    def pools_owned_by(self, account_id: str) -> list[Pool]:
+        return self.inner.pools_owned_by(account_id)
+
+    def pools_delegated_to(self, account_id: str) -> list[Pool]:
+        return self.inner.pools_delegated_to(account_id)
+
     def domain(self, domain_id: str) -> Domain | None:
         return self._saw(self.inner.domain(domain_id))
 
@@ -355,26 +367,33 @@ class Recorder:
 
 
 def crowded_world() -> World:
-    """Two linked DIPPs among many unrelated domains of the same and of another account."""
+    """Three linked DIPPs (C delegated to sub-1, whose two domains are linked to it) among many
+    unrelated domains of the same and of another account."""
     bulk = [domain(f"bulk-{n:03}", f"bulk{n}.example", ip_texts=[net(9)]) for n in range(150)]
     other = [
         domain(f"other-{n:03}", f"other{n}.example", "acct-2", ip_texts=[net(99)])
         for n in range(150)
     ]
     return World(
-        accounts=[account(), account("acct-2")],
+        accounts=[account(), account("acct-2"), account("sub-1", parent="acct-1")],
         dedicated_ips=[
-            *(dedicated(net(n)) for n in (1, 2, 5, 9)),
+            *(dedicated(net(n)) for n in (1, 2, 3, 5, 9)),
             dedicated(net(99), "acct-2"),
         ],
         domains=[
             domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A),
             domain("dom-2", "b.example", ip_texts=[net(1)], pool=POOL_A),
             domain("dom-3", "c.example", ip_texts=[net(2)], pool=POOL_B),
+            domain("s-1", "s1.example", "sub-1", ip_texts=[net(3)], pool=POOL_C),
+            domain("s-2", "s2.example", "sub-1", ip_texts=[net(3)], pool=POOL_C),
             *bulk,
             *other,
         ],
-        pools=[pool(POOL_A, ip_texts=[net(1)]), pool(POOL_B, ip_texts=[net(2)])],
+        pools=[
+            pool(POOL_A, ip_texts=[net(1)]),
+            pool(POOL_B, ip_texts=[net(2)]),
+            pool(POOL_C, ip_texts=[net(3)], delegated_to=["sub-1"]),
+        ],
     )
 
 
@@ -392,6 +411,18 @@ READS: dict[str, tuple[Command, set[str], int, int]] = {
         3,
     ),
     "3.8": (AddPoolIp(actor(), POOL_A, net(5)), {"dom-1", "dom-2"}, 0, 2),
+    # 3.11: one linked domain per DIPP is enough to know is_linked.
+    "3.11": (ListPools(actor()), {"dom-1", "dom-3", "s-1"}, 0, 0),
+    "3.12": (ListPoolDomains(actor(), POOL_A, "10", None), {"dom-1", "dom-2"}, 0, 0),
+    "3.13": (DelegatePool(actor(), POOL_A, "sub-1"), set(), 0, 0),
+    "3.14": (
+        RevokeDelegation(actor(), POOL_C, "sub-1", replacement_pool_id=POOL_A),
+        {"s-1", "s-2"},
+        2,
+        0,
+    ),
+    "3.15": (GetDomainIps(actor(), "bulk3.example"), {"bulk-003"}, 0, 0),
+    "3.16": (AssignDomainIp(actor(), "bulk4.example", pool_id=POOL_A), {"bulk-004"}, 1, 1),
 }
 
 
@@ -410,7 +441,7 @@ def test_commands_read_and_write_only_what_they_touch(
     assert recorder.seen == expected_seen
     assert len(outcome.changes.domains) == written
     assert len(outcome.changes.pending) == pending
-    assert len(outcome.changes.pools) <= 1
+    assert len(outcome.changes.pools) <= 2  # 3.14: the revoked DIPP and its replacement
 
 
 def test_processing_one_update_rewrites_only_its_domain() -> None:

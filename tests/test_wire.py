@@ -501,10 +501,13 @@ def test_unknown_path_wins_over_missing_account() -> None:
 
 
 def test_wrong_method_wins_over_missing_account() -> None:
-    """K1: a known path with a method it does not take is 405 before C1."""
-    response, eng = send("GET", "/v3/ip_pools", headers={})
+    """K1: a known path with a method it does not take is 405 before C1 (K19: GET is 3.11)."""
+    response, eng = send("PUT", "/v3/ip_pools", headers={})
     refused(
-        response, eng, 405, "method 'GET' is not allowed for path '/v3/ip_pools'; allowed: POST"
+        response,
+        eng,
+        405,
+        "method 'PUT' is not allowed for path '/v3/ip_pools'; allowed: GET, POST",
     )
 
 
@@ -514,7 +517,10 @@ def test_wrong_method_wins_over_unknown_account_and_bad_body() -> None:
         "PATCH", "/v3/ip_pools", headers=only_account("acct-9"), form={"x": "y"}, json={}
     )
     refused(
-        response, eng, 405, "method 'PATCH' is not allowed for path '/v3/ip_pools'; allowed: POST"
+        response,
+        eng,
+        405,
+        "method 'PATCH' is not allowed for path '/v3/ip_pools'; allowed: GET, POST",
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import pytest
 
-from ippools import DomainUpdate, SubaccountUpdate
+from ippools import Domain, DomainUpdate, SubaccountUpdate
 from ippools.wire import Response
 from tests.support import NEW_IDS, POOL_A, POOL_B, POOL_C, ips, pool
 from tests.test_wire import DOM_1, DOM_2, HEADERS, WORLD, A, refused, replaced, send
@@ -40,27 +40,112 @@ def js(method: str, path: str, **kwargs: Any) -> Any:
     return send(method, path, **kwargs)
 
 
-# -- routes the clients know that this system does not serve ---------------------------------
+# -- the version 2 routes the clients call (§9) -----------------------------------------------
+
+
+def _listed(pool_id: str, ips: list[str], *, linked: bool) -> dict[str, Any]:
+    return {
+        "description": "a pool",
+        "ips": ips,
+        "is_inherited": False,
+        "is_linked": linked,
+        "name": "pool",
+        "pool_id": pool_id,
+    }
 
 
 @pytest.mark.parametrize("headers", [JS, PY])
-def test_listing_pools_is_not_allowed(headers: list[tuple[str, str]]) -> None:
-    """K1: ``ip_pools.list()`` / ``ippools.get()`` send GET /v3/ip_pools: 405, POST only."""
+def test_listing_pools_lists_every_visible_pool(headers: list[tuple[str, str]]) -> None:
+    """K19, 3.11: ``ip_pools.list()`` / ``ippools.get()`` send GET /v3/ip_pools: every DIPP
+    of the account by pool id; C is linked through its subaccount's domain (owner view)."""
     response, eng = send("GET", "/v3/ip_pools", headers=headers)
-    refused(
-        response, eng, 405, "method 'GET' is not allowed for path '/v3/ip_pools'; allowed: POST"
+    items = [
+        _listed(POOL_A, ["198.51.100.3", "2001:db8::2"], linked=True),
+        _listed(POOL_B, [], linked=False),
+        _listed(POOL_C, ["2001:db8::1"], linked=True),
+    ]
+    assert response == Response(200, {"ip_pools": items, "message": "success"})
+    assert eng.state.world() == WORLD
+
+
+def test_js_linked_domains_pages_with_tokens() -> None:
+    """3.12: ``ip_pools.linkedDomains(id, {limit})`` gets a page and its paging links; the
+    SDK's numeric ``page=1`` is not a page token (one base64url character decodes to
+    nothing): 400 naming it."""
+    response, _ = js("GET", f"/v3/ip_pools/{POOL_C}/domains?limit=10")
+    first = f"/v3/ip_pools/{POOL_C}/domains?limit=10"
+    body = {
+        "domains": [{"id": "dom-4", "name": "sub.example"}],
+        "paging": {"first": first, "next": first + "&page=ZG9tLTQ"},
+    }
+    assert response == Response(200, body)
+    response, eng = js("GET", f"/v3/ip_pools/{POOL_C}/domains?limit=10&page=1")
+    refused(response, eng, 400, "page '1' is not a page token")
+
+
+def test_js_delegate_and_revoke_send_multipart_subaccount_id() -> None:
+    """3.13, 3.14: ``delegate`` and ``revokeDelegation`` send ``subaccount_id`` in a multipart
+    body, on PUT and on DELETE alike; a revocation whose subaccount has a linked domain needs
+    a replacement (3.14.5)."""
+    form = {"subaccount_id": "sub-1"}
+    response, eng = js("PUT", f"/v3/ip_pools/{POOL_A}/delegate", headers=JS_MULTIPART, form=form)
+    assert response == Response(200, {"message": "success"})
+    delegated = attrs.evolve(A, delegated_to=frozenset({"sub-1"}))
+    assert eng.state.world() == replaced(WORLD, pools=[delegated])
+    response, fresh = js(
+        "DELETE", f"/v3/ip_pools/{POOL_C}/delegate", headers=JS_MULTIPART, form=form
     )
+    message = (
+        f"1 domain(s) of subaccount 'sub-1' are linked to DIPP {POOL_C!r}; give ip=shared or "
+        "pool_id"
+    )
+    refused(response, fresh, 400, message)
+    form_with_pool = {**form, "pool_id": POOL_A}
+    response, eng = js(
+        "DELETE",
+        f"/v3/ip_pools/{POOL_C}/delegate",
+        headers=JS_MULTIPART,
+        form=form_with_pool,
+        eng=eng,
+    )
+    assert response == Response(200, {"message": "success"})
+    revoked = attrs.evolve(pool(POOL_C, ip_texts=["2001:db8::1"]))
+    moved = Domain("dom-4", "sub.example", "sub-1", POOL_A, delegated.ips)
+    assert eng.state.world() == replaced(WORLD, pools=[delegated, revoked], domains=[moved])
+    assert eng.state.pending == ()
+
+
+def test_js_domain_ips_get_assign_and_link() -> None:
+    """3.15, 3.16: ``domains.getIps``, ``assignIp`` (synchronous) and ``linkIpPool`` (one
+    domain update) with mailgun.js's multipart bodies."""
+    response, eng = js("GET", "/v3/domains/example.com/ips")
+    assert response == Response(200, {"items": ["198.51.100.1", "198.51.100.2"], "total_count": 2})
+    response, eng = js(
+        "POST",
+        "/v3/domains/example.com/ips",
+        headers=JS_MULTIPART,
+        form={"ip": "198.51.100.4"},
+        eng=eng,
+    )
+    assert response == Response(200, {"message": "success"})
+    grown = attrs.evolve(DOM_1, ips=ips("198.51.100.1", "198.51.100.2", "198.51.100.4"))
+    assert eng.state.world() == replaced(WORLD, domains=[grown])
+    response, eng = js(
+        "POST",
+        "/v3/domains/example.com/ips",
+        headers=JS_MULTIPART,
+        form={"pool_id": POOL_A},
+        eng=eng,
+    )
+    assert response == Response(200, {"message": "success"})
+    assert eng.state.pending == (DomainUpdate("dom-1"),)
+    response, _ = js("GET", "/v3/domains/example.com/ips", eng=eng)
+    assert response == Response(200, {"items": ["198.51.100.3", "2001:db8::2"], "total_count": 2})
 
 
 @pytest.mark.parametrize(
     ("method", "path", "headers", "form"),
     [
-        ("GET", f"/v3/ip_pools/{POOL_A}/domains?limit=10&page=1", JS, None),
-        ("PUT", f"/v3/ip_pools/{POOL_A}/delegate", JS_MULTIPART, {"subaccount_id": "sub-1"}),
-        ("DELETE", f"/v3/ip_pools/{POOL_A}/delegate", JS_MULTIPART, {"subaccount_id": "sub-1"}),
-        ("GET", "/v3/domains/example.com/ips", JS, None),
-        ("POST", "/v3/domains/example.com/ips", JS_MULTIPART, {"ip": "198.51.100.4"}),
-        ("POST", "/v3/domains/example.com/ips", JS_MULTIPART, {"pool_id": POOL_A}),
         ("GET", "/v4/domains/example.com/ips", PY, None),
         ("POST", "/v4/domains/example.com/ips", PY_FORM, {"ip": "198.51.100.4"}),
         ("DELETE", "/v4/domains/example.com/ips/198.51.100.1", PY, None),
@@ -69,8 +154,7 @@ def test_listing_pools_is_not_allowed(headers: list[tuple[str, str]]) -> None:
 def test_routes_outside_the_contract_are_not_found(
     method: str, path: str, headers: list[tuple[str, str]], form: dict[str, str] | None
 ) -> None:
-    """K1: ``linkedDomains``, ``delegate``/``revokeDelegation``, ``domains.getIps``/``assignIp``/
-    ``linkIpPool`` and the SDK's ``/v4`` domain IPs are no route here: 404 naming the path."""
+    """K1: the SDK's ``/v4`` domain IPs are no route here: 404 naming the path."""
     response, eng = send(method, path, headers=headers, form=form)
     refused(response, eng, 404, f"no route for path {path.partition('?')[0]!r}")
 

@@ -43,12 +43,15 @@ UNKNOWN_PATHS = [
     "/v3/ip_pools ",
     "/v4/ip_pools",
     "/v3/ip_pools/x/y/z",
-    f"/v3/ip_pools/{POOL_A}/domains",
-    f"/v3/ip_pools/{POOL_A}/delegate",
+    f"/v3/ip_pools/{POOL_A}/domains/",
+    f"/v3/ip_pools/{POOL_A}/delegate/",
+    f"/v3/ip_pools/{POOL_A}/DOMAINS",
+    "/v3/ip_pools//domains",
+    "/v3/ip_pools//delegate",
     "/v3/domains",
     "/v3/domains/example.com",
-    "/v3/domains/example.com/ips",
     "/v3/domains/example.com/ips/",
+    "/v3/domains//ips",
     "/v3/domains/example.com/pool",
     "/v3/domains/example.com/pool/",
     "/v3/domains/example.com/ips/all/",
@@ -80,11 +83,17 @@ def test_not_found_names_the_path_without_its_query() -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("GET", "/v3/ip_pools", "POST"),
-        ("PUT", "/v3/ip_pools", "POST"),
-        ("PATCH", "/v3/ip_pools", "POST"),
-        ("DELETE", "/v3/ip_pools", "POST"),
-        ("HEAD", "/v3/ip_pools", "POST"),
+        ("PUT", "/v3/ip_pools", "GET, POST"),
+        ("PATCH", "/v3/ip_pools", "GET, POST"),
+        ("DELETE", "/v3/ip_pools", "GET, POST"),
+        ("HEAD", "/v3/ip_pools", "GET, POST"),
+        ("POST", f"/v3/ip_pools/{POOL_A}/domains", "GET"),
+        ("DELETE", f"/v3/ip_pools/{POOL_A}/domains", "GET"),
+        ("GET", f"/v3/ip_pools/{POOL_A}/delegate", "DELETE, PUT"),
+        ("POST", f"/v3/ip_pools/{POOL_A}/delegate", "DELETE, PUT"),
+        ("PATCH", f"/v3/ip_pools/{POOL_A}/delegate", "DELETE, PUT"),
+        ("PUT", "/v3/domains/example.com/ips", "GET, POST"),
+        ("DELETE", "/v3/domains/example.com/ips", "GET, POST"),
         ("POST", f"/v3/ip_pools/{POOL_A}", "DELETE, GET, PATCH"),
         ("PUT", f"/v3/ip_pools/{POOL_A}", "DELETE, GET, PATCH"),
         ("OPTIONS", f"/v3/ip_pools/{POOL_A}", "DELETE, GET, PATCH"),
@@ -98,12 +107,12 @@ def test_not_found_names_the_path_without_its_query() -> None:
         ("POST", "/v3/domains/example.com/ips/198.51.100.1", "DELETE"),
         ("PUT", "/v3/domains/example.com/pool/ip_pool", "DELETE"),
         ("GET", "/v3/domains/example.com/pool/NOT-AN-IP", "DELETE"),
-        ("BREW", "/v3/ip_pools", "POST"),
-        ("", "/v3/ip_pools", "POST"),
-        (" POST", "/v3/ip_pools", "POST"),
-        ("POST ", "/v3/ip_pools", "POST"),
-        ("po\u017ft", "/v3/ip_pools", "POST"),
-        ("\u0440ost", "/v3/ip_pools", "POST"),
+        ("BREW", "/v3/ip_pools", "GET, POST"),
+        ("", "/v3/ip_pools", "GET, POST"),
+        (" POST", "/v3/ip_pools", "GET, POST"),
+        ("POST ", "/v3/ip_pools", "GET, POST"),
+        ("po\u017ft", "/v3/ip_pools", "GET, POST"),
+        ("\u0440ost", "/v3/ip_pools", "GET, POST"),
     ],
 )
 def test_known_path_with_another_method_is_not_allowed(
@@ -239,27 +248,36 @@ def test_path_query_and_explicit_query_count_together() -> None:
 
 
 def test_route_table_holds_exactly_the_routes_of_the_contract() -> None:
-    """§3: the domain route under both paths, then the DIPP routes, with their methods."""
+    """§9 (K19): the route table after version 2, with the methods of each path."""
     table = [(route.template, route.methods) for route in ROUTES]
     assert table == [
         ("/v3/domains/{name}/ips/{ip}", ("DELETE",)),
         ("/v3/domains/{name}/pool/{ip}", ("DELETE",)),
-        ("/v3/ip_pools", ("POST",)),
+        ("/v3/domains/{name}/ips", ("GET", "POST")),
+        ("/v3/ip_pools", ("GET", "POST")),
         ("/v3/ip_pools/{pool_id}", ("DELETE", "GET", "PATCH")),
         ("/v3/ip_pools/{pool_id}/ips/{ip}", ("DELETE", "PUT")),
         ("/v3/ip_pools/{pool_id}/ips.json", ("POST",)),
+        ("/v3/ip_pools/{pool_id}/domains", ("GET",)),
+        ("/v3/ip_pools/{pool_id}/delegate", ("DELETE", "PUT")),
     ]
 
 
 def test_audit_headers_are_read_by_every_mutating_route_but_create() -> None:
-    """C2: every endpoint reads the audit headers except POST /v3/ip_pools and GET."""
+    """C2, §9: every endpoint reads the audit headers except POST /v3/ip_pools and the reads."""
     unaudited = [
         (endpoint.method, route.template)
         for route in ROUTES
         for endpoint in route.endpoints
         if not endpoint.audited
     ]
-    assert unaudited == [("POST", "/v3/ip_pools"), ("GET", "/v3/ip_pools/{pool_id}")]
+    assert unaudited == [
+        ("GET", "/v3/domains/{name}/ips"),
+        ("GET", "/v3/ip_pools"),
+        ("POST", "/v3/ip_pools"),
+        ("GET", "/v3/ip_pools/{pool_id}"),
+        ("GET", "/v3/ip_pools/{pool_id}/domains"),
+    ]
 
 
 def test_fields_of_every_endpoint() -> None:
@@ -278,6 +296,7 @@ def test_fields_of_every_endpoint() -> None:
     domain: tuple[list[str], list[str], list[str], bool, list[str]]
     domain = (["ip", "pool_id"], [], [], False, ["ip"])
     lists = ["add_ip", "link_domain", "remove_ip", "unlink_domain"]
+    revoke = ["ip", "pool_id", "subaccount_id"]
     assert table == {
         ("DELETE", "/v3/domains/{name}/ips/{ip}"): domain,
         ("DELETE", "/v3/domains/{name}/pool/{ip}"): domain,
@@ -306,6 +325,12 @@ def test_fields_of_every_endpoint() -> None:
         ("PUT", "/v3/ip_pools/{pool_id}/ips/{ip}"): ([], [], [], False, []),
         ("DELETE", "/v3/ip_pools/{pool_id}/ips/{ip}"): ([], [], [], False, []),
         ("POST", "/v3/ip_pools/{pool_id}/ips.json"): ([], [], [], True, []),
+        ("GET", "/v3/domains/{name}/ips"): ([], [], [], False, []),
+        ("POST", "/v3/domains/{name}/ips"): ([], ["ip", "pool_id"], [], False, []),
+        ("GET", "/v3/ip_pools"): ([], [], [], False, []),
+        ("GET", "/v3/ip_pools/{pool_id}/domains"): (["limit", "page"], [], [], False, []),
+        ("PUT", "/v3/ip_pools/{pool_id}/delegate"): ([], ["subaccount_id"], [], False, []),
+        ("DELETE", "/v3/ip_pools/{pool_id}/delegate"): (revoke, revoke, [], False, []),
     }
 
 

@@ -22,14 +22,20 @@ __all__ = [
     "Actor",
     "AddPoolIp",
     "AddPoolIps",
+    "AssignDomainIp",
     "Command",
     "CreatePool",
+    "DelegatePool",
     "DeletePool",
     "EditPool",
+    "GetDomainIps",
     "GetPool",
+    "ListPoolDomains",
+    "ListPools",
     "RemoveDomainIp",
     "RemoveDomainPool",
     "RemovePoolIp",
+    "RevokeDelegation",
     "UnlinkDomainPool",
 ]
 
@@ -169,6 +175,67 @@ class AddPoolIps:
     body: Any = None
 
 
+@attrs.frozen
+class ListPools:
+    """3.11 ``GET /v3/ip_pools``: every DIPP visible to the account."""
+
+    actor: Actor = attrs.field(validator=_actor)
+
+
+@attrs.frozen
+class ListPoolDomains:
+    """3.12 ``GET /v3/ip_pools/{pool_id}/domains``: one page of the DIPP's linked domains.
+
+    ``limit`` and ``page`` are the query values as sent (None when not given).
+    """
+
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
+    limit: str | None = attrs.field(default=None, validator=is_optional_text)
+    page: str | None = attrs.field(default=None, validator=is_optional_text)
+
+
+@attrs.frozen
+class DelegatePool:
+    """3.13 ``PUT /v3/ip_pools/{pool_id}/delegate``: delegate the DIPP to a subaccount."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
+    subaccount_id: str | None = attrs.field(default=None, validator=is_optional_text)
+
+
+@attrs.frozen
+class RevokeDelegation:
+    """3.14 ``DELETE /v3/ip_pools/{pool_id}/delegate``, optionally naming a replacement."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    pool_id: str = attrs.field(validator=is_text)
+    subaccount_id: str | None = attrs.field(default=None, validator=is_optional_text)
+    replacement_ip: str | None = attrs.field(default=None, validator=is_optional_text)
+    replacement_pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
+
+
+@attrs.frozen
+class GetDomainIps:
+    """3.15 ``GET /v3/domains/{name}/ips``: the domain's IPs."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    domain_name: str = attrs.field(validator=is_text)
+
+
+@attrs.frozen
+class AssignDomainIp:
+    """3.16 ``POST /v3/domains/{name}/ips``: give the domain an IP, or link it to a DIPP.
+
+    ``ip`` and ``pool_id`` are the form values as sent; the rules want exactly one.
+    """
+
+    actor: Actor = attrs.field(validator=_actor)
+    domain_name: str = attrs.field(validator=is_text)
+    ip: str | None = attrs.field(default=None, validator=is_optional_text)
+    pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
+
+
 Command: TypeAlias = (
     RemoveDomainIp
     | RemoveDomainPool
@@ -180,4 +247,10 @@ Command: TypeAlias = (
     | AddPoolIp
     | RemovePoolIp
     | AddPoolIps
+    | ListPools
+    | ListPoolDomains
+    | DelegatePool
+    | RevokeDelegation
+    | GetDomainIps
+    | AssignDomainIp
 )

@@ -83,16 +83,25 @@ class ErrorCode(enum.StrEnum):
     MISSING_FIELD = (
         "missing_field",
         400,
-        "a required field (a DIPP's name or description) is missing (3.4)",
+        "a required field (a DIPP's name or description, subaccount_id) is missing (3.4, 3.13, "
+        "3.14)",
     )
-    BLANK_FIELD = ("blank_field", 400, "a DIPP's name or description is blank (3.4, 3.7, K7)")
+    BLANK_FIELD = (
+        "blank_field",
+        400,
+        "a DIPP's name or description, or subaccount_id, is blank (3.4, 3.7, 3.13, 3.14, K7)",
+    )
     NOT_DEDICATED_IP = (
         "not_dedicated_ip",
         400,
         "the IP is not a dedicated IP of the account (3.1.4, 3.3-3.8)",
     )
     IP_IN_POOL = ("ip_in_pool", 400, "the IP already belongs to another DIPP (I3)")
-    DOMAIN_LINKED = ("domain_linked", 400, "the domain's IPs are managed by its DIPP (3.1.2)")
+    DOMAIN_LINKED = (
+        "domain_linked",
+        400,
+        "the domain's IPs are managed by its DIPP (3.1.2, 3.16.3)",
+    )
     DOMAIN_NOT_LINKED = ("domain_not_linked", 400, "the domain is not linked to a DIPP (3.3.1)")
     REPLACEMENT_IS_REMOVED = (
         "replacement_is_removed",
@@ -108,15 +117,24 @@ class ErrorCode(enum.StrEnum):
     REPLACEMENT_REQUIRED = (
         "replacement_required",
         400,
-        "a replacement (ip or pool_id) is required (3.3.1, 3.6.6)",
+        "a replacement (ip or pool_id) is required (3.3.1, 3.6.6, 3.14.5)",
     )
     BOTH_REPLACEMENTS = (
         "both_replacements",
         400,
-        "both ip and pool_id are given as the replacement (3.6.2, K5)",
+        "both ip and pool_id are given as the replacement (3.6.2, 3.14.2, K5)",
     )
-    SAME_POOL = ("same_pool", 400, "the replacement DIPP is the DIPP being replaced (3.3.4, 3.6.3)")
-    EMPTY_POOL = ("empty_pool", 400, "the replacement DIPP has no IPs (3.3.4, 3.6.3, D10)")
+    SAME_POOL = (
+        "same_pool",
+        400,
+        "the replacement DIPP is the DIPP being replaced (3.3.4, 3.6.3, 3.14.4)",
+    )
+    EMPTY_POOL = (
+        "empty_pool",
+        400,
+        "the DIPP to link, delegate or replace with has no IPs (3.3.4, 3.6.3, 3.13.4, 3.14.4, "
+        "3.16.2, D10)",
+    )
     DELEGATED_POOL = (
         "delegated_pool",
         400,
@@ -144,6 +162,37 @@ class ErrorCode(enum.StrEnum):
         400,
         "the IP is the last of a linked or delegated DIPP (3.9.2, D10)",
     )
+    INVALID_LIMIT = (
+        "invalid_limit",
+        400,
+        "limit is not ASCII digits for a value from 10 to 500 (3.12.2)",
+    )
+    INVALID_PAGE = ("invalid_page", 400, "page is not a canonical page token (3.12.3, K24)")
+    SUBACCOUNT_NOT_FOUND = (
+        "subaccount_not_found",
+        400,
+        "subaccount_id names no subaccount of the acting account (3.13.3, 3.14.3, K21)",
+    )
+    NOT_DELEGATED = (
+        "not_delegated",
+        400,
+        "the DIPP is not delegated to the subaccount (3.14.3)",
+    )
+    INVALID_REPLACEMENT = (
+        "invalid_replacement",
+        400,
+        "a revocation's ip is neither absent nor the keyword shared (3.14.4, I6)",
+    )
+    SUBACCOUNT_NOT_SHARED_ELIGIBLE = (
+        "subaccount_not_shared_eligible",
+        400,
+        "a revocation asks for shared IPs for a subaccount not eligible for them (3.14.4)",
+    )
+    IP_OR_POOL_REQUIRED = (
+        "ip_or_pool_required",
+        400,
+        "exactly one of ip and pool_id is required (3.16.1)",
+    )
     # 403: a feature or a right the account lacks
     DIPPS_DISABLED = ("dipps_disabled", 403, "the account lacks the DIPPs feature (C10)")
     NOT_SHARED_ELIGIBLE = (
@@ -154,7 +203,7 @@ class ErrorCode(enum.StrEnum):
     POOL_INHERITED = (
         "pool_inherited",
         403,
-        "the DIPP is inherited from the parent account (3.6-3.10)",
+        "the DIPP is inherited from the parent account (3.6-3.10, 3.13, 3.14)",
     )
     # 404: not found, for this account (C7)
     ROUTE_NOT_FOUND = ("route_not_found", 404, "no route has this path (K1)")

@@ -106,6 +106,15 @@ class SortedIds:
         return chain(first[bisect_right(first, start) :], chain.from_iterable(buckets[at + 1 :]))
 
 
+def _discard(index: dict[str, set[str]], key: str, item: str) -> None:
+    """Remove ``item`` from ``index[key]``, dropping the key once its set is empty."""
+    items = index.get(key)
+    if items is not None:
+        items.discard(item)
+        if not items:
+            del index[key]
+
+
 class MemoryStorage:
     """The :class:`~ippools.storage.Storage` primitives over dictionaries, for one process."""
 
@@ -122,6 +131,8 @@ class MemoryStorage:
         self._usage: dict[IPAddress, int] = {}
         self._pools: dict[str, Pool] = {}
         self._holder: dict[IPAddress, str] = {}
+        self._pools_by_owner: dict[str, set[str]] = {}
+        self._delegations: dict[str, set[str]] = {}
         self._used_ids: set[str] = set()
         self._tombstones: dict[str, Tombstone] = {}
         self._leading_to: dict[str, set[str]] = {}
@@ -154,6 +165,12 @@ class MemoryStorage:
     def pool_id_in_use(self, pool_id: str) -> bool:
         return pool_id in self._used_ids
 
+    def pools_of(self, account_id: str) -> list[Pool]:
+        return [self._pools[pool_id] for pool_id in self._pools_by_owner.get(account_id, ())]
+
+    def pools_delegated_to(self, account_id: str) -> list[Pool]:
+        return [self._pools[pool_id] for pool_id in self._delegations.get(account_id, ())]
+
     def put_pool(self, pool: Pool) -> None:
         pool_id, holder = pool.pool_id, self._holder
         old = self._pools.get(pool_id)
@@ -161,17 +178,31 @@ class MemoryStorage:
             for ip in old.ips - pool.ips:
                 if holder.get(ip) == pool_id:
                     del holder[ip]
+            self._unindex(old, old.delegated_to - pool.delegated_to)
         for ip in pool.ips:
             holder[ip] = pool_id
         self._pools[pool_id] = pool
         self._used_ids.add(pool_id)
+        self._pools_by_owner.setdefault(pool.account_id, set()).add(pool_id)
+        for account_id in pool.delegated_to:
+            self._delegations.setdefault(account_id, set()).add(pool_id)
 
     def remove_pool(self, pool_id: str) -> None:
         old = self._pools.pop(pool_id, None)
+        if old is None:
+            return
         holder = self._holder
-        for ip in old.ips if old is not None else ():
+        for ip in old.ips:
             if holder.get(ip) == pool_id:
                 del holder[ip]
+        self._unindex(old, old.delegated_to, owner=True)
+
+    def _unindex(self, pool: Pool, delegations: Iterable[str], *, owner: bool = False) -> None:
+        """Forget ``pool`` as delegated to each of ``delegations`` (and as owned, if ``owner``)."""
+        for account_id in delegations:
+            _discard(self._delegations, account_id, pool.pool_id)
+        if owner:
+            _discard(self._pools_by_owner, pool.account_id, pool.pool_id)
 
     # -- tombstones ----------------------------------------------------------------
 

@@ -55,6 +55,12 @@ class StateView(Protocol):
     def pool_holding(self, ip: IPAddress) -> str | None:
         """The id of the live DIPP that holds ``ip``, if any."""
 
+    def pools_owned_by(self, account_id: str) -> list[Pool]:
+        """The live DIPPs the account owns, sorted by pool id."""
+
+    def pools_delegated_to(self, account_id: str) -> list[Pool]:
+        """The live DIPPs delegated to the account (effective state), sorted by pool id."""
+
     def pool_id_in_use(self, pool_id: str) -> bool:
         """True when ``pool_id`` names a live DIPP or was ever used by one."""
 

@@ -24,7 +24,8 @@ What an adapter must guarantee
   domains by name key (:func:`~ippools.model.domain_key`, C6), stored links by
   DIPP id and account in domain-id order, the DIPP holding each IP, the
   tombstones that a tombstone's replacement names, the ids of every DIPP ever
-  stored, and dedicated IPs by owner. After any sequence of writes each index
+  stored, dedicated IPs by owner, live DIPPs by owner and by the subaccounts
+  they are delegated to. After any sequence of writes each index
   answers exactly what a scan of the records would.
 * **Cost.** Each primitive costs time in proportion to what it returns or
   writes, not to the size of the whole state (S6): a page of links is served by
@@ -76,6 +77,16 @@ class Storage(Protocol):
 
     def pool_id_in_use(self, pool_id: str) -> bool:
         """True when a DIPP with this id was ever stored (live or deleted since)."""
+
+    def pools_of(self, account_id: str) -> Iterable[Pool]:
+        """The live DIPPs whose owner is ``account_id``, in any order; served by an index."""
+
+    def pools_delegated_to(self, account_id: str) -> Iterable[Pool]:
+        """The live DIPPs whose ``delegated_to`` holds ``account_id``, in any order.
+
+        Served by an index of delegations, kept by :meth:`put_pool` and
+        :meth:`remove_pool`.
+        """
 
     def put_pool(self, pool: Pool) -> None:
         """Store ``pool``, replacing the live DIPP of that id if any.

@@ -63,6 +63,7 @@ from ippools.world import World, check_world
 __all__ = ["StoredState", "load_world"]
 
 _by_id = operator.attrgetter("id")
+_by_pool_id = operator.attrgetter("pool_id")
 
 
 def load_world(storage: Storage, world: World) -> None:
@@ -122,6 +123,18 @@ class StoredState:
     def pool_id_in_use(self, pool_id: str) -> bool:
         """True when a live DIPP has this id or a deleted one had it."""
         return self._storage.pool_id_in_use(pool_id)
+
+    def pools_owned_by(self, account_id: str) -> list[Pool]:
+        """The live DIPPs the account owns, sorted by pool id."""
+        return sorted(self._storage.pools_of(account_id), key=_by_pool_id)
+
+    def pools_delegated_to(self, account_id: str) -> list[Pool]:
+        """The live DIPPs delegated to the account, sorted by pool id.
+
+        Delegations are written synchronously (3.6 moves them to the
+        replacement at once), so the stored ones are the effective ones.
+        """
+        return sorted(self._storage.pools_delegated_to(account_id), key=_by_pool_id)
 
     def domain(self, domain_id: str) -> Domain | None:
         """The domain with this id, in its effective state."""

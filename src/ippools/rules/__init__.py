@@ -16,20 +16,26 @@ from typing import Any
 from ippools.commands import (
     AddPoolIp,
     AddPoolIps,
+    AssignDomainIp,
     Command,
     CreatePool,
+    DelegatePool,
     DeletePool,
     EditPool,
+    GetDomainIps,
     GetPool,
+    ListPoolDomains,
+    ListPools,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
+    RevokeDelegation,
     UnlinkDomainPool,
 )
 from ippools.errors import ApiError
 from ippools.outcome import Accepted, Outcome, Rejected
 from ippools.policies import Policies
-from ippools.rules import domains, pool_ips, pools
+from ippools.rules import delegation, domains, listing, pool_ips, pools
 from ippools.state import StateView
 
 __all__ = ["DECIDERS", "decide"]
@@ -48,6 +54,12 @@ DECIDERS: dict[type[Any], Decider] = {
     AddPoolIp: pool_ips.add_pool_ip,
     RemovePoolIp: pool_ips.remove_pool_ip,
     AddPoolIps: pool_ips.add_pool_ips,
+    ListPools: listing.list_pools,
+    ListPoolDomains: listing.list_pool_domains,
+    DelegatePool: delegation.delegate_pool,
+    RevokeDelegation: delegation.revoke_delegation,
+    GetDomainIps: domains.get_domain_ips,
+    AssignDomainIp: domains.assign_domain_ip,
 }
 
 _DEFAULT_POLICIES = Policies()

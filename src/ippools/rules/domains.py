@@ -1,10 +1,15 @@
-"""Rules of the domain routes: ``DELETE /v3/domains/{name}/ips/{ip}`` (and ``/pool/{ip}``).
+"""Rules of the domain routes: ``/v3/domains/{name}/ips`` and ``/v3/domains/{name}/ips/{ip}``.
 
-The ``{ip}`` segment chooses the operation: an IP removes it from the domain
-(3.1), ``all`` removes the domain from this system (3.2), ``ip_pool`` unlinks the
-domain's DIPP (3.3). All three act synchronously on the domain's effective state
-and leave nothing pending (S4); the record they store is complete, so a stale
-pending update for the domain finds nothing left to do (S3).
+On ``DELETE .../ips/{ip}`` (and ``/pool/{ip}``) the ``{ip}`` segment chooses the
+operation: an IP removes it from the domain (3.1), ``all`` removes the domain
+from this system (3.2), ``ip_pool`` unlinks the domain's DIPP (3.3). All three
+act synchronously on the domain's effective state and leave nothing pending
+(S4); the record they store is complete, so a stale pending update for the
+domain finds nothing left to do (S3).
+
+``GET .../ips`` reads the domain's effective IPs (3.15). ``POST .../ips``
+gives the domain one more dedicated IP, synchronously like 3.1 (S3, K20), or
+links it to a DIPP, whose IPs it receives through one domain update (3.16).
 
 Invariants kept here: a domain of an account that is not shared-eligible never
 loses its last IP (3.1.5) and never receives a shared IP; a domain of an
@@ -16,10 +21,16 @@ from __future__ import annotations
 
 import attrs
 
-from ippools.commands import RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool
+from ippools.commands import (
+    AssignDomainIp,
+    GetDomainIps,
+    RemoveDomainIp,
+    RemoveDomainPool,
+    UnlinkDomainPool,
+)
 from ippools.errors import BadRequest, ErrorCode, NotFound
-from ippools.model import IPAddress, ip_text
-from ippools.outcome import Accepted, Changes, success_body
+from ippools.model import IPAddress, ip_text, sorted_ips
+from ippools.outcome import Accepted, Changes, DomainUpdate, success_body
 from ippools.policies import Policies
 from ippools.rules.checks import (
     SHARED,
@@ -34,7 +45,13 @@ from ippools.rules.checks import (
 from ippools.rules.ip_choices import choose_shared_ips, warmup_top_up
 from ippools.state import StateView
 
-__all__ = ["remove_domain_ip", "remove_domain_pool", "unlink_domain_pool"]
+__all__ = [
+    "assign_domain_ip",
+    "get_domain_ips",
+    "remove_domain_ip",
+    "remove_domain_pool",
+    "unlink_domain_pool",
+]
 
 
 def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Policies) -> Accepted:
@@ -137,4 +154,49 @@ def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Po
         if not target.ips:
             raise BadRequest(ErrorCode.EMPTY_POOL, f"DIPP {target.pool_id!r} has no IPs")
         updated = attrs.evolve(domain, pool_id=target.pool_id, ips=target.ips)
+    return Accepted(command, success_body(), Changes(domains=(updated,)))
+
+
+def get_domain_ips(state: StateView, command: GetDomainIps, policies: Policies) -> Accepted:
+    """3.15: the domain's IPs in the effective state, sorted (C5), and how many."""
+    account = actor_account(state, command.actor, audited=False)
+    domain = own_domain(state, account, command.domain_name)
+    items = [ip_text(ip) for ip in sorted_ips(domain.ips)]
+    return Accepted(command, {"items": items, "total_count": len(items)})
+
+
+def assign_domain_ip(state: StateView, command: AssignDomainIp, policies: Policies) -> Accepted:
+    """3.16: give the domain one of the account's free dedicated IPs, or link it to a DIPP."""
+    account = actor_account(state, command.actor, audited=True)
+    if (command.ip is None) == (command.pool_id is None):  # 3.16.1, K20
+        raise BadRequest(
+            ErrorCode.IP_OR_POOL_REQUIRED,
+            "exactly one of the form fields ip and pool_id is required",
+        )
+    if command.pool_id is not None:
+        require_dipps(account)
+    domain = own_domain(state, account, command.domain_name)
+    if command.pool_id is not None:  # 3.16.2
+        target = visible_pool(state, account, command.pool_id)
+        if not target.ips:  # D10
+            raise BadRequest(
+                ErrorCode.EMPTY_POOL,
+                f"DIPP {target.pool_id!r} has no IPs and cannot be linked to a domain",
+            )
+        if domain.pool_id == target.pool_id:
+            return Accepted(command, success_body())
+        linked = attrs.evolve(domain, pool_id=target.pool_id)  # D9; the IPs follow (S4)
+        changes = Changes(domains=(linked,), pending=(DomainUpdate(domain.id),))
+        return Accepted(command, success_body(), changes)
+    assert command.ip is not None  # 3.16.3
+    ip = free_dedicated_ip(state, account, valid_ip(command.ip))
+    if domain.pool_id is not None:
+        raise BadRequest(
+            ErrorCode.DOMAIN_LINKED,
+            f"domain {domain.name!r} is linked to DIPP {domain.pool_id!r}; "
+            "its IPs are managed by the DIPP",
+        )
+    if ip in domain.ips:
+        return Accepted(command, success_body())
+    updated = attrs.evolve(domain, ips=domain.ips | {ip})
     return Accepted(command, success_body(), Changes(domains=(updated,)))

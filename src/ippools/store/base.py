@@ -110,6 +110,16 @@ class Store:
         with self._adapter.reading():
             return self._state.pool_id_in_use(pool_id)
 
+    def pools_owned_by(self, account_id: str) -> list[Pool]:
+        """The live DIPPs the account owns, sorted by pool id."""
+        with self._adapter.reading():
+            return self._state.pools_owned_by(account_id)
+
+    def pools_delegated_to(self, account_id: str) -> list[Pool]:
+        """The live DIPPs delegated to the account, sorted by pool id."""
+        with self._adapter.reading():
+            return self._state.pools_delegated_to(account_id)
+
     def domain(self, domain_id: str) -> Domain | None:
         """The domain with this id, in its effective state."""
         with self._adapter.reading():

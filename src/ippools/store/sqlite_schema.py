@@ -9,8 +9,9 @@ understand. A later version adds its migration step to :data:`MIGRATIONS`.
 IPs are stored in canonical text (C5); the IPs of a domain or DIPP and a DIPP's
 delegations are JSON arrays. Side tables keep what the reads need at a cost
 proportional to what they touch (S6): the DIPP holding each IP, the effective
-shared-IP usage, tombstones with an index from replacement to replaced, and the
-shared IP a deletion chose for each domain.
+shared-IP usage, tombstones with an index from replacement to replaced, the
+shared IP a deletion chose for each domain, DIPPs by owner, and delegations by
+subaccount.
 """
 
 from __future__ import annotations
@@ -28,9 +29,15 @@ __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "prepare"
 APPLICATION_ID = 0x6970706C
 """``ippl``: marks a SQLite file as an ippools store."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _DOMAINS_BY_POOL = "CREATE INDEX domains_by_pool ON domains (pool_id, id) WHERE pool_id IS NOT NULL"
+_POOLS_BY_OWNER = "CREATE INDEX pools_by_owner ON pools (account_id)"
+_DELEGATIONS = (
+    "CREATE TABLE delegations (account_id TEXT NOT NULL, pool_id TEXT NOT NULL,"
+    " PRIMARY KEY (account_id, pool_id)) WITHOUT ROWID"
+)
+_DELEGATIONS_BY_POOL = "CREATE INDEX delegations_by_pool ON delegations (pool_id)"
 
 SCHEMA = (
     "CREATE TABLE accounts (id TEXT PRIMARY KEY, parent_id TEXT,"
@@ -42,6 +49,9 @@ SCHEMA = (
     "CREATE TABLE pools (pool_id TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
     " name TEXT NOT NULL, description TEXT NOT NULL, ips TEXT NOT NULL,"
     " delegated_to TEXT NOT NULL) WITHOUT ROWID",
+    _POOLS_BY_OWNER,
+    _DELEGATIONS,
+    _DELEGATIONS_BY_POOL,
     "CREATE TABLE pool_holders (ip TEXT PRIMARY KEY, pool_id TEXT NOT NULL) WITHOUT ROWID",
     "CREATE INDEX pool_holders_by_pool ON pool_holders (pool_id)",
     "CREATE TABLE used_pool_ids (pool_id TEXT PRIMARY KEY) WITHOUT ROWID",
@@ -68,9 +78,23 @@ def _add_domains_by_pool(conn: sqlite3.Connection) -> None:
     conn.execute(_DOMAINS_BY_POOL)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_domains_by_pool}
+def _add_delegations(conn: sqlite3.Connection) -> None:
+    conn.execute(_POOLS_BY_OWNER)
+    conn.execute(_DELEGATIONS)
+    conn.execute(_DELEGATIONS_BY_POOL)
+    conn.execute(
+        "INSERT INTO delegations (account_id, pool_id)"
+        " SELECT value, pool_id FROM pools, json_each(pools.delegated_to)"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _add_domains_by_pool,
+    2: _add_delegations,
+}
 """Steps from version N to N + 1, by N. Version 2 adds the index of a DIPP's links by
-domain id, for pages of linked domains."""
+domain id, for pages of linked domains; version 3 the indexes of DIPPs by owner and by
+the subaccounts they are delegated to, for listing DIPPs (3.11)."""
 
 
 def _header(conn: sqlite3.Connection) -> tuple[int, int, int]:

@@ -131,7 +131,26 @@ class SqliteStorage:
     def pool_id_in_use(self, pool_id: str) -> bool:
         return self._one("SELECT 1 FROM used_pool_ids WHERE pool_id = ?", pool_id) is not None
 
+    def pools_of(self, account_id: str) -> list[Pool]:
+        # Served by pools_by_owner.
+        rows = self._all(f"SELECT {_POOL_COLUMNS} FROM pools WHERE account_id = ?", account_id)
+        return [_pool(row) for row in rows]
+
+    def pools_delegated_to(self, account_id: str) -> list[Pool]:
+        # Served by the primary key of delegations (account_id, pool_id).
+        rows = self._all(
+            f"SELECT {_POOL_COLUMNS} FROM pools WHERE pool_id IN"
+            " (SELECT pool_id FROM delegations WHERE account_id = ?)",
+            account_id,
+        )
+        return [_pool(row) for row in rows]
+
     def put_pool(self, pool: Pool) -> None:
+        self._conn.execute("DELETE FROM delegations WHERE pool_id = ?", (pool.pool_id,))
+        self._conn.executemany(
+            "INSERT INTO delegations (account_id, pool_id) VALUES (?, ?)",
+            [(account_id, pool.pool_id) for account_id in pool.delegated_to],
+        )
         self._conn.execute("DELETE FROM pool_holders WHERE pool_id = ?", (pool.pool_id,))
         self._conn.executemany(
             "INSERT OR REPLACE INTO pool_holders (ip, pool_id) VALUES (?, ?)",
@@ -155,6 +174,7 @@ class SqliteStorage:
     def remove_pool(self, pool_id: str) -> None:
         self._conn.execute("DELETE FROM pools WHERE pool_id = ?", (pool_id,))
         self._conn.execute("DELETE FROM pool_holders WHERE pool_id = ?", (pool_id,))
+        self._conn.execute("DELETE FROM delegations WHERE pool_id = ?", (pool_id,))
 
     # -- tombstones ------------------------------------------------------------------
 

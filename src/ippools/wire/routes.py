@@ -19,9 +19,9 @@ only the ``{ip}`` segment of the domain routes has one, because it chooses the
 operation. Every other value goes to the rules as text, since the contract
 places their checks among the route's numbered steps.
 
-The table has no entry for the routes that real clients know but this system
-does not serve (``GET /v3/ip_pools`` answers 405 through its sibling ``POST``;
-``/domains``, ``/delegate`` and ``/v4/...`` paths answer 404).
+The table is the one of the contract's §9 (version 2, K19): every route of §3
+and §9. Paths that real clients know but the contract does not cover
+(``/v4/...``) answer 404.
 """
 
 from __future__ import annotations
@@ -35,14 +35,20 @@ from ippools.commands import (
     Actor,
     AddPoolIp,
     AddPoolIps,
+    AssignDomainIp,
     Command,
     CreatePool,
+    DelegatePool,
     DeletePool,
     EditPool,
+    GetDomainIps,
     GetPool,
+    ListPoolDomains,
+    ListPools,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
+    RevokeDelegation,
     UnlinkDomainPool,
 )
 from ippools.errors import BadRequest, ErrorCode
@@ -234,6 +240,36 @@ def _add_pool_ips(call: Call) -> Command:
     return AddPoolIps(call.actor, call.params["pool_id"], call.body)
 
 
+def _list_pools(call: Call) -> Command:
+    return ListPools(call.actor)
+
+
+def _list_pool_domains(call: Call) -> Command:
+    return ListPoolDomains(call.actor, call.params["pool_id"], call.one("limit"), call.one("page"))
+
+
+def _delegate_pool(call: Call) -> Command:
+    return DelegatePool(call.actor, call.params["pool_id"], call.one("subaccount_id"))
+
+
+def _revoke_delegation(call: Call) -> Command:
+    return RevokeDelegation(
+        call.actor,
+        call.params["pool_id"],
+        call.one("subaccount_id"),
+        call.one("ip"),
+        call.one("pool_id"),
+    )
+
+
+def _get_domain_ips(call: Call) -> Command:
+    return GetDomainIps(call.actor, call.params["name"])
+
+
+def _assign_domain_ip(call: Call) -> Command:
+    return AssignDomainIp(call.actor, call.params["name"], call.one("ip"), call.one("pool_id"))
+
+
 # -- the table -----------------------------------------------------------------
 
 _REPLACEMENT = frozenset({"ip", "pool_id"})
@@ -241,12 +277,22 @@ _DOMAIN = Endpoint("DELETE", _domain, query=_REPLACEMENT, redecoded=frozenset({"
 _EDIT_LISTS = frozenset({"add_ip", "remove_ip", "link_domain", "unlink_domain"})
 _POOL_ID = Param("pool_id")
 
+_REVOKE = frozenset({"subaccount_id", "ip", "pool_id"})
+
 ROUTES: tuple[Route, ...] = (
     Route(("v3", "domains", Param("name"), "ips", Param("ip", domain_target)), (_DOMAIN,)),
     Route(("v3", "domains", Param("name"), "pool", Param("ip", domain_target)), (_DOMAIN,)),
     Route(
+        ("v3", "domains", Param("name"), "ips"),
+        (
+            Endpoint("GET", _get_domain_ips, audited=False),
+            Endpoint("POST", _assign_domain_ip, form=_REPLACEMENT),
+        ),
+    ),
+    Route(
         ("v3", "ip_pools"),
         (
+            Endpoint("GET", _list_pools, audited=False),
             Endpoint(
                 "POST",
                 _create_pool,
@@ -281,5 +327,18 @@ ROUTES: tuple[Route, ...] = (
         (Endpoint("PUT", _add_pool_ip), Endpoint("DELETE", _remove_pool_ip)),
     ),
     Route(("v3", "ip_pools", _POOL_ID, "ips.json"), (Endpoint("POST", _add_pool_ips, json=True),)),
+    Route(
+        ("v3", "ip_pools", _POOL_ID, "domains"),
+        (Endpoint("GET", _list_pool_domains, audited=False, query=frozenset({"limit", "page"})),),
+    ),
+    Route(
+        ("v3", "ip_pools", _POOL_ID, "delegate"),
+        (
+            Endpoint("PUT", _delegate_pool, form=frozenset({"subaccount_id"})),
+            # 3.14.2: the fields may come in the query or a urlencoded body, merged as in K5.
+            Endpoint("DELETE", _revoke_delegation, query=_REVOKE, form=_REVOKE),
+        ),
+    ),
 )
-"""Every route of the contract (§3): the domain route under both of its paths, then the DIPPs."""
+"""Every route of the contract (§3, §9): the domain routes (the removal under both of its
+paths), then the DIPPs."""
