@@ -35,12 +35,15 @@ from ippools.commands import (
     AddPoolIps,
     Command,
     CreatePool,
+    DelegatePool,
     DeletePool,
     EditPool,
     GetPool,
+    ListPoolDomains,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
+    RevokeDelegation,
     UnlinkDomainPool,
 )
 from ippools.engine import Engine
@@ -91,6 +94,7 @@ __all__ = [
     "check_claims_take_the_oldest_unleased_updates",
     "check_commit_round_trips",
     "check_commit_with_a_stale_version_writes_nothing",
+    "check_delegation_moves_domains_and_pages_follow",
     "check_delegations_and_relinked_domains_commit_as_one_write",
     "check_expired_claims_run_again_harmlessly",
     "check_marking_done_removes_each_update_once",
@@ -195,6 +199,16 @@ def assert_same_reads(store: Store, reference: MemoryState, label: str = "") -> 
     for account_id in accounts:
         _expect(store.account(account_id), reference.account(account_id), f"{where}account")
         _expect(_owned(store, account_id), _owned(reference, account_id), f"{where}owned IPs")
+        _expect(
+            store.pools_owned_by(account_id),
+            reference.pools_owned_by(account_id),
+            f"{where}pools_owned_by({account_id})",
+        )
+        _expect(
+            store.pools_delegated_to(account_id),
+            reference.pools_delegated_to(account_id),
+            f"{where}pools_delegated_to({account_id})",
+        )
     probes = [record.ip for record in world.dedicated_ips] + list(world.shared_ips)
     probes.append(ip("192.0.2.99"))
     for probe in probes:
@@ -584,6 +598,47 @@ def check_delegations_and_relinked_domains_commit_as_one_write(factory: StoreFac
         assert_same_reads(store, reference.state, "after a change of delegations, settled")
 
 
+def check_delegation_moves_domains_and_pages_follow(factory: StoreFactory) -> None:
+    """3.13/3.14: delegation indexes follow every write; a revocation relinks exactly the
+    subaccount's linked domains, synchronously; 3.12 pages walk the links in id order."""
+    p = who(PARENT)
+    with _opened(factory) as store:
+        engine = Engine(store, _policies())
+        _expect([pool.pool_id for pool in store.pools_delegated_to(SUB)], [POOL_A], "delegated")
+        _expect(
+            [pool.pool_id for pool in store.pools_owned_by(PARENT)],
+            [POOL_A, POOL_B, POOL_D],
+            "owned by the parent",
+        )
+        outcome = engine.execute(DelegatePool(p, POOL_B, SUB))
+        _expect(outcome.status, 200, f"delegate: {outcome!r}")
+        _expect(
+            [pool.pool_id for pool in store.pools_delegated_to(SUB)],
+            [POOL_A, POOL_B],
+            "delegated after 3.13",
+        )
+        outcome = engine.execute(RevokeDelegation(p, POOL_A, SUB, replacement_pool_id=POOL_B))
+        _expect(outcome.status, 200, f"revoke: {outcome!r}")
+        _expect(
+            [pool.pool_id for pool in store.pools_delegated_to(SUB)],
+            [POOL_B],
+            "delegated after 3.14",
+        )
+        _expect(
+            store.stored_domain("d-s1"),
+            Domain("d-s1", "s1.example.net", SUB, POOL_B, ips("10.0.1.3")),
+            "the subaccount's domain, rewritten at once",
+        )
+        _expect([d.id for d in store.linked_domains(POOL_A)], ["d-a1", "d-a2"], "A keeps its own")
+        outcome = engine.execute(ListPoolDomains(p, POOL_B, "10", "ZC1iMQ"))  # after d-b1
+        _expect(
+            outcome.body["domains"],
+            [{"id": "d-s1", "name": "s1.example.net"}],
+            "3.12 page after the token of d-b1",
+        )
+        _expect(store.pending, (), "nothing pending")
+
+
 def check_replays_match_the_memory_state(factory: StoreFactory) -> None:
     """Command sequences give the answers and worlds MemoryState gives, step by step (S1)."""
     for name, steps in SEQUENCES.items():
@@ -613,6 +668,7 @@ CHECKS: tuple[Callable[[StoreFactory], None], ...] = (
     check_reads_are_effective_before_settle,
     check_commit_with_a_stale_version_writes_nothing,
     check_delegations_and_relinked_domains_commit_as_one_write,
+    check_delegation_moves_domains_and_pages_follow,
     check_versions_count_writes,
     check_claims_take_the_oldest_unleased_updates,
     check_marking_done_removes_each_update_once,
