@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from ippools import (
@@ -315,20 +316,10 @@ def test_3_14_shared_choices_count_the_earlier_ones() -> None:
     SHARED_2 (1 -> 2), the second ties 2-2 and takes the lower address, SHARED_1."""
     base = world()
     more = domain("o-2", "o2.example", OTHER, ip_texts=[SHARED_2])
-    eng = engine(World(**{**_fields(base), "domains": [*base.domains, more]}))
+    eng = engine(attrs.evolve(base, domains=[*base.domains, more]))
     accept(eng, RevokeDelegation(actor(), POOL_A, SUB, replacement_ip="shared"), SUCCESS)
     assert stored(eng, "s-1").ips == ips(SHARED_2)
     assert stored(eng, "s-2").ips == ips(SHARED_1)
-
-
-def _fields(base: World) -> dict[str, object]:
-    return {
-        "accounts": base.accounts,
-        "dedicated_ips": base.dedicated_ips,
-        "shared_ips": base.shared_ips,
-        "domains": base.domains,
-        "pools": base.pools,
-    }
 
 
 def test_3_14_s3_a_stale_subaccount_update_does_not_undo_the_revocation() -> None:
