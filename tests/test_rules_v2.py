@@ -544,9 +544,7 @@ def test_3_16_k20_refusals_in_step_order(
 def test_3_16_pool_id_needs_the_dipps_feature_before_the_domain() -> None:
     """K20: with pool_id, the DIPPs feature (403) comes before the domain lookup (404)."""
     base = world()
-    no_dipps = World(
-        **{**_fields(base), "accounts": [*base.accounts, account("acct-9", dipps=False)]}
-    )
+    no_dipps = attrs.evolve(base, accounts=[*base.accounts, account("acct-9", dipps=False)])
     eng = engine(no_dipps)
     reject(
         eng,
