@@ -96,3 +96,4 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "tests.benchmarks", *session.posargs)
     session.run("python", "-m", "tests.benchmarks.store")
     session.run("python", "-m", "tests.benchmarks.load")
+    session.run("python", "-m", "tests.benchmarks.v2")
