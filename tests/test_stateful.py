@@ -8,19 +8,25 @@ from hypothesis.stateful import run_state_machine_as_test
 from ippools import (
     AddPoolIp,
     AddPoolIps,
+    AssignDomainIp,
+    DelegatePool,
     DeletePool,
     EditPool,
+    GetDomainIps,
     GetPool,
+    ListPoolDomains,
+    ListPools,
     MemoryState,
     RemoveDomainIp,
     RemovePoolIp,
+    RevokeDelegation,
     UnlinkDomainPool,
 )
 from ippools.testing import make_machine
 from ippools.testing.strategies import worlds
 
-# At least 200 runs of up to 40 steps each.
-MACHINE_SETTINGS = settings(max_examples=200, stateful_step_count=40, deadline=None)
+# At least 200 runs of up to 50 steps each.
+MACHINE_SETTINGS = settings(max_examples=200, stateful_step_count=50, deadline=None)
 
 # The commands that leave pending work, or act on a domain that may have some (S3),
 # and the read that must see the effective state (3.5).
@@ -61,4 +67,33 @@ def test_partial_processing_of_dipp_changes_never_changes_an_answer_or_the_settl
         worlds=worlds(max_accounts=3, min_dedicated_ips=3, min_domains=3, min_pools=2),
         kinds=ASYNCHRONOUS_KINDS,
     )
+    run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
+
+
+# The version 2 commands with the ones that leave pending work for them to meet (S3).
+DELEGATION_KINDS = [
+    DelegatePool,
+    RevokeDelegation,
+    AssignDomainIp,
+    GetDomainIps,
+    ListPools,
+    ListPoolDomains,
+    AddPoolIp,
+    RemovePoolIp,
+    EditPool,
+    DeletePool,
+]
+
+
+def test_partial_processing_with_delegations_never_changes_an_answer_or_the_settled_world() -> None:
+    """S1, S2, S3, S5, 3.11-3.16, K20, K22: the same checks on worlds with a subaccount.
+
+    Delegations and revocations with every kind of replacement, links and IPs given through
+    3.16, and reads of lists, pages (also with the tokens of earlier answers) and a domain's
+    IPs, interleaved with the commands that leave pending work and with partial processing.
+    """
+    with_subaccounts = worlds(
+        max_accounts=4, min_dedicated_ips=3, min_domains=3, min_pools=2
+    ).filter(lambda world: any(account.parent_id for account in world.accounts))
+    machine = make_machine(MemoryState, worlds=with_subaccounts, kinds=DELEGATION_KINDS)
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)

@@ -12,19 +12,26 @@ from hypothesis.errors import InvalidArgument
 from ippools.commands import (
     AddPoolIp,
     AddPoolIps,
+    AssignDomainIp,
     Command,
     CreatePool,
+    DelegatePool,
     DeletePool,
     EditPool,
+    GetDomainIps,
     GetPool,
+    ListPoolDomains,
+    ListPools,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
+    RevokeDelegation,
     UnlinkDomainPool,
 )
 from ippools.model import is_pool_id
+from ippools.rules.listing import page_token
 from ippools.testing._arguments import check_world
-from ippools.testing._choices import pick, sometimes
+from ippools.testing._choices import mostly, pick, sometimes
 from ippools.testing._world_values import (
     WorldValues,
     draw_actor,
@@ -36,6 +43,7 @@ from ippools.testing._world_values import (
     draw_replacement_ip,
     draw_replacement_pool,
     draw_replacements,
+    draw_subaccount,
 )
 from ippools.testing._worlds import POOL_NAMES
 from ippools.world import World
@@ -53,7 +61,18 @@ _COMMAND_TYPES: tuple[type[Any], ...] = (
     AddPoolIp,
     RemovePoolIp,
     AddPoolIps,
+    ListPools,
+    ListPoolDomains,
+    DelegatePool,
+    RevokeDelegation,
+    GetDomainIps,
+    AssignDomainIp,
 )
+
+# Limits and page tokens of 3.12: valid ones first, then the ones 3.12.2-3 and K24 refuse.
+_LIMITS: tuple[str | None, ...] = (None, "10", "010", "500")
+_BAD_LIMITS = ("9", "501", "", "ten", " 10")
+_BAD_TOKENS = ("", "=", "ZG9tLTE=", "ZG9tLTF", "Z", "7aCA")
 
 # Bodies that 3.10.2 refuses; the first, most ordinary one is where shrinking goes.
 _BAD_BODIES: tuple[Any, ...] = (
@@ -182,6 +201,76 @@ def _add_pool_ips(draw: st.DrawFn, values: WorldValues) -> Command:
     return AddPoolIps(actor, pool_id, body)
 
 
+@st.composite
+def _list_pools(draw: st.DrawFn, values: WorldValues) -> Command:
+    return ListPools(draw_actor(draw, values))
+
+
+@st.composite
+def _list_pool_domains(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    owner = values.pool_owner.get(pool_id)
+    subs = values.delegated.get(pool_id, [])
+    actor = draw_actor(
+        draw, values, draw(st.sampled_from(subs)) if subs and sometimes(draw, 3) else owner
+    )
+    limit = pick(draw, (8, _LIMITS), (1, _BAD_LIMITS))
+    page = None
+    if sometimes(draw, 3):
+        ids = values.domain_ids
+        page = pick(draw, (4, [page_token(i) for i in ids]), (1, _BAD_TOKENS))
+    return ListPoolDomains(actor, pool_id, limit, page)
+
+
+@st.composite
+def _delegate_pool(draw: st.DrawFn, values: WorldValues) -> Command:
+    pool_id = draw_pool_target(draw, values)
+    actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
+    return DelegatePool(actor, pool_id, draw_subaccount(draw, values, actor.account_id))
+
+
+@st.composite
+def _revoke_delegation(draw: st.DrawFn, values: WorldValues) -> Command:
+    delegated = values.delegated_pools
+    pool_id = pick(draw, (3, delegated), (1, [draw_pool_target(draw, values)]))
+    actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
+    who = actor.account_id
+    sub = draw_subaccount(draw, values, who, values.delegated.get(pool_id, []))
+    kind = pick(draw, (4, ["pool_id"]), (3, ["shared"]), (2, ["neither"]), (1, ["ip", "both"]))
+    ip = None
+    if kind == "shared" or (kind == "both" and mostly(draw)):
+        ip = "shared"
+    elif kind in ("ip", "both"):
+        ip = draw_replacement_ip(draw, values, who)
+    replacement = (
+        draw_replacement_pool(draw, values, who, pool_id) if kind in ("pool_id", "both") else None
+    )
+    return RevokeDelegation(actor, pool_id, sub, ip, replacement)
+
+
+@st.composite
+def _get_domain_ips(draw: st.DrawFn, values: WorldValues) -> Command:
+    name, stored = draw_domain_name(draw, values)
+    return GetDomainIps(draw_actor(draw, values, values.domain_owner.get(stored)), name)
+
+
+@st.composite
+def _assign_domain_ip(draw: st.DrawFn, values: WorldValues) -> Command:
+    name, stored = draw_domain_name(draw, values)
+    actor = draw_actor(draw, values, values.domain_owner.get(stored))
+    who = actor.account_id
+    kind = pick(draw, (5, ["pool_id"]), (5, ["ip"]), (1, ["neither", "both"]))
+    ip = (
+        draw_ip(draw, values, who, values.free_ips.get(who, [])) if kind in ("ip", "both") else None
+    )
+    pool_id = (
+        draw_replacement_pool(draw, values, who, values.domain_pool.get(stored))
+        if kind in ("pool_id", "both")
+        else None
+    )
+    return AssignDomainIp(actor, name, ip, pool_id)
+
+
 # Commands that change a DIPP's IPs leave the most pending work; they come up most.
 _WEIGHTS: dict[type[Any], int] = {
     RemoveDomainIp: 2,
@@ -194,6 +283,12 @@ _WEIGHTS: dict[type[Any], int] = {
     AddPoolIp: 4,
     RemovePoolIp: 3,
     AddPoolIps: 2,
+    ListPools: 1,
+    ListPoolDomains: 2,
+    DelegatePool: 2,
+    RevokeDelegation: 3,
+    GetDomainIps: 1,
+    AssignDomainIp: 3,
 }
 
 _BUILDERS: dict[type[Any], Callable[[WorldValues], st.SearchStrategy[Command]]] = {
@@ -207,6 +302,12 @@ _BUILDERS: dict[type[Any], Callable[[WorldValues], st.SearchStrategy[Command]]] 
     AddPoolIp: _add_pool_ip,
     RemovePoolIp: _remove_pool_ip,
     AddPoolIps: _add_pool_ips,
+    ListPools: _list_pools,
+    ListPoolDomains: _list_pool_domains,
+    DelegatePool: _delegate_pool,
+    RevokeDelegation: _revoke_delegation,
+    GetDomainIps: _get_domain_ips,
+    AssignDomainIp: _assign_domain_ip,
 }
 
 
@@ -227,7 +328,7 @@ def commands(
 
     ``pool_ids`` adds DIPP ids that do not exist in ``world`` yet, such as the
     ids an id source will hand out to creations. ``kinds`` restricts the
-    command types (default: all ten).
+    command types (default: all sixteen).
     """
     world = check_world(world)
     extra = list(pool_ids) if not isinstance(pool_ids, str) else [pool_ids]

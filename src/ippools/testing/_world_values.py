@@ -30,6 +30,7 @@ __all__ = [
     "draw_replacement_ip",
     "draw_replacement_pool",
     "draw_replacements",
+    "draw_subaccount",
 ]
 
 _REQUESTOR = "ops@example.com"
@@ -77,6 +78,12 @@ class WorldValues:
 
     def __init__(self, world: World, extra_pool_ids: Sequence[str]) -> None:
         self.account_ids = [a.id for a in world.accounts]
+        self.subaccounts: dict[str, list[str]] = {}
+        for account in world.accounts:
+            if account.parent_id is not None:
+                self.subaccounts.setdefault(account.parent_id, []).append(account.id)
+        self.delegated = {p.pool_id: sorted(p.delegated_to) for p in world.pools}
+        self.delegated_pools = [p.pool_id for p in world.pools if p.delegated_to]
         self.world_pools = [p.pool_id for p in world.pools]
         self.extra_pools = [p for p in extra_pool_ids if p not in self.world_pools]
         self.pool_owner = {p.pool_id: p.account_id for p in world.pools}
@@ -230,4 +237,22 @@ def draw_domain_id(draw: st.DrawFn, values: WorldValues, who: str) -> str:
         (7, values.own_domain_ids.get(who, [])),
         (2, values.domain_ids),
         (1, _BAD_DOMAIN_IDS),
+    )
+
+
+_BAD_SUBACCOUNT_IDS = ("acct-unknown", "", "  ")
+
+
+def draw_subaccount(
+    draw: st.DrawFn, values: WorldValues, who: str, likely: Sequence[str] = ()
+) -> str | None:
+    """A ``subaccount_id``: from ``likely``, a subaccount of ``who``, any account, odd, or None."""
+    if sometimes(draw, 25):
+        return None
+    return pick(
+        draw,
+        (8, likely),
+        (6, values.subaccounts.get(who, [])),
+        (2, values.account_ids),
+        (1, _BAD_SUBACCOUNT_IDS),
     )

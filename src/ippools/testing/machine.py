@@ -9,9 +9,11 @@ Theory of operation
 From one generated world the machine builds two engines with the same ids:
 
 * the *system under test* (built on ``state_factory(world)``) executes every
-  command, valid or not, and processes pending updates only when a rule says
-  so: some of them (``process``) or all of them (``settle``); these two rules
-  run only while something is pending, so that most steps are commands;
+  command, valid or not (now and then asking 3.12 for the page after one it
+  answered earlier, with the token of that answer), and processes pending
+  updates only when a rule says so: some of them (``process``) or all of them
+  (``settle``); these two rules run only while something is pending, so that
+  most steps are commands;
 * the *model*, an engine on :class:`~ippools.memory_state.MemoryState`, settles
   completely after every command, which is the sequential meaning of S1.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+import attrs
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -40,6 +43,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from ippools.commands import Command, ListPoolDomains
 from ippools.engine import Engine
 from ippools.memory_state import MemoryState
 from ippools.model import is_pool_id
@@ -99,7 +103,7 @@ def make_machine(
     least two dedicated IPs, two domains and one DIPP).
     ``pool_ids`` are the ids commands may name besides the world's: the ones the
     id source hands out (default: :data:`MACHINE_POOL_IDS` and the first
-    fallback ids). ``kinds`` restricts the command types (default: all ten).
+    fallback ids). ``kinds`` restricts the command types (default: all sixteen).
     ``process`` steps process between 1 and ``max_process`` updates.
 
     Raises :class:`hypothesis.errors.InvalidArgument` for a bad argument.
@@ -128,6 +132,8 @@ def make_machine(
             self.system: Engine[Any] | None = None
             self.model: Engine[MemoryState] | None = None
             self.pool_ids: list[str] = []
+            # 3.12 answers to follow: the command that got each and its ``paging.next`` token.
+            self.pages: list[tuple[ListPoolDomains, str]] = []
 
         @initialize(world=world_strategy)
         def start(self, world: World) -> None:
@@ -140,17 +146,33 @@ def make_machine(
         @rule(data=st.data())
         def run_command(self, data: st.DataObject) -> None:
             """Any command, valid or not, of any type, on both engines."""
-            system, model = self._engines()
+            _, model = self._engines()
             # Aim at the world as it is now, so that DIPPs created by earlier steps
             # are acted on by their owners.
             aim = strategies.commands(model.state.world(), pool_ids=self.pool_ids, kinds=chosen)
-            command = data.draw(aim, label="command")
+            self._execute(data.draw(aim, label="command"))
+
+        @precondition(lambda machine: bool(getattr(machine, "pages", None)))
+        @rule(data=st.data())
+        def walk_page(self, data: st.DataObject) -> None:
+            """3.12: ask for the next page with the token of an earlier answer (3.12.3)."""
+            earlier, token = data.draw(st.sampled_from(self.pages), label="earlier page")
+            self._execute(attrs.evolve(earlier, page=token))
+
+        def _execute(self, command: Command) -> None:
+            """Execute ``command`` on both engines and check the answers and queues agree."""
+            system, model = self._engines()
             state: InspectableState = system.state
             before = (state.world(), state.effective_world(), state.pending)
             got = system.execute(command)
             expected = model.execute(command)
             model.settle()
             event(f"{type(command).__name__} {got.status}")
+            if isinstance(command, ListPoolDomains) and got.status == 200:
+                next_url = got.body["paging"]["next"]
+                _, mark, token = next_url.partition("&page=")
+                if mark and (command, token) not in self.pages:
+                    self.pages.append((command, token))
             assert (got.status, got.body) == (expected.status, expected.body), (
                 f"S1: the system answered {got.status} {got.body!r} "
                 f"where sequential execution answers {expected.status} {expected.body!r}"
