@@ -28,6 +28,7 @@ LABELS = (
     + [f"I{n}" for n in range(1, 8)]
     + [f"S{n}" for n in range(1, 7)]
     + [f"K{n}" for n in range(1, 19)]
+    + ["K25"]
     + [f"3.{n}" for n in range(1, 11)]
 )
 """Every numbered rule, decision, invariant, clarification and route of the contract."""
@@ -56,7 +57,6 @@ OWN_DECISION_TOPICS = (
     "### 3.3.3 and K11 give exactly the IP, without a D1 top-up",
     "### C10 does not apply to 3.2",
     "### A domain unlinked by PATCH may keep an IP that later joins a DIPP",
-    "### A second percent-decoding of replacement `ip` values",
     "### The order inside C2",
     "### The order inside C8 and C9",
     "### Empty path parameters make an unknown route",

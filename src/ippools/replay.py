@@ -15,6 +15,7 @@ them. ``expect_world`` is compared in canonical form (K14), records matched by i
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Protocol
 
@@ -145,17 +146,23 @@ class ReplayResult:
         return not self.differences
 
 
+_ASCII_LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def merge_headers(
     defaults: Iterable[tuple[str, str | None]], own: Iterable[tuple[str, str | None]]
 ) -> tuple[tuple[str, str], ...]:
     """K17: the request's own headers over the defaults, names compared case-insensitively.
 
     A default is dropped when the request names the same header in any case; a
-    header whose value is None is absent.
+    header whose value is None is absent. Case is ignored in ASCII only, as the
+    wire compares header names (K25): the Kelvin sign is not a ``K``.
     """
     mine = list(own)
-    named = {name.lower() for name, _ in mine}
-    merged = [(n, v) for n, v in defaults if n.lower() not in named and v is not None]
+    named = {name.translate(_ASCII_LOWER) for name, _ in mine}
+    merged = [
+        (n, v) for n, v in defaults if n.translate(_ASCII_LOWER) not in named and v is not None
+    ]
     merged += [(n, v) for n, v in mine if v is not None]
     return tuple(merged)
 

@@ -7,7 +7,6 @@ anything else, whatever text it is given.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -18,9 +17,7 @@ from ippools.errors import BadRequest
 from ippools.wire.request import Fields
 from ippools.wire.routes import Endpoint
 
-__all__ = ["Target", "field_values", "redecode", "single_header", "split_target"]
-
-_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+__all__ = ["Target", "field_values", "single_header", "split_target"]
 
 
 @attrs.frozen
@@ -65,22 +62,6 @@ def single_header(headers: Fields, name: str) -> str | None:
     return values[0].strip() if values else None
 
 
-def redecode(value: str) -> str:
-    """A replacement ``ip`` value, percent-decoded once more when it still holds an escape.
-
-    mailgun.js encodes the query value of an IPv6 replacement twice
-    (``2001%253Adb8%253A%253A1``), so after the usual decoding it still reads
-    ``2001%3Adb8%3A%3A1``. No IP, and not the keyword ``shared``, contains ``%``
-    followed by two hex digits, so decoding such a value once more never turns a
-    valid value into another one; it only lets the client's double encoding
-    through. A scope suffix stays invalid: ``fe80::1%eth0`` holds no escape and
-    is left as it is, and an encoded one (``fe80::1%25eth0``) decodes to it.
-    """
-    if _ESCAPE.search(value) is None:
-        return value
-    return unquote(value, errors="replace")
-
-
 def field_values(
     endpoint: Endpoint, template: str, query: Fields, form: Fields, body: Any
 ) -> dict[str, tuple[str, ...]]:
@@ -91,6 +72,11 @@ def field_values(
     pair. A pair whose name the endpoint does not take in that place is 400
     (C8); a name given again, in the same place or (3.6, D5) in the other one,
     is 400 unless it is repeatable (C9). An empty form is no body at all.
+
+    Values are taken as they come: a ``?query`` in the path is percent-decoded
+    once by :func:`split_target`, explicit query and form values once by the
+    host, and nothing here decodes them again (K25), so a value sent encoded
+    twice still holds its ``%`` escapes and is judged as such.
     """
     if body is not None and not endpoint.json:
         raise BadRequest("unexpected_body", f"{endpoint.method} {template} takes no JSON body")
@@ -108,6 +94,5 @@ def field_values(
                 )
             if name in values and name not in endpoint.repeatable:
                 raise BadRequest("repeated_parameter", f"{place} {name!r} may be given only once")
-            given = redecode(value) if name in endpoint.redecoded else value
-            values.setdefault(name, []).append(given)
+            values.setdefault(name, []).append(value)
     return {name: tuple(given) for name, given in values.items()}
