@@ -29,6 +29,7 @@ CORE = [
     "model.py",
     "outcome.py",
     "state.py",
+    "text.py",
     "world.py",
     *(f"rules/{p.name}" for p in sorted((SRC / "rules").glob("*.py"))),
 ]

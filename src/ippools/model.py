@@ -17,6 +17,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from ippools.errors import echo
+
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 __all__ = [
@@ -100,9 +102,9 @@ def domain_key(name: str) -> str:
 
 def _record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value:
-        raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
+        raise ValueError(f"{attribute.name} must be a non-empty string, got {echo(value)}")
     if _NOT_IN_ID.search(value) is not None:
-        raise ValueError(f"{attribute.name} must not contain whitespace or '/', got {value!r}")
+        raise ValueError(f"{attribute.name} must not contain whitespace or '/', got {echo(value)}")
 
 
 def _optional_record_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -112,7 +114,7 @@ def _optional_record_id(instance: Any, attribute: attrs.Attribute[Any], value: A
 
 def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not is_pool_id(value):
-        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {value!r}")
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {echo(value)}")
 
 
 def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -122,21 +124,21 @@ def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any
 
 def _ip(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        raise TypeError(f"{attribute.name} must be an IP address, got {value!r}")
+        raise TypeError(f"{attribute.name} must be an IP address, got {echo(value)}")
     if isinstance(value, ipaddress.IPv6Address) and value.scope_id is not None:
-        raise ValueError(f"{attribute.name} must not carry a scope, got {value!r}")
+        raise ValueError(f"{attribute.name} must not carry a scope, got {echo(value)}")
 
 
 def _ip_set(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, frozenset):
-        raise TypeError(f"{attribute.name} must be a frozenset of IPs, got {value!r}")
+        raise TypeError(f"{attribute.name} must be a frozenset of IPs, got {echo(value)}")
     for ip in value:
         _ip(instance, attribute, ip)
 
 
 def _id_set(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, frozenset):
-        raise TypeError(f"{attribute.name} must be a frozenset of ids, got {value!r}")
+        raise TypeError(f"{attribute.name} must be a frozenset of ids, got {echo(value)}")
     for item in value:
         _record_id(instance, attribute, item)
 
@@ -162,7 +164,7 @@ class Account:
 
     def __attrs_post_init__(self) -> None:
         if self.parent_id == self.id:
-            raise ValueError(f"account {self.id!r} cannot be its own parent")
+            raise ValueError(f"account {echo(self.id)} cannot be its own parent")
 
     @property
     def is_subaccount(self) -> bool:
@@ -214,4 +216,4 @@ class Pool:
 
     def __attrs_post_init__(self) -> None:
         if self.account_id in self.delegated_to:
-            raise ValueError(f"pool {self.pool_id!r} cannot be delegated to its owner")
+            raise ValueError(f"pool {echo(self.pool_id)} cannot be delegated to its owner")

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import attrs
 
+from ippools.errors import echo
 from ippools.model import IPAddress, ip_sort_key, is_pool_id
 
 __all__ = [
@@ -75,7 +76,7 @@ class SequenceIds:
         given = list(ids)
         for pool_id in given:
             if not is_pool_id(pool_id):
-                raise ValueError(f"pool id {pool_id!r} is not 24 lowercase hex digits")
+                raise ValueError(f"pool id {echo(pool_id)} is not 24 lowercase hex digits")
         if len(set(given)) != len(given):
             raise ValueError("pool ids repeat")
         self._given = given

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from ippools.errors import DocumentError
+from ippools.errors import DocumentError, echo
 from ippools.model import (
     Account,
     DedicatedIp,
@@ -77,9 +77,9 @@ def world_problems(world: World) -> list[str]:
             continue
         parent = accounts.get(account.parent_id)
         if parent is None:
-            add(f"accounts[{account.id}]: unknown parent account {account.parent_id!r}")
+            add(f"accounts[{account.id}]: unknown parent account {echo(account.parent_id)}")
         elif parent.parent_id is not None:
-            add(f"accounts[{account.id}]: parent {parent.id!r} is itself a subaccount")
+            add(f"accounts[{account.id}]: parent {echo(parent.id)} is itself a subaccount")
 
     dedicated: dict[IPAddress, DedicatedIp] = {}
     record: DedicatedIp | None
@@ -89,7 +89,7 @@ def world_problems(world: World) -> list[str]:
             add(f"{where}: IP repeated")
         dedicated[record.ip] = record
         if record.account_id not in accounts:
-            add(f"{where}: unknown account {record.account_id!r}")
+            add(f"{where}: unknown account {echo(record.account_id)}")
     shared: set[IPAddress] = set()
     for ip in world.shared_ips:
         if ip in shared:
@@ -108,18 +108,19 @@ def world_problems(world: World) -> list[str]:
         pools[pool.pool_id] = pool
         owner = accounts.get(pool.account_id)
         if owner is None:
-            add(f"{where}: unknown account {pool.account_id!r}")
+            add(f"{where}: unknown account {echo(pool.account_id)}")
         for ip in sorted_ips(pool.ips):
             record = dedicated.get(ip)
             if record is None or record.account_id != pool.account_id:
-                add(f"{where}: IP {ip_text(ip)} is not a dedicated IP of {pool.account_id!r} (I3)")
+                owner_id = echo(pool.account_id)
+                add(f"{where}: IP {ip_text(ip)} is not a dedicated IP of {owner_id} (I3)")
             if ip in holder:
-                add(f"{where}: IP {ip_text(ip)} is also in pool {holder[ip]!r} (I3)")
+                add(f"{where}: IP {ip_text(ip)} is also in pool {echo(holder[ip])} (I3)")
             holder[ip] = pool.pool_id
         for sub in sorted(pool.delegated_to):
             account = accounts.get(sub)
             if account is None or account.parent_id != pool.account_id:
-                add(f"{where}: delegated to {sub!r}, not a subaccount of its owner (I7)")
+                add(f"{where}: delegated to {echo(sub)}, not a subaccount of its owner (I7)")
 
     linked: set[str] = set()
     names: dict[str, str] = {}
@@ -130,24 +131,24 @@ def world_problems(world: World) -> list[str]:
             add(f"{where}: id repeated")
         seen_domains.add(domain.id)
         if domain.key in names:
-            add(f"{where}: name {domain.name!r} repeats domain {names[domain.key]!r}")
+            add(f"{where}: name {echo(domain.name)} repeats domain {echo(names[domain.key])}")
         names.setdefault(domain.key, domain.id)
         account = accounts.get(domain.account_id)
         if account is None:
-            add(f"{where}: unknown account {domain.account_id!r}")
+            add(f"{where}: unknown account {echo(domain.account_id)}")
         pool = None
         if domain.pool_id is not None:
             pool = pools.get(domain.pool_id)
             if pool is None:
-                add(f"{where}: linked to unknown pool {domain.pool_id!r} (I2)")
+                add(f"{where}: linked to unknown pool {echo(domain.pool_id)} (I2)")
             elif not (
                 pool.account_id == domain.account_id or domain.account_id in pool.delegated_to
             ):
-                add(f"{where}: linked to pool {pool.pool_id!r} not visible to its account (I2)")
+                add(f"{where}: linked to pool {echo(pool.pool_id)} not visible to its account (I2)")
             else:
                 linked.add(pool.pool_id)
                 if pool.ips != domain.ips:
-                    add(f"{where}: holds other IPs than its pool {pool.pool_id!r} (I1)")
+                    add(f"{where}: holds other IPs than its pool {echo(pool.pool_id)} (I1)")
         if not domain.ips:
             add(f"{where}: holds no IP (I5)")
         for ip in sorted_ips(domain.ips):
@@ -168,7 +169,8 @@ def world_problems(world: World) -> list[str]:
                 and ip in pool.ips
             )
             if not inherited:
-                add(f"{where}: holds {ip_text(ip)}, a dedicated IP of {record.account_id!r} (I6)")
+                owner_id = echo(record.account_id)
+                add(f"{where}: holds {ip_text(ip)}, a dedicated IP of {owner_id} (I6)")
 
     for pool in world.pools:
         if not pool.ips and (pool.pool_id in linked or pool.delegated_to):

@@ -5,7 +5,9 @@ called; :func:`_at` prefixes the path of a nested value, and :func:`_document`
 turns the first problem into a :class:`~ippools.errors.DocumentError` whose
 message starts with the path (:func:`format_path`). The leaf hooks are strict: a
 JSON ``1`` is not a bool, ``true`` is not an integer, an id is a non-empty string
-without whitespace or ``/``, an IP is valid per C5 and appears once in its list.
+without whitespace or ``/``, an IP is valid per C5 and appears once in its list,
+and every string is valid Unicode (K26), except in a scenario's requests, which
+are sent as written.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from ippools.errors import DocumentError
+from ippools.errors import ECHO_LIMIT, DocumentError, echo
 from ippools.model import IPAddress, ip_text, is_pool_id, parse_ip, sorted_ips
+from ippools.text import find_invalid_text, is_valid_text
 
 __all__ = ["PathPart", "format_path"]
 
@@ -50,15 +53,20 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def format_path(path: Iterable[PathPart]) -> str:
-    """A JSON path as text: ``world.domains[2].ips[0]``, odd keys as ``["X Y"]``."""
+    """A JSON path as text: ``world.domains[2].ips[0]``, odd keys as ``["X Y"]``.
+
+    A key longer than :data:`~ippools.errors.ECHO_LIMIT` shows its first characters
+    followed by ``...`` (``["aaaa"...]``), as :func:`~ippools.errors.echo` cuts values.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _IDENTIFIER.fullmatch(part):
+        elif len(part) <= ECHO_LIMIT and _IDENTIFIER.fullmatch(part):
             out += f".{part}" if out else part
         else:
-            out += f"[{json.dumps(part)}]"
+            cut = "..." if len(part) > ECHO_LIMIT else ""
+            out += f"[{json.dumps(part[:ECHO_LIMIT])}{cut}]"
     return out
 
 
@@ -86,7 +94,7 @@ def _locate(error: BaseException) -> tuple[tuple[PathPart, ...], str]:
 
 def _unknown_fields(names: Iterable[str]) -> str:
     ordered = sorted(names)
-    listed = ", ".join(repr(_short(name)) for name in ordered)
+    listed = ", ".join(echo(name) for name in ordered)
     return f"unknown field {listed}" if len(ordered) == 1 else f"unknown fields {listed}"
 
 
@@ -123,9 +131,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return f"the number {_short(repr(value))}"
+        return f"the number {echo(value)}"
     if isinstance(value, str):
-        return f"the string {_short(value)!r}"
+        return f"the string {echo(value)}"
     if isinstance(value, list):
         return "an array"
     if isinstance(value, dict):
@@ -133,13 +141,29 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _string(value: Any, _: Any = None) -> str:
+    text = _any_string(value)
+    if not is_valid_text(text):
+        raise _fail(_NOT_TEXT)
+    return text
+
+
+def _any_string(value: Any, _: Any = None) -> str:
+    """A string, valid Unicode or not: what a scenario's request sends as is (K26)."""
     if not isinstance(value, str):
         raise _fail(f"expected a string, got {_describe(value)}")
+    return value
+
+
+_NOT_TEXT = "not valid Unicode text: it holds a lone surrogate"
+
+
+def _valid_text(value: T) -> T:
+    """``value`` when every string and key inside it is valid Unicode (K26), else its path."""
+    found = find_invalid_text(value)
+    if found is not None:
+        path, is_key = found
+        raise _Invalid(path, f"the key is {_NOT_TEXT}" if is_key else _NOT_TEXT)
     return value
 
 
@@ -166,7 +190,7 @@ def _object(value: Any, what: str = "an object") -> dict[str, Any]:
         raise _fail(f"expected {what}, got {_describe(value)}")
     for key in value:
         if not isinstance(key, str):
-            raise _fail(f"expected {what} with string keys, got the key {key!r}")
+            raise _fail(f"expected {what} with string keys, got the key {echo(key)}")
     return value
 
 
@@ -188,7 +212,7 @@ def _identifier(article: str, noun: str) -> Callable[..., str]:
         if not text:
             raise _fail(f"{article} {noun} must not be empty")
         if "/" in text or any(c.isspace() for c in text):
-            raise _fail(f"{_short(text)!r} is not a valid {noun}: it contains whitespace or '/'")
+            raise _fail(f"{echo(text)} is not a valid {noun}: it contains whitespace or '/'")
         return text
 
     return hook
@@ -205,7 +229,7 @@ def _optional_record_id(value: Any, _: Any = None) -> str | None:
 def _pool_id(value: Any, _: Any = None) -> str:
     text = _string(value)
     if not is_pool_id(text):
-        raise _fail(f"{_short(text)!r} is not a valid pool id (24 lowercase hex digits)")
+        raise _fail(f"{echo(text)} is not a valid pool id (24 lowercase hex digits)")
     return text
 
 
@@ -217,7 +241,7 @@ def _ip(value: Any, _: Any = None) -> IPAddress:
     text = _string(value)
     ip = parse_ip(text)
     if ip is None:
-        raise _fail(f"{_short(text)!r} is not a valid IP address")
+        raise _fail(f"{echo(text)} is not a valid IP address")
     return ip
 
 
@@ -229,7 +253,7 @@ def _unique_list(item: Callable[..., T]) -> Callable[..., frozenset[T]]:
         for index, entry in enumerate(_array(value)):
             parsed = _at((index,), item, entry)
             if parsed in seen:
-                raise _fail(f"{_short(str(entry))!r} is repeated", index)
+                raise _fail(f"{echo(str(entry))} is repeated", index)
             seen.add(parsed)
         return frozenset(seen)
 

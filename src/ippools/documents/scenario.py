@@ -17,6 +17,7 @@ import attrs
 import cattrs
 
 from ippools.documents.fields import (
+    _any_string,
     _array,
     _at,
     _count,
@@ -25,10 +26,11 @@ from ippools.documents.fields import (
     _no_unknown,
     _object,
     _pool_id,
-    _short,
     _string,
+    _valid_text,
 )
 from ippools.documents.world import _settled_world, _shape_only, _unstructure_world
+from ippools.errors import echo
 from ippools.model import is_pool_id
 from ippools.world import World
 
@@ -119,7 +121,7 @@ class Scenario:
         in_world = {pool.pool_id for pool in self.world.pools}
         for pool_id in self.ids:
             if not is_pool_id(pool_id) or pool_id in in_world:
-                raise ValueError(f"id {pool_id!r} is not a fresh pool id (K16)")
+                raise ValueError(f"id {echo(pool_id)} is not a fresh pool id (K16)")
         if len(set(self.ids)) != len(self.ids):
             raise ValueError("ids repeat (K16)")
 
@@ -185,18 +187,18 @@ def _header_map(value: Any, _: Any = None) -> tuple[tuple[str, str | None], ...]
 
 
 def _method(value: Any, _: Any = None) -> str:
-    text = _string(value)
+    text = _any_string(value)
     if not text:
         raise _fail("the method must not be empty")
     return text
 
 
 def _path(value: Any, _: Any = None) -> str:
-    text = _string(value)
+    text = _any_string(value)
     if not text.startswith("/"):
-        raise _fail(f"{_short(text)!r} is not a path: it must start with '/'")
+        raise _fail(f"{echo(text)} is not a path: it must start with '/'")
     if "?" in text or "#" in text:
-        raise _fail(f"{_short(text)!r} must not carry a query or fragment; use 'query'")
+        raise _fail(f"{echo(text)} must not carry a query or fragment; use 'query'")
     return text
 
 
@@ -205,7 +207,7 @@ def _json_value(value: Any, _: Any = None) -> Any:
 
 
 def _body(value: Any, _: Any = None) -> dict[str, Any]:
-    return _object(value)
+    return _valid_text(_object(value))
 
 
 def _fields_out(pairs: Iterable[tuple[str, FieldValue]]) -> dict[str, Any]:
@@ -239,7 +241,7 @@ def _ids(value: Any) -> tuple[str, ...]:
     for i, item in enumerate(_array(value)):
         pool_id = _at((i,), _pool_id, item)
         if pool_id in seen:
-            raise _fail(f"{pool_id!r} is repeated (K16)", i)
+            raise _fail(f"{echo(pool_id)} is repeated (K16)", i)
         seen[pool_id] = i
     return tuple(seen)
 
@@ -261,11 +263,12 @@ def _scenario(converter: cattrs.Converter, value: Any) -> Scenario:
     for i, pool_id in enumerate(ids):
         if pool_id in in_world:
             raise _fail(
-                f"{pool_id!r} is already the pool_id of a DIPP of the world (K16)", "ids", i
+                f"{echo(pool_id)} is already the pool_id of a DIPP of the world (K16)", "ids", i
             )
     defaults = _at(("defaults",), _object, obj.get("defaults", {}))
     _at(("defaults",), _no_unknown, defaults, ("headers",))
-    headers = _at(("defaults", "headers"), _header_map, defaults.get("headers", {}))
+    raw_headers = _at(("defaults", "headers"), _valid_text, defaults.get("headers", {}))
+    headers = _at(("defaults", "headers"), _header_map, raw_headers)
     raw_steps = _at(("steps",), _array, obj["steps"])
     steps = tuple(_at(("steps", i), _step, converter, item) for i, item in enumerate(raw_steps))
     expect_world = None

@@ -25,9 +25,9 @@ from ippools.documents.fields import (
     _ip,
     _no_unknown,
     _object,
-    _short,
     _sorted_ip_texts,
 )
+from ippools.errors import echo
 from ippools.model import Account, DedicatedIp, Domain, Pool, ip_text
 from ippools.world import World, world_problems
 
@@ -64,7 +64,7 @@ def _world_shape(converter: cattrs.Converter, value: Any) -> _Loaded:
 
     def first(name: str, key: str, i: int, shown: str, *field: str) -> None:
         if key in index[name]:
-            raise _fail(f"{_short(shown)!r} is repeated", name, i, *field)
+            raise _fail(f"{echo(shown)} is repeated", name, i, *field)
         index[name][key] = i
 
     for i, account in enumerate(accounts):
@@ -74,13 +74,13 @@ def _world_shape(converter: cattrs.Converter, value: Any) -> _Loaded:
     for i, ip in enumerate(shared):
         first("shared_ips", ip_text(ip), i, raw["shared_ips"][i])
         if ip_text(ip) in index["dedicated_ips"]:
-            raise _fail(f"{raw['shared_ips'][i]!r} is also a dedicated IP", "shared_ips", i)
+            raise _fail(f"{echo(raw['shared_ips'][i])} is also a dedicated IP", "shared_ips", i)
     names: dict[str, int] = {}
     for i, domain in enumerate(domains):
         first("domains", domain.id, i, domain.id, "id")
         if domain.key in names:
             raise _fail(
-                f"{_short(domain.name)!r} repeats the name of domains[{names[domain.key]}] "
+                f"{echo(domain.name)} repeats the name of domains[{names[domain.key]}] "
                 "(names match case-insensitively)",
                 "domains",
                 i,
@@ -106,7 +106,7 @@ def _settled_world(converter: cattrs.Converter, value: Any) -> World:
 
     def known(account_id: str, *path: PathPart) -> None:
         if account_id not in accounts:
-            raise _fail(f"unknown account {account_id!r}", *path)
+            raise _fail(f"unknown account {echo(account_id)}", *path)
 
     for account in world.accounts:
         i = index["accounts"][account.id]
@@ -114,7 +114,7 @@ def _settled_world(converter: cattrs.Converter, value: Any) -> World:
             known(account.parent_id, "accounts", i, "parent_id")
             if accounts[account.parent_id].parent_id is not None:
                 raise _fail(
-                    f"account {account.parent_id!r} is itself a subaccount",
+                    f"account {echo(account.parent_id)} is itself a subaccount",
                     "accounts",
                     i,
                     "parent_id",
@@ -131,12 +131,12 @@ def _settled_world(converter: cattrs.Converter, value: Any) -> World:
         i = index["domains"][domain.id]
         known(domain.account_id, "domains", i, "account_id")
         if domain.pool_id is not None and domain.pool_id not in index["pools"]:
-            raise _fail(f"unknown DIPP {domain.pool_id!r}", "domains", i, "pool_id")
+            raise _fail(f"unknown DIPP {echo(domain.pool_id)}", "domains", i, "pool_id")
         for j, text in enumerate(raw["domains"][i].get("ips", [])):
             key = ip_text(_ip(text))
             if key not in index["dedicated_ips"] and key not in index["shared_ips"]:
                 raise _fail(
-                    f"{text!r} is neither a dedicated nor a shared IP", "domains", i, "ips", j
+                    f"{echo(text)} is neither a dedicated nor a shared IP", "domains", i, "ips", j
                 )
     problems = world_problems(world)
     if problems:

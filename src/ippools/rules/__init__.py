@@ -26,7 +26,7 @@ from ippools.commands import (
     RemovePoolIp,
     UnlinkDomainPool,
 )
-from ippools.errors import ApiError
+from ippools.errors import ApiError, echo
 from ippools.outcome import Accepted, Outcome, Rejected
 from ippools.policies import Policies
 from ippools.rules import domains, pool_ips, pools
@@ -60,7 +60,7 @@ def decide(state: StateView, command: Command, policies: Policies | None = None)
     """
     decider = DECIDERS.get(type(command))
     if decider is None:
-        raise TypeError(f"not an ippools command: {command!r}")
+        raise TypeError(f"not an ippools command: {echo(command)}")
     try:
         return decider(state, policies or _DEFAULT_POLICIES, command)
     except ApiError as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ippools.commands import Actor
-from ippools.errors import BadRequest, Forbidden, NotFound
+from ippools.errors import BadRequest, Forbidden, NotFound, echo
 from ippools.model import Account, Domain, IPAddress, Pool, ip_sort_key, ip_text, parse_ip
 from ippools.outcome import DomainUpdate, PendingUpdate, SubaccountUpdate
 from ippools.policies import Policies
@@ -47,21 +47,23 @@ def check_audit(actor: Actor) -> None:
     if not at or not local or not host or "@" in host:
         raise BadRequest(
             "invalid_requestor",
-            f"header X-Mailgun-Requestor {actor.requestor!r} is not an e-mail address",
+            f"header X-Mailgun-Requestor {echo(actor.requestor)} is not an e-mail address",
         )
 
 
 def require_dipps(account: Account) -> None:
     """C10: the account has the DIPPs feature."""
     if not account.dipps:
-        raise Forbidden("dipps_disabled", f"account {account.id!r} does not have the DIPPs feature")
+        raise Forbidden(
+            "dipps_disabled", f"account {echo(account.id)} does not have the DIPPs feature"
+        )
 
 
 def require_shared_eligible(account: Account) -> None:
     """The account may use shared IPs (403 otherwise)."""
     if not account.shared_ip_eligible:
         raise Forbidden(
-            "not_shared_eligible", f"account {account.id!r} is not eligible for shared IPs"
+            "not_shared_eligible", f"account {echo(account.id)} is not eligible for shared IPs"
         )
 
 
@@ -69,7 +71,7 @@ def visible_pool(state: StateView, account: Account, pool_id: str) -> Pool:
     """The DIPP if the account owns it or it is delegated to the account; else 404 (C7)."""
     pool = state.pool(pool_id)
     if pool is None or not (pool.account_id == account.id or account.id in pool.delegated_to):
-        raise NotFound("pool_not_found", f"DIPP {pool_id!r} not found")
+        raise NotFound("pool_not_found", f"DIPP {echo(pool_id)} not found")
     return pool
 
 
@@ -79,7 +81,7 @@ def owned_pool(state: StateView, account: Account, pool_id: str) -> Pool:
     if pool.account_id != account.id:
         raise Forbidden(
             "pool_inherited",
-            f"DIPP {pool_id!r} is inherited from the parent account and cannot be changed",
+            f"DIPP {echo(pool_id)} is inherited from the parent account and cannot be changed",
         )
     return pool
 
@@ -88,7 +90,7 @@ def own_domain(state: StateView, account: Account, name: str) -> Domain:
     """The account's domain by name (C6); another account's domain is not found (C7)."""
     domain = state.domain_named(name)
     if domain is None or domain.account_id != account.id:
-        raise NotFound("domain_not_found", f"domain {name!r} not found")
+        raise NotFound("domain_not_found", f"domain {echo(name)} not found")
     return domain
 
 
@@ -96,7 +98,7 @@ def valid_ip(text: str, what: str = "IP") -> IPAddress:
     """``text`` as an IP (C5), or 400 naming it."""
     ip = parse_ip(text)
     if ip is None:
-        raise BadRequest("invalid_ip", f"{what} {text!r} is not a valid IP address")
+        raise BadRequest("invalid_ip", f"{what} {echo(text)} is not a valid IP address")
     return ip
 
 
@@ -107,11 +109,12 @@ def free_dedicated_ip(
     record = state.dedicated_ip(ip)
     if record is None or record.account_id != account.id:
         raise BadRequest(
-            "not_dedicated_ip", f"IP {ip_text(ip)} is not a dedicated IP of account {account.id!r}"
+            "not_dedicated_ip",
+            f"IP {ip_text(ip)} is not a dedicated IP of account {echo(account.id)}",
         )
     holder = state.pool_holding(ip)
     if holder is not None and holder != except_pool:
-        raise BadRequest("ip_in_pool", f"IP {ip_text(ip)} belongs to DIPP {holder!r}")
+        raise BadRequest("ip_in_pool", f"IP {ip_text(ip)} belongs to DIPP {echo(holder)}")
     return ip
 
 

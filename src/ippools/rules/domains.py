@@ -17,7 +17,7 @@ from __future__ import annotations
 import attrs
 
 from ippools.commands import RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool
-from ippools.errors import BadRequest, NotFound
+from ippools.errors import BadRequest, NotFound, echo
 from ippools.model import IPAddress, ip_text
 from ippools.outcome import Accepted, Changes
 from ippools.policies import Policies
@@ -46,12 +46,12 @@ def remove_domain_ip(state: StateView, policies: Policies, command: RemoveDomain
     if domain.pool_id is not None:  # 3.1.2
         raise BadRequest(
             "domain_linked",
-            f"domain {domain.name!r} is linked to DIPP {domain.pool_id!r}; "
+            f"domain {echo(domain.name)} is linked to DIPP {echo(domain.pool_id)}; "
             "its IPs are managed by the DIPP",
         )
     if ip not in domain.ips:  # 3.1.3
         raise NotFound(
-            "ip_not_on_domain", f"IP {ip_text(ip)} is not an IP of domain {domain.name!r}"
+            "ip_not_on_domain", f"IP {ip_text(ip)} is not an IP of domain {echo(domain.name)}"
         )
     replacement: IPAddress | None = None  # 3.1.4
     wants_shared = command.replacement == SHARED
@@ -68,14 +68,14 @@ def remove_domain_ip(state: StateView, policies: Policies, command: RemoveDomain
     if command.pool_id is not None:
         raise BadRequest(
             "unexpected_parameter",
-            f"pool_id {command.pool_id!r} is not taken when removing an IP from a domain",
+            f"pool_id {echo(command.pool_id)} is not taken when removing an IP from a domain",
         )
     remaining = domain.ips - {ip}
     if not account.shared_ip_eligible and replacement is None and not remaining:  # 3.1.5
         raise BadRequest(
             "last_ip",
-            f"IP {ip_text(ip)} is the last IP of domain {domain.name!r} and account "
-            f"{account.id!r} is not eligible for shared IPs",
+            f"IP {ip_text(ip)} is the last IP of domain {echo(domain.name)} and account "
+            f"{echo(account.id)} is not eligible for shared IPs",
         )
     ips = set(remaining)  # 3.1.6
     if replacement is not None:
@@ -99,7 +99,7 @@ def remove_domain_pool(state: StateView, policies: Policies, command: RemoveDoma
         if value is not None:
             raise BadRequest(
                 "unexpected_parameter",
-                f"query parameter {field}={value!r} is not taken when removing a domain pool",
+                f"query parameter {field}={echo(value)} is not taken when removing a domain pool",
             )
     return Accepted(command, dict(SUCCESS), Changes(deleted_domains=(domain.id,)))
 
@@ -116,7 +116,7 @@ def unlink_domain_pool(state: StateView, policies: Policies, command: UnlinkDoma
     domain = own_domain(state, account, command.domain)
     current = domain.pool_id
     if current is None:
-        raise BadRequest("domain_not_linked", f"domain {domain.name!r} is not linked to a DIPP")
+        raise BadRequest("domain_not_linked", f"domain {echo(domain.name)} is not linked to a DIPP")
     if command.replacement == SHARED:  # 3.3.2
         require_shared_eligible(account)
         chosen = choose_shared(state, policies, domain)
@@ -130,9 +130,9 @@ def unlink_domain_pool(state: StateView, policies: Policies, command: UnlinkDoma
         target = visible_pool(state, account, command.pool_id)
         if target.pool_id == current:
             raise BadRequest(
-                "same_pool", f"domain {domain.name!r} is already linked to DIPP {current!r}"
+                "same_pool", f"domain {echo(domain.name)} is already linked to DIPP {echo(current)}"
             )
         if not target.ips:
-            raise BadRequest("empty_pool", f"DIPP {target.pool_id!r} has no IPs")
+            raise BadRequest("empty_pool", f"DIPP {echo(target.pool_id)} has no IPs")
         updated = attrs.evolve(domain, pool_id=target.pool_id, ips=target.ips)
     return Accepted(command, dict(SUCCESS), Changes(domains=(updated,)))

@@ -13,11 +13,12 @@ from urllib.parse import parse_qsl, unquote
 
 import attrs
 
-from ippools.errors import BadRequest
-from ippools.wire.request import Fields
+from ippools.errors import BadRequest, echo
+from ippools.text import find_invalid_text, is_valid_text
+from ippools.wire.request import Fields, Request
 from ippools.wire.routes import Endpoint
 
-__all__ = ["Target", "field_values", "single_header", "split_target"]
+__all__ = ["Target", "check_text", "field_values", "single_header", "split_target"]
 
 
 @attrs.frozen
@@ -30,6 +31,46 @@ class Target:
     path: str
     segments: tuple[str, ...] | None
     query: Fields
+
+
+def check_text(request: Request) -> None:
+    """K26: every text of ``request`` is valid Unicode; else 400 naming where it is not.
+
+    Text is invalid when it holds a lone surrogate (what the JSON escape
+    ``"\\ud800"`` decodes to), which no UTF-8 encoder takes. The parts are checked
+    in the order method, path (with its ``?query``), headers, query, form and
+    JSON body (its strings and its keys); the message names the part, never the
+    invalid text. Percent-decoding cannot make invalid text out of valid text
+    (bytes that are not UTF-8 decode to U+FFFD), so checking the request as
+    received is enough.
+    """
+    if not _valid(request.method):
+        raise _invalid("the method")
+    if not _valid(request.path):
+        raise _invalid("the path")
+    places = (
+        ("header", request.headers),
+        ("query parameter", request.query),
+        ("form field", request.form),
+    )
+    for place, pairs in places:
+        for name, value in pairs:
+            if not _valid(name):
+                raise _invalid(f"a {place} name")
+            if not _valid(value):
+                raise _invalid(f"the value of {place} {echo(name)}")
+    if find_invalid_text(request.json) is not None:
+        raise _invalid("the JSON body")
+
+
+def _valid(text: object) -> bool:
+    return not isinstance(text, str) or is_valid_text(text)
+
+
+def _invalid(where: str) -> BadRequest:
+    return BadRequest(
+        "invalid_text", f"{where} is not valid Unicode text: it holds a lone surrogate"
+    )
 
 
 def split_target(path: str) -> Target:
@@ -90,9 +131,11 @@ def field_values(
             if name not in taken:
                 raise BadRequest(
                     "unknown_parameter",
-                    f"{place} {name!r} is not taken by {endpoint.method} {template}",
+                    f"{place} {echo(name)} is not taken by {endpoint.method} {template}",
                 )
             if name in values and name not in endpoint.repeatable:
-                raise BadRequest("repeated_parameter", f"{place} {name!r} may be given only once")
+                raise BadRequest(
+                    "repeated_parameter", f"{place} {echo(name)} may be given only once"
+                )
             values.setdefault(name, []).append(value)
     return {name: tuple(given) for name, given in values.items()}

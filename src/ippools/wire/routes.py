@@ -44,7 +44,7 @@ from ippools.commands import (
     RemovePoolIp,
     UnlinkDomainPool,
 )
-from ippools.errors import BadRequest
+from ippools.errors import BadRequest, echo
 from ippools.model import parse_ip
 
 __all__ = ["ROUTES", "Call", "Endpoint", "Param", "Route", "domain_target", "match"]
@@ -171,7 +171,7 @@ def domain_target(text: str) -> None:
         return
     raise BadRequest(
         "invalid_ip",
-        f"path segment {text!r} is not an IP address, {ALL!r} or {IP_POOL!r}",
+        f"path segment {echo(text)} is not an IP address, {ALL!r} or {IP_POOL!r}",
     )
 
 
