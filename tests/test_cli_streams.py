@@ -4,11 +4,14 @@ prints when it exits."""
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -170,3 +173,141 @@ def test_a_usage_error_is_one_line_and_exit_2(args: list[str], line: str) -> Non
     nothing on standard output, exit 2."""
     done = ippools(*args, stdout=subprocess.PIPE)
     assert (done.returncode, done.stdout, done.stderr) == (EXIT_INVALID, "", line + "\n")
+
+
+# -- the same, in process, with streams that fail on purpose ------------------------------------
+
+
+class Failing(io.StringIO):
+    """A text stream whose writes (or only its flushes) fail with ``error``; ``fd`` is the
+    file descriptor it claims."""
+
+    def __init__(self, error: OSError, *, on_flush: bool = False, fd: int | None = None) -> None:
+        super().__init__()
+        self.error, self.on_flush, self.fd = error, on_flush, fd
+
+    def write(self, text: str) -> int:
+        if not self.on_flush:
+            raise self.error
+        return super().write(text)
+
+    def flush(self) -> None:
+        if self.on_flush:
+            raise self.error
+
+    def fileno(self) -> int:
+        if self.fd is None:
+            raise io.UnsupportedOperation("no file descriptor")
+        return self.fd
+
+
+class Short(io.RawIOBase):
+    """A raw stream that takes at most ``step`` bytes per write, then fails once it holds
+    ``room`` bytes (a disk that fills up)."""
+
+    def __init__(self, step: int, room: int | None = None) -> None:
+        self.data, self.step, self.room = bytearray(), step, room
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self.room is not None and len(self.data) >= self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        taken = bytes(data[: self.step])
+        self.data += taken
+        return len(taken)
+
+
+def text(raw: Short) -> io.TextIOWrapper:
+    """An unbuffered text stream over ``raw``, as ``sys.stdout`` is under ``python -u``."""
+    return io.TextIOWrapper(cast(Any, raw), encoding="utf-8", write_through=True)
+
+
+def quickstart_output(capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["replay", "--example", "quickstart"]) == EXIT_OK
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("stdout", "message"),
+    [
+        (Failing(BrokenPipeError(errno.EPIPE, "Broken pipe")), ""),
+        (Failing(BrokenPipeError(errno.EPIPE, "Broken pipe"), on_flush=True), ""),
+        (Failing(OSError(errno.ENOSPC, "No space left on device")), FULL),
+        (Failing(OSError(errno.ENOSPC, "No space left on device"), on_flush=True), FULL),
+        (Failing(OSError("no reason")), "ippools: cannot write to standard output: no reason\n"),
+        (None, CLOSED),
+    ],
+)
+def test_write_failures_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, stdout: Any, message: str
+) -> None:
+    """A failed write or flush of standard output is exit 4 with one line, or none for a
+    broken pipe; so is a closed standard output."""
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert main(["replay", "--example", "quickstart"]) == EXIT_OUTPUT
+    assert capsys.readouterr().err == message
+
+
+def test_a_failed_stream_is_pointed_at_the_null_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a failed write, the stream's file descriptor writes to the null device, so that
+    the interpreter's last flush cannot fail again."""
+    read, write = os.pipe()
+    try:
+        monkeypatch.setattr(sys, "stdout", Failing(BrokenPipeError(errno.EPIPE, "x"), fd=write))
+        assert main(["replay", "--list-examples"]) == EXIT_OUTPUT
+        assert os.path.samestat(os.fstat(write), os.stat(os.devnull))
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_a_failing_standard_error_keeps_the_status(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Standard error that cannot be written (closed or failing) changes no exit status."""
+    for stderr in (None, Failing(OSError(errno.EIO, "I/O error"))):
+        monkeypatch.setattr(sys, "stderr", stderr)
+        assert main(["replay", "no-such-file.json"]) == EXIT_INVALID
+        assert main(["replay"]) == EXIT_INVALID
+        assert main(["replay", "--example", "quickstart"]) == EXIT_OK
+        assert json.loads(capsys.readouterr().out)["pending"] == 0
+
+
+def test_unbuffered_output_is_written_whole_despite_short_writes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unbuffered standard output (``python -u``) whose raw writes are short still gets the
+    whole output, although its text layer alone would drop the rest of each write."""
+    expected = quickstart_output(capsys)
+    lossy = Short(7)
+    text(lossy).write(expected)
+    assert len(lossy.data) == 7  # what Python's text layer alone delivers
+    raw = Short(7)
+    monkeypatch.setattr(sys, "stdout", text(raw))
+    assert main(["replay", "--example", "quickstart"]) == EXIT_OK
+    assert raw.data.decode() == expected
+    full = Short(7, room=70)
+    monkeypatch.setattr(sys, "stdout", text(full))
+    assert main(["replay", "--example", "quickstart"]) == EXIT_OUTPUT
+    assert capsys.readouterr().err == FULL
+    assert full.data.decode() == expected[:70]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        (None, "standard input is closed"),
+        (Failing(OSError(errno.EIO, "Input/output error")), "Input/output error"),
+    ],
+)
+def test_standard_input_that_cannot_be_read_is_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, stdin: Any, message: str
+) -> None:
+    """``ippools replay -`` with a closed or failing standard input: exit 2, one line."""
+    if stdin is not None:
+        monkeypatch.setattr(stdin, "read", lambda: (_ for _ in ()).throw(stdin.error))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert main(["replay", "-"]) == EXIT_INVALID
+    assert capsys.readouterr() == ("", f"ippools: <stdin>: cannot read: {message}\n")

@@ -130,15 +130,14 @@ class _Stream:
 
     def _silence(self) -> None:
         try:
-            fileno = getattr(self._stream, "fileno", None)
-            if fileno is None:
-                return
+            # A standard stream has fileno(); any other stream fails into the except below.
+            fd = self._stream.fileno()  # type: ignore[union-attr]
             devnull = os.open(os.devnull, os.O_WRONLY)
             try:
-                os.dup2(devnull, fileno())
+                os.dup2(devnull, fd)
             finally:
                 os.close(devnull)
-        except (OSError, ValueError):  # no file descriptor (an in-memory stream)
+        except (AttributeError, OSError, ValueError):  # no file descriptor (an in-memory stream)
             pass
 
 
