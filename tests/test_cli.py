@@ -211,10 +211,12 @@ def test_examples_are_listed_and_replayed(capsys: pytest.CaptureFixture[str]) ->
     ],
 )
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    """A wrong command line is an argparse usage error: exit 2, nothing on stdout."""
+    """A wrong command line is a usage error: exit 2, nothing on stdout, one line on stderr
+    that says what is wrong and where the help is."""
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, "")
-    assert "usage: ippools" in err
+    assert err.count("\n") == 1
+    assert re.fullmatch(r"ippools( replay)?: .+ \(see ippools( replay)? --help\)\n", err)
 
 
 def test_help_documents_every_exit_status(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,8 +2,8 @@
 
 The page is only useful while its references hold: every ``tests/<file>.py::<name>`` it cites
 must be a test function of that file, every scenario it cites must be in the corpus, and every
-numbered rule of the contract (C1-C10, D1-D11, I1-I7, S1-S6, K1-K18, routes 3.1-3.10) must
-have an entry of its own that names a test or says that none pins it yet.
+numbered rule of the contract (C1-C10, D1-D11, I1-I7, S1-S6, K1-K18, K25, K26, routes
+3.1-3.10) must have an entry of its own that names a test or says that none pins it yet.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ LABELS = (
     + [f"I{n}" for n in range(1, 8)]
     + [f"S{n}" for n in range(1, 7)]
     + [f"K{n}" for n in range(1, 19)]
+    + ["K25", "K26"]
     + [f"3.{n}" for n in range(1, 11)]
 )
 """Every numbered rule, decision, invariant, clarification and route of the contract."""
@@ -56,7 +57,6 @@ OWN_DECISION_TOPICS = (
     "### 3.3.3 and K11 give exactly the IP, without a D1 top-up",
     "### C10 does not apply to 3.2",
     "### A domain unlinked by PATCH may keep an IP that later joins a DIPP",
-    "### A second percent-decoding of replacement `ip` values",
     "### The order inside C2",
     "### The order inside C8 and C9",
     "### Empty path parameters make an unknown route",
@@ -64,6 +64,7 @@ OWN_DECISION_TOPICS = (
     "### Our replayer compares `expect_world` even with pending work",
     "### Stricter scenario rules",
     "### Exit status 3 for internal errors",
+    "### Exit status 4 for output that cannot be written",
     "### A subaccount update follows the deleted DIPP's tombstones",
     "### D4 costs time in proportion to the number of shared IPs",
     "### `SequenceIds` skips a given id that is in use",
@@ -143,7 +144,8 @@ def test_every_cited_source_file_exists() -> None:
 
 
 def test_every_numbered_rule_has_exactly_one_entry() -> None:
-    """C1-C10, D1-D11, I1-I7, S1-S6, K1-K18 and 3.1-3.10 each head one entry of the rules part."""
+    """C1-C10, D1-D11, I1-I7, S1-S6, K1-K18, K25, K26 and 3.1-3.10 each head one entry of the
+    rules part."""
     starts = [leading_label(heading) for heading, _ in sections(rules_part())]
     counts = {label: starts.count(label) for label in LABELS}
     assert {label: count for label, count in counts.items() if count != 1} == {}

@@ -1,8 +1,11 @@
 """The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7).
 
-``main`` never lets an exception escape: a scenario that cannot be read or is
-not valid gives one line on standard error and exit status 2; anything
-unexpected gives one line and exit status 3.
+``main`` never lets an exception escape: a wrong command line, or a scenario
+that cannot be read or is not valid, gives one line on standard error and exit
+status 2; output that cannot be written gives exit status 4, with one line
+naming the cause unless the reader of a pipe just stopped reading; anything
+unexpected gives one line and exit status 3. A failure to write standard error
+itself changes nothing: there is nowhere left to report it.
 """
 
 from __future__ import annotations
@@ -10,24 +13,37 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol
 
 from ippools.documents import Scenario, dump_json, load_scenario, parse_json, unstructure
-from ippools.errors import DocumentError
+from ippools.errors import DocumentError, echo
 from ippools.replay import ReplayResult, replay
 from ippools.store import StoreError, open_sqlite
 
-__all__ = ["EXIT_DIFFERENT", "EXIT_INTERNAL", "EXIT_INVALID", "EXIT_OK", "example_names", "main"]
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+__all__ = [
+    "EXIT_DIFFERENT",
+    "EXIT_INTERNAL",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_OUTPUT",
+    "example_names",
+    "main",
+]
 
 EXIT_OK: Final = 0
 EXIT_DIFFERENT: Final = 1
 EXIT_INVALID: Final = 2
 EXIT_INTERNAL: Final = 3
+EXIT_OUTPUT: Final = 4
 
 _EXIT_STATUS = """\
 exit status:
@@ -37,11 +53,111 @@ exit status:
   2  the file is missing, not JSON, truncated or not a valid scenario, or the
      command line is wrong: one line on standard error, nothing on standard output
   3  internal error (a bug in ippools): one line on standard error
+  4  the output could not be written (a full disk, a closed standard output):
+     one line on standard error naming the cause; when the reader of a pipe
+     stops reading (| head), the command ends quietly
 """
 
 
 class _Unreadable(Exception):
     """The scenario could not be read or is not valid; the message says why."""
+
+
+class _UsageError(Exception):
+    """The command line is wrong; the message is the one line to show."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, as the exit statuses promise.
+
+    argparse prints the usage and then the error (two or three lines); this one
+    raises :class:`_UsageError` instead, which :func:`main` shows as one line.
+    The subcommands' parsers are of this class too (argparse makes them so).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{self.prog}: {_one_line(message)} (see {self.prog} --help)")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        # argparse drops a failed write of --help silently; this one lets main report it.
+        if message:
+            _Stream(file).write(message)
+
+
+class _Writer(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+class _WriteFailed(Exception):
+    """Standard output could not be written: ``error`` is the cause, None when it is closed."""
+
+    def __init__(self, error: OSError | None) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _Stream:
+    """A standard stream that reports a failed write as :class:`_WriteFailed`.
+
+    ``sys.stdout`` or ``sys.stderr`` is None when the stream was closed before
+    Python started (``>&-``). When a write or flush fails, the stream's file
+    descriptor is pointed at ``os.devnull`` (the advice of Python's notes on
+    SIGPIPE), so that the interpreter's last flush of what is still buffered
+    neither fails nor prints "Exception ignored". A standard error stream
+    (``quiet``) swallows its failures: it is where they would be reported.
+    """
+
+    def __init__(self, stream: SupportsWrite[str] | None, *, quiet: bool = False) -> None:
+        self._stream = stream
+        self._quiet = quiet
+
+    def write(self, text: str) -> None:
+        self._run(lambda stream: _write_all(stream, text))
+
+    def flush(self) -> None:
+        if hasattr(self._stream, "flush"):
+            self._run(lambda stream: stream.flush())
+
+    def _run(self, action: Callable[[Any], object]) -> None:
+        if self._stream is None:
+            if self._quiet:
+                return
+            raise _WriteFailed(None)
+        try:
+            action(self._stream)
+        except OSError as error:
+            self._silence()
+            if not self._quiet:
+                raise _WriteFailed(error) from None
+
+    def _silence(self) -> None:
+        try:
+            # A standard stream has fileno(); any other stream fails into the except below.
+            fd = self._stream.fileno()  # type: ignore[union-attr]
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, fd)
+            finally:
+                os.close(devnull)
+        except (AttributeError, OSError, ValueError):  # no file descriptor (an in-memory stream)
+            pass
+
+
+def _write_all(stream: Any, text: str) -> None:
+    """Write ``text`` to ``stream`` entirely, or raise the OSError that stopped it.
+
+    An unbuffered text stream (``python -u``, ``PYTHONUNBUFFERED``) drops whatever
+    a short write leaves (a full disk, a reader that went away), so its bytes are
+    written here until none is left; the next write raises what went wrong.
+    """
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        stream.write(text)
+        return
+    stream.flush()
+    data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+    while data:
+        data = data[raw.write(data) or 0 :]
 
 
 def _examples() -> Traversable:
@@ -66,7 +182,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ippools",
         description="Reference implementation of dedicated IP pool (DIPP) management.",
         epilog=_EXIT_STATUS,
@@ -106,14 +222,19 @@ def _parser() -> argparse.ArgumentParser:
 def _read(args: argparse.Namespace) -> tuple[str, str]:
     """The name to show and the text of the scenario the arguments name."""
     if args.example is not None:
-        label = f"example {args.example!r}"
+        label = f"example {echo(args.example)}"
         if args.example not in example_names():
             raise _Unreadable(f"{label}: no such example (see ippools replay --list-examples)")
         data = _examples().joinpath(f"{args.example}.json").read_bytes()
     elif args.file == "-":
         label = "<stdin>"
         stream = sys.stdin
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+        if stream is None:
+            raise _Unreadable(f"{label}: cannot read: standard input is closed")
+        try:
+            data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+        except OSError as error:
+            raise _Unreadable(f"{label}: cannot read: {error.strerror or error}") from None
     else:
         label = args.file
         try:
@@ -127,7 +248,7 @@ def _read(args: argparse.Namespace) -> tuple[str, str]:
         raise _Unreadable(f"{label}: not UTF-8 text (byte {error.start})") from None
 
 
-def _replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _replay(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
     if args.list_examples:
         for name in example_names():
             out.write(f"{name}\n")
@@ -191,12 +312,29 @@ def _one_line(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    out, err = _Stream(sys.stdout), _Stream(sys.stderr, quiet=True)
     try:
-        args = _parser().parse_args(argv)
-        return _replay(args, sys.stdout, sys.stderr)
-    except SystemExit as done:  # argparse: --help (0) or a usage error (2)
-        return done.code if isinstance(done.code, int) else EXIT_INVALID
+        status = _run(argv, out, err)
+        out.flush()  # a full disk shows only here; the output counts once it is out
+    except _WriteFailed as failure:
+        if not isinstance(failure.error, BrokenPipeError):  # a reader that stops: quietly
+            cause = "it is closed" if failure.error is None else failure.error.strerror
+            err.write(f"ippools: cannot write to standard output: {cause or failure.error}\n")
+        return EXIT_OUTPUT
     except Exception as error:
         message = _one_line(f"{type(error).__name__}: {error}")
-        sys.stderr.write(f"ippools: internal error: {message}\n")
+        err.write(f"ippools: internal error: {message}\n")
         return EXIT_INTERNAL
+    err.flush()
+    return status
+
+
+def _run(argv: list[str] | None, out: _Stream, err: _Stream) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageError as error:
+        err.write(f"{error}\n")
+        return EXIT_INVALID
+    except SystemExit as done:  # --help: argparse printed it
+        return done.code if isinstance(done.code, int) else EXIT_INVALID
+    return _replay(args, out, err)

@@ -25,7 +25,7 @@ from ippools.documents._problems import Invalid as _Invalid
 from ippools.documents._problems import PathPart
 from ippools.documents._problems import at as _at
 from ippools.documents._problems import fail as _fail
-from ippools.documents._problems import short as _short
+from ippools.errors import echo
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
 from ippools.world import World, world_problems
 
@@ -76,7 +76,7 @@ def _index(records: _Records) -> dict[str, dict[str, int]]:
 
     def first(name: str, key: str, i: int, shown: str, *field: str) -> None:
         if key in index[name]:
-            raise _fail(f"{_short(shown)!r} is repeated", name, i, *field)
+            raise _fail(f"{echo(shown)} is repeated", name, i, *field)
         index[name][key] = i
 
     for i, account in enumerate(records.accounts):
@@ -86,14 +86,14 @@ def _index(records: _Records) -> dict[str, dict[str, int]]:
     for i, ip in enumerate(records.shared):
         first("shared_ips", ip_text(ip), i, raw["shared_ips"][i])
         if ip_text(ip) in index["dedicated_ips"]:
-            raise _fail(f"{raw['shared_ips'][i]!r} is also a dedicated IP", "shared_ips", i)
+            raise _fail(f"{echo(raw['shared_ips'][i])} is also a dedicated IP", "shared_ips", i)
     names: dict[str, int] = {}
     for i, domain in enumerate(records.domains):
         first("domains", domain.id, i, domain.id, "id")
         key = domain.key
         if key in names:
             raise _fail(
-                f"{_short(domain.name)!r} repeats the name of domains[{names[key]}] "
+                f"{echo(domain.name)} repeats the name of domains[{names[key]}] "
                 "(names match case-insensitively)",
                 "domains",
                 i,
@@ -139,7 +139,7 @@ def _check_references(
 
     def known(account_id: str, *path: PathPart) -> None:
         if account_id not in accounts:
-            raise _fail(f"unknown account {account_id!r}", *path)
+            raise _fail(f"unknown account {echo(account_id)}", *path)
 
     for account in world.accounts:
         i = index["accounts"][account.id]
@@ -147,7 +147,7 @@ def _check_references(
             known(account.parent_id, "accounts", i, "parent_id")
             if accounts[account.parent_id].parent_id is not None:
                 raise _fail(
-                    f"account {account.parent_id!r} is itself a subaccount",
+                    f"account {echo(account.parent_id)} is itself a subaccount",
                     "accounts",
                     i,
                     "parent_id",
@@ -164,12 +164,12 @@ def _check_references(
         i = index["domains"][domain.id]
         known(domain.account_id, "domains", i, "account_id")
         if domain.pool_id is not None and domain.pool_id not in index["pools"]:
-            raise _fail(f"unknown DIPP {domain.pool_id!r}", "domains", i, "pool_id")
+            raise _fail(f"unknown DIPP {echo(domain.pool_id)}", "domains", i, "pool_id")
         for j, text in enumerate(raw["domains"][i].get("ips", [])):
             key = ip_text(_ip(text))
             if key not in index["dedicated_ips"] and key not in index["shared_ips"]:
                 raise _fail(
-                    f"{text!r} is neither a dedicated nor a shared IP", "domains", i, "ips", j
+                    f"{echo(text)} is neither a dedicated nor a shared IP", "domains", i, "ips", j
                 )
 
 
