@@ -158,7 +158,7 @@ class SqliteStorage:
 
     # -- tombstones ------------------------------------------------------------------
 
-    def get_tombstone(self, pool_id: str, domain_id: str | None = None) -> Tombstone | None:
+    def get_tombstone(self, pool_id: str) -> Tombstone | None:
         row = self._one(
             "SELECT account_id, kind, target FROM tombstones WHERE pool_id = ?", pool_id
         )
@@ -169,18 +169,15 @@ class SqliteStorage:
             return Tombstone(pool_id, account_id, ReplaceWithPool(target))
         if kind == "ip":
             return Tombstone(pool_id, account_id, ReplaceWithIp(_ip(target)))
-        if kind == "shared":
-            choices: dict[str, IPAddress] = {}
-            if domain_id is not None:
-                choice = self._one(
-                    "SELECT ip FROM shared_choices WHERE pool_id = ? AND domain_id = ?",
-                    pool_id,
-                    domain_id,
-                )
-                if choice is not None:
-                    choices[domain_id] = _ip(choice[0])
-            return Tombstone(pool_id, account_id, ReplaceWithShared(choices))
+        if kind == "shared":  # the choices are read one at a time by shared_choice
+            return Tombstone(pool_id, account_id, ReplaceWithShared({}))
         return Tombstone(pool_id, account_id, None)
+
+    def shared_choice(self, pool_id: str, domain_id: str) -> IPAddress | None:
+        row = self._one(
+            "SELECT ip FROM shared_choices WHERE pool_id = ? AND domain_id = ?", pool_id, domain_id
+        )
+        return None if row is None else _ip(row[0])
 
     def tombstones_leading_to(self, pool_id: str) -> list[str]:
         rows = self._all(
