@@ -68,6 +68,15 @@ def test_a_document_is_written_with_every_kind_of_value() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("é", '"\\u00e9"'), (None, "null"), (-3, "-3"), (1e100, "1e+100"), ([], "[]"), ({}, "{}")],
+)
+def test_a_lone_value_is_one_line(value: Any, text: str) -> None:
+    """A document that is a single scalar or an empty container is written on one line."""
+    assert dump_json(value) == text + "\n" == reference(value)
+
+
 class Colour(enum.IntEnum):
     RED = 1
 
