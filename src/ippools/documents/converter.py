@@ -83,9 +83,7 @@ _MEMO: Final[ContextVar[dict[object, dict[Any, Any]] | None]] = ContextVar(
 
 
 def _in_memo(run: Callable[..., T], *args: Any) -> T:
-    """``run(*args)`` with a memo for the memoised hooks: the document's, or a new one."""
-    if _MEMO.get() is not None:
-        return run(*args)
+    """``run(*args)`` with a new memo for the memoised hooks, dropped afterwards."""
     token = _MEMO.set({})
     try:
         return run(*args)

@@ -31,12 +31,15 @@ def _no_constant(name: str) -> Any:
 
 
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise DocumentError(f"not valid JSON: the key {echo(key)} is repeated in an object")
-        out[key] = value
-    return out
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    for key, _ in pairs:  # a key is repeated: name the first repeat
+        if key in seen:
+            break
+        seen.add(key)
+    raise DocumentError(f"not valid JSON: the key {echo(key)} is repeated in an object")
 
 
 @attrs.frozen

@@ -57,7 +57,16 @@ def _records(converter: cattrs.Converter, value: Any) -> _Records:
 
     def each(name: str, kind: type[T]) -> list[T]:
         hook = converter.get_structure_hook(kind)
-        return [_at((name, i), hook, item, kind) for i, item in enumerate(raw[name])]
+        items = raw[name]
+        done: list[T] = []
+        try:
+            for item in items:
+                done.append(hook(item, kind))
+        except Exception:
+            # Hooks are pure: run the one that failed again, under its record's path.
+            _at((name, len(done)), hook, items[len(done)], kind)
+            raise
+        return done
 
     return _Records(
         raw,
@@ -187,12 +196,14 @@ def _translate(problem: str, index: dict[str, dict[str, int]]) -> _Invalid:
 
 
 def _unstructure_world(converter: cattrs.Converter, world: World) -> dict[str, Any]:
+    def each(kind: type[T], records: tuple[T, ...]) -> list[Any]:
+        hook = converter.get_unstructure_hook(kind)
+        return [hook(record) for record in records]
+
     return {
-        "accounts": [converter.unstructure(record, Account) for record in world.accounts],
-        "dedicated_ips": [
-            converter.unstructure(record, DedicatedIp) for record in world.dedicated_ips
-        ],
+        "accounts": each(Account, world.accounts),
+        "dedicated_ips": each(DedicatedIp, world.dedicated_ips),
         "shared_ips": _sorted_ip_texts(world.shared_ips),
-        "domains": [converter.unstructure(record, Domain) for record in world.domains],
-        "pools": [converter.unstructure(record, Pool) for record in world.pools],
+        "domains": each(Domain, world.domains),
+        "pools": each(Pool, world.pools),
     }
