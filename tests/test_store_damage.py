@@ -18,6 +18,7 @@ from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -572,3 +573,45 @@ def test_integers_beyond_64_bits_are_no_driver_error(tmp_path: Path) -> None:
         assert store.process(2**70) == 3
         assert store.pending_count == 0
         assert store.dedicated_ip(ip("10.0.1.6")) is not None
+
+
+def test_a_long_key_is_cut_in_the_message(template: Path) -> None:
+    """The key of a damaged row is shown up to 100 characters, the cut marked."""
+    path = _copy(template)
+    long_id = "d-" + "x" * 200
+    with _raw(path) as conn:
+        conn.execute("UPDATE domains SET id = ?, ips = 'bad' WHERE id = 'd-u2'", (long_id,))
+    with SqliteStore(path) as store, pytest.raises(StoreError) as caught:
+        store.world()
+    assert str(caught.value) == (
+        f"store {str(path)!r} is damaged: domains row {repr(long_id)[:100]}...(cut): "
+        "ips is not a JSON list of IPs"
+    )
+
+
+def test_a_tombstone_without_replacement_reads_as_one(template: Path) -> None:
+    """Kind 'none' is a kind the store writes (a deleted DIPP without replacement): it reads
+    as a tombstone without replacement (the domain is unlinked, keeping its IPs), not as
+    damage."""
+    path = _copy(template)
+    with _raw(path) as conn:
+        sql = "UPDATE tombstones SET kind = 'none', target = NULL WHERE pool_id = ?"
+        conn.execute(sql, (POOL_C,))
+    with SqliteStore(path) as store:
+        stored = store.stored_domain("d-c1")
+        assert stored is not None
+        assert stored.pool_id == POOL_C
+        assert store.domain("d-c1") == attrs.evolve(stored, pool_id=None)
+
+
+def test_an_integer_beyond_64_bits_given_to_the_adapter_is_a_store_error(tmp_path: Path) -> None:
+    """The adapter's own primitives translate OverflowError too (a version beyond 64 bits)."""
+    with SqliteStore(tmp_path / "v.db", contract_world()) as store:
+        adapter = store._sqlite  # the adapter, as another store class built on it would see it
+        with store.transaction(), pytest.raises(StoreError) as caught:
+            adapter.set_versions({RecordKey.pool(POOL_A): 2**70})
+        assert str(caught.value) == (
+            f"store {store.path!r}: cannot store a value: "
+            "Python int too large to convert to SQLite INTEGER"
+        )
+        assert store.version(RecordKey.pool(POOL_A)) == 1

@@ -389,3 +389,14 @@ def test_a_private_database_reads_and_writes_on_its_one_connection() -> None:
             assert store.world() == contract_world()
         Engine(store).execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
         assert store.pending_count == 3
+
+
+def test_a_store_closed_inside_a_snapshot_closes_its_reading_connection(tmp_path: Path) -> None:
+    """Closing a store while a read snapshot is open: the snapshot ends cleanly, its
+    connection is closed rather than kept, and later reads raise StoreError."""
+    store = SqliteStore(tmp_path / "close.db", contract_world())
+    with store.reading():
+        assert store.pool(POOL_A) is not None
+        store.close()
+    with pytest.raises(StoreError, match="is closed"):
+        store.world()
