@@ -19,6 +19,7 @@ from ippools.cli import example_names, main
 from ippools.documents import dump_json, load_scenario, parse_json, unstructure
 from ippools.errors import DocumentError
 from ippools.replay import replay
+from tests.fuzzing import fuzz_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "src" / "ippools" / "scenarios" / "quickstart.json"
@@ -146,7 +147,7 @@ def test_standard_input_is_read_with_a_dash(
 
 
 @settings(
-    max_examples=1000,
+    max_examples=fuzz_examples(1000),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(

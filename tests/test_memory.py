@@ -561,10 +561,10 @@ def test_a_link_that_leads_nowhere_resolves_to_an_unlinked_domain() -> None:
         grave = {POOL_A: Tombstone(POOL_A, "acct-1", replacement)}
         assert resolve_domain(stored, grave.get, no_pool.get) == unlinked
     chosen = {POOL_A: Tombstone(POOL_A, "acct-1", ReplaceWithShared({}))}
-    picks = {(POOL_A, "dom-1"): ip(S2)}
+    picks = {(POOL_A, "dom-1"): ip(SHARED_2)}
     assert resolve_domain(
         stored, chosen.get, no_pool.get, lambda pool_id, domain_id: picks.get((pool_id, domain_id))
-    ) == domain("dom-1", "a.example", ip_texts=[S2])
+    ) == domain("dom-1", "a.example", ip_texts=[SHARED_2])
     live = {POOL_C: pool(POOL_C, ip_texts=[net(3)])}
     graves[POOL_B] = Tombstone(POOL_B, "acct-1", ReplaceWithPool(POOL_C))
     assert resolve_domain(stored, graves.get, live.get) == domain(
