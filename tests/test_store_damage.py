@@ -62,7 +62,7 @@ SETUP: list[Command] = [
     DeletePool(P, POOL_B, replacement_pool_id=POOL_A),  # tombstone B: pool A
     DeletePool(Q, POOL_C, replacement_ip="10.0.2.1"),  # tombstone C: an IP
     CreatePool(P, "epsilon", "new", ("10.0.1.6",)),
-    EditPool(P, POOL_E, link_domains=("d-u1",)),
+    EditPool(P, POOL_E, link_domain_ids=("d-u1",)),
     DeletePool(P, POOL_E, replacement_ip="shared"),  # tombstone E: a shared IP for d-u1
     AddPoolIp(P, POOL_A, "10.0.1.4"),  # queues a subaccount update
 ]

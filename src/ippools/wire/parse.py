@@ -41,8 +41,8 @@ def check_text(request: Request) -> None:
     (400) rather than raised further in. Text is invalid when it holds a lone
     surrogate (what the JSON escape ``"\\ud800"`` decodes to), which no UTF-8
     encoder takes. The parts are checked in the order method, path (with its
-    ``?query``), headers, query, form and JSON body (its strings and its keys); the message names the part, never the
-    invalid text. Percent-decoding cannot make invalid text out of valid text
+    ``?query``), headers, query, form and JSON body (its strings and its keys);
+    the message names the part, never the invalid text. Percent-decoding cannot make invalid text out of valid text
     (bytes that are not UTF-8 decode to U+FFFD), so checking the request as
     received is enough.
     """
