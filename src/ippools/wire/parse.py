@@ -42,9 +42,9 @@ def check_text(request: Request) -> None:
     surrogate (what the JSON escape ``"\\ud800"`` decodes to), which no UTF-8
     encoder takes. The parts are checked in the order method, path (with its
     ``?query``), headers, query, form and JSON body (its strings and its keys);
-    the message names the part, never the invalid text. Percent-decoding cannot make invalid text out of valid text
-    (bytes that are not UTF-8 decode to U+FFFD), so checking the request as
-    received is enough.
+    the message names the part, never the invalid text. Percent-decoding cannot
+    make invalid text out of valid text (bytes that are not UTF-8 decode to
+    U+FFFD), so checking the request as received is enough.
     """
     if not _valid(request.method):
         raise _invalid("the method")
