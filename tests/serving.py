@@ -5,7 +5,9 @@ serial replay the answers are compared with."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,23 +30,68 @@ ROOT = Path(__file__).resolve().parent.parent
 Style = Literal["urlencoded", "multipart", "json"]
 
 
+_FORKS = multiprocessing.get_context("forkserver")
+_FORKS.set_forkserver_preload(["ippools.cli", "ippools.server", "ippools.server.run"])
+
+
+def _serve_in_child(argv: list[str], log_path: str) -> None:
+    """The body of a forked server: standard error to the log, then ``ippools ARGV``."""
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND)
+    os.dup2(log, 2)
+    os.close(log)
+    from ippools.cli import main
+
+    sys.exit(main(argv))
+
+
+class _Forked:
+    """A forked server process with the bits of the ``Popen`` interface the tests use."""
+
+    def __init__(self, argv: list[str], log_path: Path) -> None:
+        self.process = _FORKS.Process(target=_serve_in_child, args=(argv, str(log_path)))
+        self.process.start()
+
+    def poll(self) -> int | None:
+        return self.process.exitcode
+
+    def send_signal(self, sig: int) -> None:
+        assert self.process.pid is not None
+        os.kill(self.process.pid, sig)
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def wait(self, timeout: float | None = None) -> int:
+        self.process.join(timeout)
+        code = self.process.exitcode
+        if code is None:
+            raise subprocess.TimeoutExpired("forked server", timeout or 0)
+        return code
+
+
 class Server:
     """``python -m ippools serve ARGS`` on 127.0.0.1 and a port the system picks.
 
     Standard error goes to a file (read it with :meth:`log`), so a chatty server never blocks
-    on a full pipe. The constructor returns once the startup line names the URL.
+    on a full pipe. The constructor returns once the startup line names the URL. With
+    ``fork=True`` the process is forked from a server of processes that has ippools imported
+    already (the same ``main``, without an interpreter start), for tests that restart often.
     """
 
-    def __init__(self, *args: str, cwd: Path | None = None) -> None:
+    def __init__(self, *args: str, cwd: Path | None = None, fork: bool = False) -> None:
         handle, name = tempfile.mkstemp(prefix="ippools-serve-", suffix=".log")
         os.close(handle)
         self.log_path = Path(name)
         self.args = ["serve", "--host", "127.0.0.1", "--port", "0", *args]
         self.cwd = cwd
+        self.fork = fork
+        seen = self.log().count("\n")
         self.process = self._spawn()
-        self.url = self._wait_for_url()
+        self.url = self._wait_for_url(seen)
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    def _spawn(self) -> subprocess.Popen[bytes] | _Forked:
+        if self.fork:
+            return _Forked(self.args, self.log_path)
         with open(self.log_path, "ab") as log:
             return subprocess.Popen(
                 [sys.executable, "-m", "ippools", *self.args],
@@ -54,13 +101,16 @@ class Server:
                 cwd=self.cwd,
             )
 
-    def _wait_for_url(self) -> str:
+    def _wait_for_url(self, seen: int) -> str:
+        """The URL of the first startup line after the first ``seen`` lines of the log."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        seen = len(self.log().splitlines())
         while time.monotonic() < deadline:
-            for line in self.log().splitlines()[seen:]:
-                if line.startswith("ippools: serving http://"):
-                    return line.split()[2]
+            complete = self.log().split("\n")[:-1]  # a line being written is not read yet
+            for line in complete[seen:]:
+                # A killed server may have left half a line, which this one's first line ends.
+                found = re.search(r"ippools: serving (http://\S+) \(", line)
+                if found is not None:
+                    return found.group(1)
             if self.process.poll() is not None:
                 raise AssertionError(f"the server exited early:\n{self.log()}")
             time.sleep(0.01)
@@ -78,8 +128,9 @@ class Server:
         assert self.process.poll() is not None
         if args:
             self.args = ["serve", "--host", "127.0.0.1", "--port", "0", *args]
+        seen = self.log().count("\n")
         self.process = self._spawn()
-        self.url = self._wait_for_url()
+        self.url = self._wait_for_url(seen)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         """Send ``sig`` and return the exit status."""

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from ippools.server import IppoolsApp, create_app
-from ippools.store import StoreBusy, StoreError
+from ippools.server.run import bind, startup_line
+from ippools.store import SqliteStore, StoreBusy, StoreError
 from ippools.wire import Request, Response
 from tests.support import POOL_A
 from tests.test_wire import HEADERS, WORLD
@@ -136,3 +139,42 @@ def test_bad_settings_are_refused() -> None:
         create_app(trust_headers=True, settle_delay=-1)
     with pytest.raises(ValueError, match="max_body must be >= 0 and threads >= 1"):
         create_app(trust_headers=True, threads=0)
+
+
+def test_accepted_connections_have_nagles_algorithm_off() -> None:
+    """A response goes out in several writes; with Nagle on, each after the first would wait
+    for the client's delayed ACK."""
+    with bind("127.0.0.1", 0) as listening:
+        assert listening.proto == socket.IPPROTO_TCP
+        with socket.create_connection(listening.getsockname()) as client:
+            accepted, _ = listening.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+                assert client.fileno() >= 0
+
+
+def test_the_synchronous_setting_reaches_the_store_and_survives_a_reset(tmp_path: Path) -> None:
+    app = create_app(str(tmp_path / "s.db"), WORLD, trust_headers=True, synchronous="NORMAL")
+    try:
+        store = app.backend.service.store
+        assert isinstance(store, SqliteStore)
+        assert store.synchronous == "NORMAL"
+        app.backend.reset(WORLD)
+        store = app.backend.service.store
+        assert isinstance(store, SqliteStore)
+        assert store.synchronous == "NORMAL"
+        assert store.world() == WORLD
+    finally:
+        app.close()
+
+
+def test_the_startup_line_names_a_synchronous_setting_other_than_full(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    app = create_app(str(db), trust_headers=True, synchronous="NORMAL", worker=False)
+    try:
+        assert startup_line(app, "http://127.0.0.1:1") == (
+            f"serving http://127.0.0.1:1 (store: SQLite file {db}, synchronous NORMAL; "
+            "mode: trusted headers; control endpoints: on; worker: off)"
+        )
+    finally:
+        app.close()

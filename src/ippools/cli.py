@@ -197,7 +197,7 @@ def _add_serve(commands: Any) -> None:
     seed.add_argument(
         "--example", metavar="NAME", help="seed a new database with a shipped scenario's world"
     )
-    mode = serve.add_mutually_exclusive_group()
+    mode = serve.add_mutually_exclusive_group(required=True)
     mode.add_argument(
         "--keys", metavar="FILE", help="public mode: the API keys file (see docs/server.md)"
     )
@@ -225,6 +225,16 @@ def _add_serve(commands: Any) -> None:
         help="no background processing: pending updates wait for /_ippools/settle",
     )
     serve.add_argument(
+        "--synchronous",
+        type=str.upper,
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help=(
+            "FULL (the default): a commit survives a power loss; NORMAL: it survives the "
+            "death of the process, without a disk flush per write"
+        ),
+    )
+    serve.add_argument(
         "--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="body limit (1 MiB)"
     )
     serve.add_argument("--no-access-log", action="store_true", help="no line per request")
@@ -245,9 +255,6 @@ def _serve(args: argparse.Namespace, err: TextIO) -> int:
     except ImportError as error:
         err.write(f"ippools: serve needs the server extra, ippools[server] ({error})\n")
         return EXIT_INVALID
-    if args.keys is None and not args.trust_headers:
-        err.write("ippools: serve needs --keys FILE (public mode) or --trust-headers\n")
-        return EXIT_INVALID
     if args.settle_delay < 0 or args.max_body < 0 or not 0 <= args.port <= 65535:
         err.write("ippools: --settle-delay, --max-body and --port must not be negative\n")
         return EXIT_INVALID
@@ -265,6 +272,7 @@ def _serve(args: argparse.Namespace, err: TextIO) -> int:
             max_body=args.max_body,
             access_log=not args.no_access_log,
             audit_log=args.audit_log,
+            synchronous=args.synchronous,
         )
     except OSError as error:
         err.write(f"ippools: {error.filename}: cannot open: {error.strerror or error}\n")

@@ -43,7 +43,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 from ippools.errors import ConflictError
-from ippools.server.backend import MEMORY, Backend
+from ippools.server.backend import MEMORY, Backend, Synchronous
 from ippools.server.bodies import Malformed, parse_body, parse_query
 from ippools.server.control import CONTROL_PREFIX, control
 from ippools.server.keys import ApiKey, Keys, basic_auth_key
@@ -307,6 +307,7 @@ def create_app(
     threads: int = DEFAULT_THREADS,
     access_log: bool = True,
     audit_log: str | os.PathLike[str] | None = None,
+    synchronous: Synchronous = "FULL",
 ) -> IppoolsApp:
     """The ASGI application of the reference server, over the SQLite store at ``db``.
 
@@ -320,7 +321,9 @@ def create_app(
     ``worker=False`` leaves pending updates to ``/_ippools/settle`` or to workers
     elsewhere. ``audit_log`` names a file that every request other than a GET
     that became a command is appended to, in commit order, as a scenario step
-    (see :class:`~ippools.server.backend.Backend`). Raises :class:`ValueError`
+    (see :class:`~ippools.server.backend.Backend`). ``synchronous`` is the
+    store's: ``"FULL"`` (a commit survives a power loss) or ``"NORMAL"`` (it
+    survives the death of the process, and costs no disk flush). Raises :class:`ValueError`
     for a bad combination, and what :func:`~ippools.server.backend.open_database`
     raises.
     """
@@ -331,7 +334,14 @@ def create_app(
     # Not a with-block: the backend owns the file and closes it when it closes.
     audit = None if audit_log is None else open(audit_log, "a", encoding="utf-8")  # noqa: SIM115
     try:
-        backend = Backend(db, world, settle_delay=settle_delay, worker=worker, audit=audit)
+        backend = Backend(
+            db,
+            world,
+            settle_delay=settle_delay,
+            worker=worker,
+            audit=audit,
+            synchronous=synchronous,
+        )
     except BaseException:
         if audit is not None:
             audit.close()

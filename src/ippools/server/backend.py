@@ -34,7 +34,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Literal, TextIO, TypeAlias
 
 from ippools.documents import Expect, FieldValue, RequestStep, ScenarioRequest, make_converter
 from ippools.policies import IdSource, Policies, RandomIds, SequenceIds
@@ -44,9 +44,12 @@ from ippools.wire.handler import ACCOUNT_HEADER, CLIENT_HEADER, REQUESTOR_HEADER
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
 
-__all__ = ["MEMORY", "Backend", "open_database"]
+__all__ = ["MEMORY", "Backend", "Synchronous", "open_database"]
 
 MEMORY = ":memory:"
+
+Synchronous: TypeAlias = Literal["FULL", "NORMAL"]
+"""SQLite's ``synchronous`` setting for the store: ``FULL`` or ``NORMAL``."""
 
 log = logging.getLogger("ippools.server")
 
@@ -54,16 +57,19 @@ _WORKER_POLL = 0.02
 _WORKER_RETRY = 1.0
 
 
-def open_database(path: str, world: World | None = None) -> SqliteStore:
+def open_database(
+    path: str, world: World | None = None, synchronous: Synchronous = "FULL"
+) -> SqliteStore:
     """Open the SQLite store at ``path`` (``:memory:`` or a file), new or existing.
 
     ``world`` seeds a new database; giving one for a file that already holds an
     ippools database raises :class:`~ippools.store.StoreError`, and the file is
     left as it was. Raises :class:`~ippools.store.StoreError` for a file that is
     not an ippools store and :class:`~ippools.errors.DocumentError` for an
-    invalid world.
+    invalid world. ``synchronous`` is the store's: ``"FULL"`` (a commit survives
+    a power loss) or ``"NORMAL"`` (it survives the death of the process).
     """
-    store = SqliteStore(path, world)
+    store = SqliteStore(path, world, synchronous=synchronous)
     if world is not None and not store.created:
         store.close()
         raise StoreError(
@@ -123,7 +129,8 @@ class Backend:
     (see :func:`open_database`, whose errors this raises). ``ids`` is the source
     of new pool ids until the first reset (random by default). The worker waits
     ``settle_delay`` seconds once it finds pending work; ``worker=False`` leaves
-    pending updates to :meth:`settle` (or to workers elsewhere). ``audit``, when
+    pending updates to :meth:`settle` (or to workers elsewhere). ``synchronous``
+    is the store's (see :func:`open_database`). ``audit``, when
     given, receives the audit log (see the module documentation); the backend
     closes it. Nothing runs in the background until :meth:`start`.
     """
@@ -137,13 +144,16 @@ class Backend:
         settle_delay: float = DEFAULT_SETTLE_DELAY,
         worker: bool = True,
         audit: TextIO | None = None,
+        synchronous: Synchronous = "FULL",
     ) -> None:
         if settle_delay < 0:
             raise ValueError(f"settle_delay must be >= 0, got {settle_delay}")
         self.path = os.fspath(path)
         self.settle_delay = settle_delay
         self.worker = worker
-        self._service = Service(open_database(self.path, world), Policies(ids=ids or RandomIds()))
+        self.synchronous: Synchronous = synchronous
+        store = open_database(self.path, world, synchronous)
+        self._service = Service(store, Policies(ids=ids or RandomIds()))
         self._lock = _SharedLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -214,13 +224,15 @@ class Backend:
                 return response
 
     def _audit_line(self, request: Request, response: Response) -> str:
-        identity = {ACCOUNT_HEADER.lower(), REQUESTOR_HEADER.lower(), CLIENT_HEADER.lower()}
+        identity = {h.lower(): h for h in (ACCOUNT_HEADER, REQUESTOR_HEADER, CLIENT_HEADER)}
         step = RequestStep(
             ScenarioRequest(
                 request.method,
                 request.path,
                 _grouped(request.query),
-                tuple((n, v) for n, v in request.headers if n.lower() in identity),
+                tuple(
+                    (identity[n.lower()], v) for n, v in request.headers if n.lower() in identity
+                ),
                 _grouped(request.form) if request.form else None,
                 request.json,
             ),
@@ -279,7 +291,7 @@ class Backend:
         """
         old = self._service.store
         if self.path == MEMORY:
-            fresh = SqliteStore(MEMORY, world)
+            fresh = SqliteStore(MEMORY, world, synchronous=self.synchronous)
             old.close()
             return fresh
         with tempfile.TemporaryDirectory(prefix="ippools-reset-") as scratch:
@@ -289,9 +301,10 @@ class Backend:
             try:
                 _copy_database(built, self.path)
             except StoreError:  # the file holds its old content: serve it again
-                self._service = Service(SqliteStore(self.path), self._service.policies)
+                reopened = SqliteStore(self.path, synchronous=self.synchronous)
+                self._service = Service(reopened, self._service.policies)
                 raise
-        return SqliteStore(self.path)
+        return SqliteStore(self.path, synchronous=self.synchronous)
 
 
 def _is_get(method: str) -> bool:
