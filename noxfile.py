@@ -46,7 +46,9 @@ def coverage(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not tests): cost per command and per domain at several state sizes."""
-    session.install("-e", ".[dev]")
+    """Benchmarks (not tests): cost per command and per domain at several state sizes, the
+    store, and the server against moto_server (needs wrk: apt-get install wrk)."""
+    session.install("-e", ".[dev]", "moto[server]")
     session.run("python", "-m", "tests.benchmarks", *session.posargs)
     session.run("python", "-m", "tests.benchmarks.store")
+    session.run("python", "-m", "tests.benchmarks.server")
