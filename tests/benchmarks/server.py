@@ -89,10 +89,16 @@ function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
 end
-function init(args)
-  n = 0
+present = false
+function response(status, headers, body)
+  if status == 200 then
+    present = not present
+  end
 end
 """
+"""Each wrk thread (one connection) gets an ``id`` and alternates by its answers: ``present``
+says whether its record exists now. (wrk builds one request per thread that it never sends,
+so counting requests would not alternate.)"""
 
 SCRIPTS = {
     ("ippools", "read"): _lua_headers(HEADERS),
@@ -100,12 +106,11 @@ SCRIPTS = {
     + THREAD_IDS
     + f"""
 function request()
-  n = n + 1
   local path = "/v3/ip_pools/{POOL}/ips/10.0.1." .. id
-  if n % 2 == 1 then
-    return wrk.format("PUT", path)
+  if present then
+    return wrk.format("DELETE", path)
   end
-  return wrk.format("DELETE", path)
+  return wrk.format("PUT", path)
 end
 """,
     ("moto", "read"): _lua_headers({"Authorization": AWS_AUTH}),
@@ -113,12 +118,11 @@ end
     + THREAD_IDS
     + """
 function request()
-  n = n + 1
-  if n % 2 == 1 then
-    local body = '{"PoolName": "w' .. id .. '", "ScalingMode": "STANDARD"}'
-    return wrk.format("POST", "/v2/email/dedicated-ip-pools", nil, body)
+  if present then
+    return wrk.format("DELETE", "/v2/email/dedicated-ip-pools/w" .. id)
   end
-  return wrk.format("DELETE", "/v2/email/dedicated-ip-pools/w" .. id)
+  local body = '{"PoolName": "w' .. id .. '", "ScalingMode": "STANDARD"}'
+  return wrk.format("POST", "/v2/email/dedicated-ip-pools", nil, body)
 end
 """,
 }
