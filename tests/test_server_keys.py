@@ -25,7 +25,14 @@ def test_a_valid_keys_file_maps_each_key_to_its_actor(tmp_path: Path) -> None:
     assert keys.lookup("key-1") == ApiKey("acct-1", "ops@example.com", "c")
     assert keys.lookup("key-2") == ApiKey("acct-2", "ops@example.com", "c")
     assert keys.lookup("key-3") is None
-    assert keys.lookup("key-1").actor == Actor("acct-1", "ops@example.com", "c")  # type: ignore[union-attr]
+    key = keys.lookup("key-1")
+    assert key is not None
+    assert key.actor == Actor("acct-1", "ops@example.com", "c")
+    assert key.headers == (
+        ("X-Mailgun-Account-Id", "acct-1"),
+        ("X-Mailgun-Requestor", "ops@example.com"),
+        ("X-Mailgun-Requestor-Client", "c"),
+    )
 
 
 def repr_json(value: dict[str, str]) -> str:

@@ -46,9 +46,8 @@ from ippools.errors import ConflictError
 from ippools.server.backend import MEMORY, Backend, Synchronous
 from ippools.server.bodies import Malformed, parse_body, parse_query
 from ippools.server.control import CONTROL_PREFIX, control
-from ippools.server.keys import ApiKey, Keys, basic_auth_key
+from ippools.server.keys import IDENTITY_HEADERS, ApiKey, Keys, basic_auth_key
 from ippools.wire import Request
-from ippools.wire.handler import ACCOUNT_HEADER, CLIENT_HEADER, REQUESTOR_HEADER
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
 
@@ -70,7 +69,7 @@ connections, 4 threads answered reads about a quarter slower than 1 or 2, with a
 log = logging.getLogger("ippools.server")
 access = logging.getLogger("ippools.server.access")
 
-_IDENTITY: Final = frozenset(h.lower() for h in (ACCOUNT_HEADER, REQUESTOR_HEADER, CLIENT_HEADER))
+_IDENTITY: Final = frozenset(h.lower() for h in IDENTITY_HEADERS)
 _JSON_HEADERS: Final = [(b"content-type", b"application/json")]
 _CHALLENGE: Final = (b"www-authenticate", b'Basic realm="ippools"')
 _NO_KEY = "authentication required: HTTP Basic auth with the user 'api' and an API key"
@@ -240,11 +239,7 @@ class IppoolsApp:
             raise _Answer(400, str(error)) from None
         if key is not None:
             headers = [(n, v) for n, v in headers if n.lower() not in _IDENTITY]
-            headers += [
-                (ACCOUNT_HEADER, key.account),
-                (REQUESTOR_HEADER, key.requestor),
-                (CLIENT_HEADER, key.client),
-            ]
+            headers += key.headers
         request = Request(method, path, query, tuple(headers), body.form, body.json)
         try:
             response = await self._blocking(self.backend.handle, request)

@@ -38,9 +38,9 @@ from typing import Literal, TextIO, TypeAlias
 
 from ippools.documents import Expect, FieldValue, RequestStep, ScenarioRequest, make_converter
 from ippools.policies import IdSource, Policies, RandomIds, SequenceIds
+from ippools.server.keys import IDENTITY_HEADERS
 from ippools.store import Service, SqliteStore, StoreError
 from ippools.wire import Request, Response
-from ippools.wire.handler import ACCOUNT_HEADER, CLIENT_HEADER, REQUESTOR_HEADER
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
 
@@ -224,7 +224,7 @@ class Backend:
                 return response
 
     def _audit_line(self, request: Request, response: Response) -> str:
-        identity = {h.lower(): h for h in (ACCOUNT_HEADER, REQUESTOR_HEADER, CLIENT_HEADER)}
+        identity = {h.lower(): h for h in IDENTITY_HEADERS}
         step = RequestStep(
             ScenarioRequest(
                 request.method,

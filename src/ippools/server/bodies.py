@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import parse_qsl
 
 import attrs
@@ -31,9 +31,11 @@ from python_multipart.multipart import Field, File, FormParser, parse_options_he
 
 from ippools.documents import parse_json
 from ippools.errors import DocumentError
-from ippools.wire.request import Fields
 
-__all__ = ["Body", "Malformed", "parse_body", "parse_query"]
+__all__ = ["Body", "Fields", "Malformed", "parse_body", "parse_query"]
+
+Fields: TypeAlias = tuple[tuple[str, str], ...]
+"""Ordered (name, value) pairs, a name possibly repeated: what the wire layer takes."""
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 URLENCODED = "application/x-www-form-urlencoded"

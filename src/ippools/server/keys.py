@@ -29,7 +29,26 @@ from ippools.documents import parse_json
 from ippools.errors import ApiError, DocumentError
 from ippools.rules.common import check_audit
 
-__all__ = ["ApiKey", "Keys", "basic_auth_key", "keys_from", "load_keys"]
+__all__ = [
+    "ACCOUNT_HEADER",
+    "CLIENT_HEADER",
+    "IDENTITY_HEADERS",
+    "REQUESTOR_HEADER",
+    "ApiKey",
+    "Keys",
+    "basic_auth_key",
+    "keys_from",
+    "load_keys",
+]
+
+ACCOUNT_HEADER = "X-Mailgun-Account-Id"
+"""The acting account (C1)."""
+REQUESTOR_HEADER = "X-Mailgun-Requestor"
+"""Who asked, an e-mail address (C2)."""
+CLIENT_HEADER = "X-Mailgun-Requestor-Client"
+"""The client that asked (C2)."""
+IDENTITY_HEADERS = (ACCOUNT_HEADER, REQUESTOR_HEADER, CLIENT_HEADER)
+"""The headers the wire layer takes as who is asking: trusted input (see ``ippools.wire``)."""
 
 _FIELDS = ("key", "account", "requestor", "client")
 
@@ -46,6 +65,12 @@ class ApiKey:
     def actor(self) -> Actor:
         """The actor whose headers the server fills in."""
         return Actor(self.account, self.requestor, self.client)
+
+    @property
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        """The identity headers of this key, as the server puts them on a request."""
+        values = (self.account, self.requestor, self.client)
+        return tuple(zip(IDENTITY_HEADERS, values, strict=True))
 
 
 @attrs.frozen
