@@ -63,10 +63,15 @@ def test_a_store_that_stays_busy_is_503(app: IppoolsApp, monkeypatch: pytest.Mon
     def busy(request: Request) -> Response:
         raise StoreBusy("store 'x' is busy")
 
+    def busy_settle(limit: int | None) -> tuple[int, int]:
+        raise StoreBusy("store 'x' is busy")
+
     monkeypatch.setattr(app.backend, "handle", busy)
-    answer = call(app, "GET", f"/v3/ip_pools/{POOL_A}", headers=HEADERS)
-    assert (answer.status_code, answer.json()) == (503, {"message": "the store is busy; retry"})
-    assert answer.headers["retry-after"] == "1"
+    monkeypatch.setattr(app.backend, "settle", busy_settle)
+    for method, path in (("GET", f"/v3/ip_pools/{POOL_A}"), ("POST", "/_ippools/settle")):
+        answer = call(app, method, path, headers=HEADERS)
+        assert (answer.status_code, answer.json()) == (503, {"message": "the store is busy; retry"})
+        assert answer.headers["retry-after"] == "1"
 
 
 def test_without_lifespan_the_first_request_starts_the_worker(app: IppoolsApp) -> None:

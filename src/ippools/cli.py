@@ -293,11 +293,7 @@ def _seed_world(args: argparse.Namespace) -> World | None:
     """The world of ``--world`` or ``--example``, or None."""
     if args.world is None and args.example is None:
         return None
-    if args.example is not None:
-        args.file = None
-    else:
-        args.file, args.example = args.world, None
-    label, text = _read(args)
+    label, text = _read(argparse.Namespace(file=args.world, example=args.example))
     try:
         data = parse_json(text)
         return load_scenario(data).world if args.example is not None else load_world(data)

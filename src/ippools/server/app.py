@@ -39,6 +39,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
@@ -230,7 +231,8 @@ class IppoolsApp:
             headers = _text_headers(raw_headers)
             content_type = _content_type(headers)
             if self.control and path.startswith(CONTROL_PREFIX):
-                return await self._blocking(control, self.backend, method, path, content_type, data)
+                call = partial(control, self.backend, method, path, content_type, data)
+                return await self._store_work(call)
             query = parse_query(scope.get("query_string", b""))
             body = parse_body(content_type, data)
         except UnicodeDecodeError:
@@ -241,11 +243,15 @@ class IppoolsApp:
             headers = [(n, v) for n, v in headers if n.lower() not in _IDENTITY]
             headers += key.headers
         request = Request(method, path, query, tuple(headers), body.form, body.json)
+        response = await self._store_work(partial(self.backend.handle, request))
+        return response.status, response.body
+
+    async def _store_work(self, call: Callable[[], T]) -> T:
+        """Run ``call`` off the loop; a store that stayed busy through every retry is 503."""
         try:
-            response = await self._blocking(self.backend.handle, request)
+            return await self._blocking(call)
         except ConflictError:
             raise _Answer(503, "the store is busy; retry", (b"retry-after", b"1")) from None
-        return response.status, response.body
 
     def _authenticate(self, raw_headers: list[tuple[bytes, bytes]]) -> ApiKey:
         assert self.keys is not None
