@@ -144,7 +144,11 @@ class Server:
         self.process.wait(timeout=30)
 
     def close(self) -> None:
-        self.kill()
+        """Stop the server (SIGTERM, so that a coverage run keeps its data) and drop its log."""
+        try:
+            self.stop()
+        except subprocess.TimeoutExpired:
+            self.kill()
         self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> Server:
