@@ -92,12 +92,13 @@ def coverage(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (not tests): cost per command and per domain, the store, large worlds,
-    read latency beside a writing process."""
-    session.install("-e", ".", *group("test"))
+    read latency beside a writing process, the server against moto_server."""
+    session.install("-e", ".", *group("test"), "moto[server]")
     session.run("python", "-m", "tests.benchmarks", *session.posargs)
     session.run("python", "-m", "tests.benchmarks.store")
     session.run("python", "-m", "tests.benchmarks.load")
     session.run("python", "-m", "tests.benchmarks.reads")
+    session.run("python", "-m", "tests.benchmarks.server")  # needs wrk (apt-get install wrk)
 
 
 FUZZ_TESTS = (

@@ -217,7 +217,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]
     code, out, err = run(capsys, *argv)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1
-    assert re.fullmatch(r"ippools( replay)?: .+ \(see ippools( replay)? --help\)\n", err)
+    assert re.fullmatch(r"ippools( (\w+))?: .+ \(see ippools( \2)? --help\)\n", err)
 
 
 def test_help_documents_every_exit_status(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,6 @@
-"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7).
+"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7),
+``ippools serve`` runs the reference HTTP server (``ippools[server]``) and ``ippools worker``
+processes the pending updates of a database.
 
 ``main`` never lets an exception escape: a wrong command line, or a scenario
 that cannot be read or is not valid, gives one line on standard error and exit
@@ -19,12 +21,21 @@ import sys
 from collections.abc import Callable, Iterator
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
-from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
-from ippools.documents import Scenario, dump_json, load_scenario, parse_json, unstructure
+from ippools.documents import (
+    Scenario,
+    dump_json,
+    load_scenario,
+    load_world,
+    parse_json,
+    unstructure,
+)
 from ippools.errors import DocumentError, echo
 from ippools.replay import ReplayResult, replay
-from ippools.store import StoreError, open_sqlite
+from ippools.store import Service, StoreError, open_sqlite
+from ippools.worker import DEFAULT_SETTLE_DELAY
+from ippools.world import World
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -216,6 +227,8 @@ def _parser() -> argparse.ArgumentParser:
             "creates; without it the replay runs in memory"
         ),
     )
+    _add_serve(commands)
+    _add_worker(commands)
     return parser
 
 
@@ -306,6 +319,181 @@ def _replay_on_sqlite(scenario: Scenario, path: str) -> ReplayResult:
         raise _Unreadable(f"{path}: {error}") from None
 
 
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference HTTP server (needs ippools[server])",
+        description=(
+            "Serve the IP pools API over HTTP on the embedded SQLite store, for real Mailgun "
+            "clients. Public mode (the default) takes HTTP Basic auth api:<key> with the keys "
+            "of --keys; --trust-headers takes the X-Mailgun-* headers from the client. "
+            "Exit status: 0 after SIGTERM or SIGINT, 2 for a bad command line, file or address."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=8080, help="port to listen on (8080); 0 picks a free one"
+    )
+    serve.add_argument(
+        "--db",
+        metavar="FILE",
+        default=":memory:",
+        help=(
+            "the SQLite database: a new file is created, an existing ippools database is "
+            "served as it is and its pending updates resume; :memory: (the default) keeps "
+            "it in memory"
+        ),
+    )
+    seed = serve.add_mutually_exclusive_group()
+    seed.add_argument("--world", metavar="FILE", help="seed a new database with this world")
+    seed.add_argument(
+        "--example", metavar="NAME", help="seed a new database with a shipped scenario's world"
+    )
+    mode = serve.add_mutually_exclusive_group(required=True)
+    mode.add_argument(
+        "--keys", metavar="FILE", help="public mode: the API keys file (see docs/server.md)"
+    )
+    mode.add_argument(
+        "--trust-headers",
+        action="store_true",
+        help="trusted mode: no auth, the X-Mailgun-* headers come from the client",
+    )
+    serve.add_argument(
+        "--control",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the test-control endpoints under /_ippools/ (default: on in trusted mode only)",
+    )
+    serve.add_argument(
+        "--settle-delay",
+        type=float,
+        default=DEFAULT_SETTLE_DELAY,
+        metavar="SECONDS",
+        help=f"wait this long before processing pending work (default {DEFAULT_SETTLE_DELAY})",
+    )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="no background processing: pending updates wait for /_ippools/settle",
+    )
+    serve.add_argument(
+        "--synchronous",
+        type=str.upper,
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help=(
+            "FULL (the default): a commit survives a power loss; NORMAL: it survives the "
+            "death of the process, without a disk flush per write"
+        ),
+    )
+    serve.add_argument(
+        "--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="body limit (1 MiB)"
+    )
+    serve.add_argument("--no-access-log", action="store_true", help="no line per request")
+    serve.add_argument(
+        "--audit-log",
+        metavar="FILE",
+        help=(
+            "append every request other than a GET that became a command to FILE, in commit "
+            "order, as a scenario step (see docs/server.md)"
+        ),
+    )
+
+
+def _serve(args: argparse.Namespace, err: TextIO) -> int:
+    try:
+        from ippools.server import create_app, load_keys
+        from ippools.server.run import configure_logging, serve
+    except ImportError as error:
+        err.write(f"ippools: serve needs the server extra, ippools[server] ({error})\n")
+        return EXIT_INVALID
+    if args.settle_delay < 0 or args.max_body < 0 or not 0 <= args.port <= 65535:
+        err.write("ippools: --settle-delay, --max-body and --port must not be negative\n")
+        return EXIT_INVALID
+    try:
+        world = _seed_world(args)
+        keys = load_keys(args.keys) if args.keys is not None else None
+        app = create_app(
+            args.db,
+            world,
+            keys=keys,
+            trust_headers=args.trust_headers,
+            control=args.control,
+            settle_delay=args.settle_delay,
+            worker=not args.no_worker,
+            max_body=args.max_body,
+            access_log=not args.no_access_log,
+            audit_log=args.audit_log,
+            synchronous=args.synchronous,
+        )
+    except OSError as error:
+        err.write(f"ippools: {error.filename}: cannot open: {error.strerror or error}\n")
+        return EXIT_INVALID
+    except (_Unreadable, DocumentError, StoreError) as error:
+        err.write(f"ippools: {_one_line(str(error))}\n")
+        return EXIT_INVALID
+    configure_logging(err)
+    try:
+        serve(app, args.host, args.port)
+    except OSError as error:
+        err.write(f"ippools: cannot listen on {args.host}:{args.port}: {error.strerror or error}\n")
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _seed_world(args: argparse.Namespace) -> World | None:
+    """The world of ``--world`` or ``--example``, or None."""
+    if args.world is None and args.example is None:
+        return None
+    label, text = _read(argparse.Namespace(file=args.world, example=args.example))
+    try:
+        data = parse_json(text)
+        return load_scenario(data).world if args.example is not None else load_world(data)
+    except DocumentError as error:
+        raise _Unreadable(f"{label}: {error}") from None
+
+
+def _add_worker(commands: Any) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="process the pending updates of a database until SIGTERM or SIGINT",
+        description=(
+            "Process the pending updates of an ippools SQLite database in the background, "
+            "oldest first, in batches, until SIGTERM or SIGINT. Several workers (and a server) "
+            "may run on one database. Exit status: 0 when stopped, 2 for a bad database."
+        ),
+    )
+    worker.add_argument("--db", metavar="FILE", required=True, help="the SQLite database")
+    worker.add_argument(
+        "--settle-delay",
+        type=float,
+        default=DEFAULT_SETTLE_DELAY,
+        metavar="SECONDS",
+        help=f"wait this long before processing pending work (default {DEFAULT_SETTLE_DELAY})",
+    )
+    worker.add_argument("--batch", type=int, default=100, help="updates per batch (100)")
+
+
+def _worker(args: argparse.Namespace, err: TextIO) -> int:
+    if args.db == ":memory:" or not os.path.isfile(args.db):
+        err.write(f"ippools: {args.db}: no such database file\n")
+        return EXIT_INVALID
+    if args.settle_delay < 0 or args.batch < 1:
+        err.write("ippools: --settle-delay must be >= 0 and --batch >= 1\n")
+        return EXIT_INVALID
+    try:
+        store = open_sqlite(args.db)
+    except StoreError as error:
+        err.write(f"ippools: {_one_line(str(error))}\n")
+        return EXIT_INVALID
+    with store:
+        err.write(f"ippools: worker on {args.db} (settle delay {args.settle_delay:g} s)\n")
+        err.flush()
+        done = Service(store, batch=args.batch).run_worker(delay=args.settle_delay)
+    err.write(f"ippools: worker stopped; it processed {done} pending updates\n")
+    return EXIT_OK
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -337,4 +525,8 @@ def _run(argv: list[str] | None, out: _Stream, err: _Stream) -> int:
         return EXIT_INVALID
     except SystemExit as done:  # --help: argparse printed it
         return done.code if isinstance(done.code, int) else EXIT_INVALID
+    if args.command == "serve":
+        return _serve(args, sys.stderr)
+    if args.command == "worker":
+        return _worker(args, sys.stderr)
     return _replay(args, out, err)

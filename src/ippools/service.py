@@ -51,6 +51,7 @@ the one that marks it done first.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -64,6 +65,7 @@ from ippools.outcome import Accepted, Outcome
 from ippools.policies import Policies
 from ippools.rules import decide
 from ippools.wire import Request, Response, handle
+from ippools.worker import DEFAULT_POLL, DEFAULT_SETTLE_DELAY, run_worker
 
 if TYPE_CHECKING:  # the store package re-exports this module: import it lazily
     from ippools.store import Claim, Store
@@ -222,6 +224,25 @@ class Service:
     def _read(self, answer: Callable[[], T]) -> T:
         with self.store.reading():
             return answer()
+
+    def run_worker(
+        self,
+        stop: threading.Event | None = None,
+        *,
+        delay: float = DEFAULT_SETTLE_DELAY,
+        poll: float = DEFAULT_POLL,
+        leases: bool = True,
+    ) -> int:
+        """Process pending updates in the background until ``stop`` is set; return how many.
+
+        Without ``stop`` it runs in the main thread until SIGTERM or SIGINT. Once it
+        finds pending work it waits ``delay`` seconds, then processes batches of
+        :attr:`batch` updates, oldest first, until none is left; ``poll`` is how
+        often it looks for work. ``leases=False`` processes each batch in one
+        transaction without leases, for a worker that runs alone (nothing stays
+        leased after a crash). See :mod:`ippools.worker`.
+        """
+        return run_worker(self, stop, delay=delay, poll=poll, leases=leases)
 
     def _finish(self, claims: list[Claim]) -> int:
         with self.store.transaction():
