@@ -1,4 +1,4 @@
-"""Developer sessions: ``nox -s tests wheel typecheck lint coverage bench``.
+"""Developer sessions: ``nox -s tests wheel typecheck lint coverage bench fuzz``.
 
 Each session installs the dependency group it needs from ``pyproject.toml``
 (``nox.project.dependency_groups``, so any pip will do).
@@ -91,9 +91,40 @@ def coverage(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not tests): cost per command and per domain, the store, large worlds."""
-    session.install("-e", ".", *group("test"))
+    """Benchmarks (not tests): cost per command and per domain, the store, large worlds,
+    read latency beside a writing process, the server against moto_server."""
+    session.install("-e", ".", *group("test"), "moto[server]")
     session.run("python", "-m", "tests.benchmarks", *session.posargs)
     session.run("python", "-m", "tests.benchmarks.store")
     session.run("python", "-m", "tests.benchmarks.load")
     session.run("python", "-m", "tests.benchmarks.v2")
+    session.run("python", "-m", "tests.benchmarks.reads")
+    session.run("python", "-m", "tests.benchmarks.server")  # needs wrk (apt-get install wrk)
+
+
+FUZZ_TESTS = (
+    "tests/test_wire_fuzz.py",
+    "tests/test_documents.py",
+    "tests/test_cli.py",
+    "tests/test_stateful.py",
+)
+"""The files holding the wire fuzz, the document fuzz and the stateful machines."""
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The fuzz properties at scale; not run by default, it takes hours.
+
+    The wire fuzz and the document fuzz properties run 100,000 examples each, the
+    stateful machines 10,000 runs each (``IPPOOLS_FUZZ=1``, see ``tests/fuzzing.py``);
+    set ``IPPOOLS_FUZZ_EXAMPLES`` and ``IPPOOLS_FUZZ_MACHINE_EXAMPLES`` for a shorter
+    trial. Hypothesis' statistics give the count each property ran.
+    """
+    session.install("-e", ".", *group("test"))
+    session.run(
+        "pytest",
+        "--hypothesis-show-statistics",
+        *FUZZ_TESTS,
+        *session.posargs,
+        env={"IPPOOLS_FUZZ": "1"},
+    )

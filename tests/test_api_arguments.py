@@ -231,6 +231,54 @@ def test_an_argument_of_the_wrong_type_is_a_type_error_naming_it(
     assert str(raised.value).startswith(argument), str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: EditPool(WHO, POOL_A, add_ips=typing.cast(Any, ("198.51.100.1", 5))),
+            "add_ips must hold strings",
+        ),
+        (
+            lambda: CreatePool(WHO, ips=typing.cast(Any, ["198.51.100.1", None])),
+            "ips must be a tuple of strings",
+        ),
+        (
+            lambda: Changes(pools=typing.cast(Any, (POOL, DOMAIN))),
+            "pools must hold Pool only, got Domain(",
+        ),
+        (
+            lambda: Changes(pending=typing.cast(Any, [DomainUpdate("dom-1")])),
+            "pending must be a tuple of Domain",
+        ),
+        (
+            lambda: World(domains=typing.cast(Any, [DOMAIN, POOL])),
+            "domains must hold Domain records only",
+        ),
+        (
+            lambda: Request("GET", "/", form=typing.cast(Any, [("a", "b"), "c"])),
+            "form must hold (name, value) pairs",
+        ),
+        (
+            lambda: wire.fields(typing.cast(Any, 7)),
+            "fields must be a mapping or (name, value) pairs, got 7",
+        ),
+    ],
+)
+def test_a_collection_with_an_item_of_the_wrong_type_is_a_type_error_naming_it(
+    build: Callable[[], object], message: str
+) -> None:
+    """Collections are checked item by item; the message names the argument and the item."""
+    with pytest.raises(TypeError) as raised:
+        build()
+    assert str(raised.value).startswith(message)
+
+
+def test_errors_show_their_code_as_text() -> None:
+    """An error's repr shows its code as the text a host compares it with."""
+    error = BadRequest("invalid_ip", "IP 'x' is not a valid IP address")
+    assert repr(error) == "BadRequest('invalid_ip', \"IP 'x' is not a valid IP address\")"
+
+
 def test_pool_delegated_to_a_string_is_refused() -> None:
     """The motivating case: ``delegated_to="sub"`` is not the subaccounts 's', 'u', 'b'."""
     with pytest.raises(TypeError, match="delegated_to must be a collection of account ids"):

@@ -23,7 +23,18 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "ippools"
 
 ADAPTERS = frozenset(
-    {"cli", "documents", "replay", "server", "service", "store", "testing", "wire", "__main__"}
+    {
+        "cli",
+        "documents",
+        "replay",
+        "server",
+        "service",
+        "store",
+        "testing",
+        "wire",
+        "worker",
+        "__main__",
+    }
 )
 """Top-level modules and packages that adapt the core to the outside world."""
 

@@ -30,6 +30,7 @@ from ippools.documents import (
     unstructure,
 )
 from ippools.testing.strategies import worlds
+from tests.fuzzing import fuzz_examples
 from tests.support import POOL_A, POOL_B, account, dedicated, domain, ip, pool
 
 # -- strategies ------------------------------------------------------------------------
@@ -996,7 +997,7 @@ def test_parse_json_keeps_number_types() -> None:
 # -- robustness ------------------------------------------------------------------------------
 
 
-@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz_examples(1000), suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_arbitrary_json_is_refused_only_with_document_errors(value: Any) -> None:
     """§7: any JSON value as a world, scenario or replay output is loaded or a DocumentError."""
@@ -1042,7 +1043,7 @@ def near_valid_scenarios(draw: st.DrawFn) -> Any:
     return doc
 
 
-@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=fuzz_examples(1000), suppress_health_check=[HealthCheck.too_slow])
 @given(near_valid_scenarios())
 def test_damaged_scenarios_are_refused_only_with_document_errors(doc: Any) -> None:
     """K17: one damaged node anywhere in a scenario never escapes as anything but DocumentError."""

@@ -1,4 +1,4 @@
-"""The canonical JSON text is exactly what ``json.dumps(sort_keys=True, indent=2)`` writes."""
+"""Strict JSON text: the canonical text is what ``json.dumps(sort_keys=True, indent=2)`` writes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ippools.documents import dump_json
+from ippools.documents import dump_json, parse_json
+from ippools.errors import DocumentError
 
 
 def reference(value: Any) -> str:
@@ -67,6 +68,15 @@ def test_a_document_is_written_with_every_kind_of_value() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("é", '"\\u00e9"'), (None, "null"), (-3, "-3"), (1e100, "1e+100"), ([], "[]"), ({}, "{}")],
+)
+def test_a_lone_value_is_one_line(value: Any, text: str) -> None:
+    """A document that is a single scalar or an empty container is written on one line."""
+    assert dump_json(value) == text + "\n" == reference(value)
+
+
 class Colour(enum.IntEnum):
     RED = 1
 
@@ -106,3 +116,26 @@ def test_values_json_dumps_refuses_are_refused_the_same_way(
     with pytest.raises(error) as got:
         dump_json(value)
     assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('{"b": 1, "a": 2, "a": 3, "b": 4}', "a"),
+        ('{"x": {"k": 1, "j": 2, "k": 3}, "x": 4}', "k"),
+        ('[{"n": 1}, {"m": 1, "n": 2, "m": 3}]', "m"),
+    ],
+)
+def test_the_first_repeated_key_is_named(text: str, key: str) -> None:
+    """An object with several repeated keys is refused naming the first repeat in the text."""
+    with pytest.raises(DocumentError) as caught:
+        parse_json(text)
+    assert str(caught.value) == f"not valid JSON: the key {key!r} is repeated in an object"
+
+
+def test_objects_without_repeated_keys_keep_their_order_and_values() -> None:
+    """Parsing gives every object with its keys in the order of the text."""
+    value = parse_json('{"b": 1, "a": [{"y": true, "x": null}]}')
+    assert value == {"b": 1, "a": [{"y": True, "x": None}]}
+    assert list(value) == ["b", "a"]
+    assert list(value["a"][0]) == ["y", "x"]

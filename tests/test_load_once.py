@@ -189,6 +189,14 @@ def test_a_converter_made_anew_memoises_inside_each_document_only() -> None:
     assert first.ips is not second.ips
 
 
+def test_a_record_unstructured_alone_gives_its_canonical_form() -> None:
+    """Outside a document there is no memo: a record's IPs are still sorted and printed (C5)."""
+    converter = make_converter()
+    record = domain("dom-1", "a.example", ip_texts=["2001:db8::1", "198.51.100.1"])
+    assert converter.unstructure(record)["ips"] == ["198.51.100.1", "2001:db8::1"]
+    assert converter.unstructure(record)["ips"] is not converter.unstructure(record)["ips"]
+
+
 def test_unstructured_ip_lists_are_each_their_own() -> None:
     """Records holding equal IP sets get equal lists in canonical order, not one shared list."""
     value = unstructure(load_world(world_document()))

@@ -577,7 +577,7 @@ def test_a_link_that_leads_nowhere_resolves_to_an_unlinked_domain() -> None:
     """A damaged store never makes a read fail: a link to an id that is neither live nor
     buried, a cycle of tombstones, a tombstone without a replacement, or a shared
     replacement without a choice for the domain, each give the domain unlinked with the IPs
-    it has."""
+    it has. A choice stored apart from its tombstone is found through ``shared_choice``."""
     stored = domain("dom-1", "a.example", ip_texts=[net(1)], pool=POOL_A)
     unlinked = domain("dom-1", "a.example", ip_texts=[net(1)])
     graves = {
@@ -591,6 +591,11 @@ def test_a_link_that_leads_nowhere_resolves_to_an_unlinked_domain() -> None:
     for replacement in (None, ReplaceWithShared({"dom-2": ip(SHARED_1)})):
         grave = {POOL_A: Tombstone(POOL_A, "acct-1", replacement)}
         assert resolve_domain(stored, grave.get, no_pool.get) == unlinked
+    chosen = {POOL_A: Tombstone(POOL_A, "acct-1", ReplaceWithShared({}))}
+    picks = {(POOL_A, "dom-1"): ip(SHARED_2)}
+    assert resolve_domain(
+        stored, chosen.get, no_pool.get, lambda pool_id, domain_id: picks.get((pool_id, domain_id))
+    ) == domain("dom-1", "a.example", ip_texts=[SHARED_2])
     live = {POOL_C: pool(POOL_C, ip_texts=[net(3)])}
     graves[POOL_B] = Tombstone(POOL_B, "acct-1", ReplaceWithPool(POOL_C))
     assert resolve_domain(stored, graves.get, live.get) == domain(

@@ -120,6 +120,17 @@ def test_default_headers_merge_under_the_request_case_insensitively() -> None:
     assert merged == (("X-Other", "1"), ("x-mailgun-account-id", "acct-2"), ("X-New", "2"))
 
 
+def test_default_headers_ignore_case_in_ascii_only() -> None:
+    """K17, K25: header names compare without case in ASCII only, as the wire reads them: a
+    name with the Kelvin sign (which Python lower-cases to ``k``) does not replace a default."""
+    merged = merge_headers(
+        [("X-Trace-Key", "a")], [("X-Trace-\u212aey", "b"), ("x-trace-key", "c")]
+    )
+    assert merged == (("X-Trace-\u212aey", "b"), ("x-trace-key", "c"))
+    merged = merge_headers([("X-Trace-Key", "a")], [("X-Trace-\u212aey", "b")])
+    assert merged == (("X-Trace-Key", "a"), ("X-Trace-\u212aey", "b"))
+
+
 def test_scenario_request_becomes_a_wire_request() -> None:
     """K17/K5: list values repeat the field, empty lists give nothing, no form is no body."""
     request = ScenarioRequest(

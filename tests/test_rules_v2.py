@@ -20,6 +20,7 @@ from ippools import (
     SubaccountUpdate,
     World,
 )
+from ippools.errors import echo
 from ippools.rules.listing import page_token, parse_limit, parse_page
 from tests.support import (
     POOL_A,
@@ -147,7 +148,7 @@ def test_3_12_limit_values(text: str | None, value: int) -> None:
 def test_3_12_bad_limits_are_400_naming_them(text: str) -> None:
     """3.12.2, K24: anything but ASCII digits for 10..500 is 400, ``limit=`` included."""
     eng = engine(world())
-    shown = f"{text!r}"
+    shown = echo(text)  # K26: a long value is cut to 100 characters
     reject(
         eng,
         ListPoolDomains(actor(), POOL_A, text),

@@ -2,7 +2,7 @@
 
 The page is only useful while its references hold: every ``tests/<file>.py::<name>`` it cites
 must be a test function of that file, every scenario it cites must be in the corpus, and every
-numbered rule of the contract (C1-C10, D1-D12, I1-I7, S1-S6, K1-K24, routes 3.1-3.16) must
+numbered rule of the contract (C1-C10, D1-D12, I1-I7, S1-S6, K1-K26, routes 3.1-3.16) must
 have an entry of its own that names a test or says that none pins it yet.
 """
 
@@ -27,7 +27,7 @@ LABELS = (
     + [f"D{n}" for n in range(1, 13)]
     + [f"I{n}" for n in range(1, 8)]
     + [f"S{n}" for n in range(1, 7)]
-    + [f"K{n}" for n in range(1, 25)]
+    + [f"K{n}" for n in range(1, 27)]
     + [f"3.{n}" for n in range(1, 17)]
 )
 """Every numbered rule, decision, invariant, clarification and route of the contract."""
@@ -56,7 +56,6 @@ OWN_DECISION_TOPICS = (
     "### 3.3.3 and K11 give exactly the IP, without a D1 top-up",
     "### C10 does not apply to 3.2",
     "### A domain unlinked by PATCH may keep an IP that later joins a DIPP",
-    "### A second percent-decoding of replacement `ip` values",
     "### The order inside C2",
     "### The order inside C8 and C9",
     "### Empty path parameters make an unknown route",
@@ -67,6 +66,7 @@ OWN_DECISION_TOPICS = (
     "### Our replayer compares `expect_world` even with pending work",
     "### Stricter scenario rules",
     "### Exit status 3 for internal errors",
+    "### Exit status 4 for output that cannot be written",
     "### A subaccount update follows the deleted DIPP's tombstones",
     "### D4 costs time in proportion to the number of shared IPs",
     "### `SequenceIds` skips a given id that is in use",
@@ -146,7 +146,7 @@ def test_every_cited_source_file_exists() -> None:
 
 
 def test_every_numbered_rule_has_exactly_one_entry() -> None:
-    """C1-C10, D1-D12, I1-I7, S1-S6, K1-K24 and 3.1-3.16 each head one entry of the rules part."""
+    """C1-C10, D1-D12, I1-I7, S1-S6, K1-K26 and 3.1-3.16 each head one entry of the rules part."""
     starts = [leading_label(heading) for heading, _ in sections(rules_part())]
     counts = {label: starts.count(label) for label in LABELS}
     assert {label: count for label, count in counts.items() if count != 1} == {}

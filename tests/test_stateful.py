@@ -21,12 +21,16 @@ from ippools import (
     RemovePoolIp,
     RevokeDelegation,
     UnlinkDomainPool,
+    World,
 )
 from ippools.testing import make_machine
 from ippools.testing.strategies import worlds
+from tests.fuzzing import machine_examples
 
-# At least 200 runs of up to 50 steps each.
-MACHINE_SETTINGS = settings(max_examples=200, stateful_step_count=50, deadline=None)
+# At least 200 runs of up to 50 steps each (10,000 in the fuzz session, tests/fuzzing.py).
+MACHINE_SETTINGS = settings(
+    max_examples=machine_examples(200), stateful_step_count=50, deadline=None
+)
 
 # The commands that leave pending work, or act on a domain that may have some (S3),
 # and the read that must see the effective state (3.5).
@@ -42,6 +46,22 @@ ASYNCHRONOUS_KINDS = [
 ]
 
 
+class CountedRuns:
+    """A state factory for the machine that counts the runs it starts (one state each)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def __call__(self, world: World) -> MemoryState:
+        self.runs += 1
+        return MemoryState(world)
+
+    def check(self) -> None:
+        """Every run the settings ask for was made (the fuzz session counts on it)."""
+        wanted = MACHINE_SETTINGS.max_examples
+        assert self.runs >= wanted, f"{self.runs} runs, fewer than {wanted}"
+
+
 def test_partial_processing_never_changes_an_answer_or_the_settled_world() -> None:
     """S1, S2, S4, S5, C4, I1-I7: commands of every type, interleaved with partial processing.
 
@@ -51,7 +71,9 @@ def test_partial_processing_never_changes_an_answer_or_the_settled_world() -> No
     world and the pending queue as they were, and after every full settle the
     stored world is the model's world, keeps I1-I7, with nothing pending.
     """
-    run_state_machine_as_test(make_machine(MemoryState), settings=MACHINE_SETTINGS)
+    counted = CountedRuns()
+    run_state_machine_as_test(make_machine(counted), settings=MACHINE_SETTINGS)
+    counted.check()
 
 
 def test_partial_processing_of_dipp_changes_never_changes_an_answer_or_the_settled_world() -> None:
@@ -62,12 +84,14 @@ def test_partial_processing_of_dipp_changes_never_changes_an_answer_or_the_settl
     domain commands that may meet a domain with pending work, and reads; so most
     runs interleave pending updates with further commands.
     """
+    counted = CountedRuns()
     machine = make_machine(
-        MemoryState,
+        counted,
         worlds=worlds(max_accounts=3, min_dedicated_ips=3, min_domains=3, min_pools=2),
         kinds=ASYNCHRONOUS_KINDS,
     )
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
+    counted.check()
 
 
 # The version 2 commands with the ones that leave pending work for them to meet (S3).
@@ -95,5 +119,7 @@ def test_partial_processing_with_delegations_never_changes_an_answer_or_the_sett
     with_subaccounts = worlds(
         max_accounts=4, min_dedicated_ips=3, min_domains=3, min_pools=2
     ).filter(lambda world: any(account.parent_id for account in world.accounts))
-    machine = make_machine(MemoryState, worlds=with_subaccounts, kinds=DELEGATION_KINDS)
+    counted = CountedRuns()
+    machine = make_machine(counted, worlds=with_subaccounts, kinds=DELEGATION_KINDS)
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
+    counted.check()

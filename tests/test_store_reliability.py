@@ -7,11 +7,15 @@ The serial-order check: the service calls its observer inside each command's
 serialising transaction, where workers stamp the outcome with the machine's monotonic
 clock. Transactions do not overlap, so the stamps order the commands as they were
 serialised; replaying them in that order on a MemoryState must give every answer
-again and, once settled, the same world (S1).
+again and, once settled, the same world (S1). A read runs on a snapshot, beside the
+transactions: its worker notes the clock before and after it, and its answer must be
+the answer of the serial order after some prefix of the writes that ends inside that
+window (the write in progress when the read started may or may not be in it).
 """
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import pickle
@@ -48,6 +52,8 @@ from ippools import (
     World,
     world_problems,
 )
+from ippools.rules import decide
+from ippools.service import READ_COMMANDS
 from ippools.store import MemoryStore, Service, SqliteStore, Store
 from ippools.store.contract import assert_same_reads
 from ippools.store.contract_data import NEW_IDS, POOL_A, POOL_B, POOL_C, POOL_D, contract_world
@@ -125,25 +131,45 @@ class Record:
     command: Command
     status: int
     body: dict[str, Any]
+    window: tuple[int, int] | None = None  # a read's: the clock before and after it
 
 
 def replay_serially(world: World, records: Iterable[Record]) -> Engine[MemoryState]:
-    """Replay ``records`` in stamp order on a MemoryState, checking every answer (S1)."""
-    ordered = sorted(records, key=lambda record: record.stamp)
-    stamps = [record.stamp for record in ordered]
+    """Replay the writes of ``records`` in stamp order on a MemoryState, checking every
+    answer, and check each read against the prefixes of that order in its window (S1)."""
+    writes = sorted((r for r in records if r.window is None), key=lambda r: r.stamp)
+    stamps = [record.stamp for record in writes]
     assert len(set(stamps)) == len(stamps), f"seed {SEED}: two commands share a stamp"
     ids = [
         record.body["pool_id"]
-        for record in ordered
+        for record in writes
         if isinstance(record.command, CreatePool) and record.status == 200
     ]
     engine = Engine(MemoryState(world), Policies(ids=SequenceIds(ids)))
-    for index, record in enumerate(ordered):
+    reads_at: list[list[Record]] = [[] for _ in range(len(writes) + 1)]
+    unmatched: set[int] = set()
+    for record in records:
+        if record.window is not None:
+            start, end = record.window
+            first = max(bisect.bisect_left(stamps, start) - 1, 0)
+            for prefix in range(first, bisect.bisect_left(stamps, end) + 1):
+                reads_at[prefix].append(record)
+            unmatched.add(id(record))
+    for index in range(len(writes) + 1):
+        for read in reads_at[index]:
+            outcome = decide(engine.state, read.command, engine.policies)
+            if (outcome.status, outcome.body) == (read.status, read.body):
+                unmatched.discard(id(read))
+        if index == len(writes):
+            break
+        record = writes[index]
         outcome = engine.execute(record.command)
         assert (outcome.status, outcome.body) == (record.status, record.body), (
             f"seed {SEED}: command {index} {record.command} answered {record.status} "
             f"{record.body}, but {outcome.status} {outcome.body} in the serial replay"
         )
+    wrong = [(r.command, r.status) for r in records if id(r) in unmatched]
+    assert not wrong, f"seed {SEED}: reads answered outside the serial order: {wrong}"
     return engine
 
 
@@ -161,7 +187,11 @@ def run_commands(service: Service, records: list[Record], seed: int, count: int)
     rng = random.Random(seed)
     created: list[str] = []
     for _ in range(count):
-        outcome = service.execute(random_command(rng, created))
+        command = random_command(rng, created)
+        start = time.monotonic_ns()
+        outcome = service.execute(command)
+        if isinstance(command, READ_COMMANDS):
+            records[-1] = attrs.evolve(records[-1], window=(start, time.monotonic_ns()))
         if isinstance(outcome.command, CreatePool) and outcome.status == 200:
             created.append(outcome.body["pool_id"])
     assert len(records) == count

@@ -6,14 +6,16 @@ import itertools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import ippools.service as service_module
 from ippools import (
     Accepted,
+    Actor,
     AddPoolIp,
     Changes,
     Command,
@@ -31,6 +33,7 @@ from ippools import (
     SubaccountUpdate,
     World,
 )
+from ippools.service import READ_COMMANDS
 from ippools.store import (
     DEFAULT_LEASE,
     Claim,
@@ -42,6 +45,7 @@ from ippools.store import (
 )
 from ippools.store.contract_data import POOL_A, POOL_B, POOL_C, contract_world
 from ippools.wire import Request
+from ippools.wire.routes import ROUTES, Call, Param
 from tests.support import actor
 
 P = actor("acct-1")
@@ -365,3 +369,157 @@ def test_get_pool_reads_the_effective_state_through_the_service(make_store: Make
         "s1.example.net",
     ]
     assert store.pending_count == 1
+
+
+# -- reads do not wait for writers ------------------------------------------------------
+
+
+class _CountingStore(MemoryStore):
+    """A memory store that counts the write transactions opened on it."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self.transactions = 0
+
+    def transaction(self) -> AbstractContextManager[object]:
+        self.transactions += 1
+        return super().transaction()
+
+
+GET_A = Request("GET", f"/v3/ip_pools/{POOL_A}", headers=HEADERS)
+
+
+@pytest.mark.parametrize(
+    ("request_", "status", "writes"),
+    [
+        pytest.param(GET_A, 200, 0, id="GET 3.5"),
+        pytest.param(Request("GET", f"/v3/ip_pools/{POOL_C}", headers=HEADERS), 404, 0, id="404"),
+        pytest.param(Request("POST", f"/v3/ip_pools/{POOL_A}", headers=HEADERS), 405, 0, id="405"),
+        pytest.param(Request("DELETE", f"/v3/ip_pools/{POOL_A}/ips/10.0.1.9"), 400, 0, id="C1"),
+        pytest.param(
+            Request("PUT", f"/v3/ip_pools/{POOL_A}/ips/10.0.1.6", headers=HEADERS),
+            200,
+            1,
+            id="PUT 3.8",
+        ),
+        pytest.param(
+            Request("PUT", f"/v3/ip_pools/{POOL_A}/ips/10.0.1.9", headers=HEADERS),
+            400,
+            1,
+            id="rejected PUT",
+        ),
+    ],
+)
+def test_only_requests_that_may_write_take_the_write_transaction(
+    request_: Request, status: int, writes: int
+) -> None:
+    """A GET (3.5) and a request the wire refuses are answered from a read snapshot; a
+    request whose command may write is answered under one write transaction."""
+    store = _CountingStore(contract_world())
+    response = Service(store).handle(request_)
+    assert response.status == status
+    assert store.transactions == writes
+
+
+def test_a_read_command_takes_no_write_transaction() -> None:
+    """Service.execute(GetPool) reads a snapshot; a writing command takes one transaction."""
+    store = _CountingStore(contract_world())
+    seen: list[Outcome] = []
+    service = Service(store, observer=seen.append)
+    read = service.execute(GetPool(P, POOL_A))
+    assert (read.status, store.transactions, seen) == (200, 0, [read])
+    write = service.execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+    assert (write.status, store.transactions, seen) == (200, 1, [read, write])
+
+
+def test_every_reading_route_builds_a_read_command() -> None:
+    """Every GET endpoint of the route table builds a command of READ_COMMANDS, so that no
+    reading route waits for writers."""
+    samples = {"pool_id": POOL_A, "name": "a1.example.com", "ip": "10.0.1.1"}
+    built = []
+    for route in ROUTES:
+        endpoint = route.endpoint("GET")
+        if endpoint is None:
+            continue
+        params = {
+            part.name: samples.get(part.name, "x")
+            for part in route.pattern
+            if isinstance(part, Param)
+        }
+        command = endpoint.build(Call(Actor("acct-1"), params, {}, None))
+        assert isinstance(command, READ_COMMANDS), f"{route.template}: {command!r}"
+        built.append(type(command))
+    assert GetPool in built
+
+
+def test_a_command_wrongly_listed_as_a_read_is_decided_again_under_the_write_lock(
+    make_store: MakeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """READ_COMMANDS cannot make an answer wrong: a listed command whose outcome changes
+    something is decided again in a write transaction and stored; the observer sees only
+    that decision."""
+    monkeypatch.setattr(service_module, "READ_COMMANDS", (GetPool, AddPoolIp))
+    store = make_store(contract_world())
+    seen: list[Outcome] = []
+    command = AddPoolIp(P, POOL_A, "10.0.1.6")
+    outcome = Service(store, observer=seen.append).execute(command)
+    assert (outcome.status, outcome.body) == (200, {"message": "started"})
+    assert seen == [outcome]
+    assert store.pending == A_UPDATES
+    assert store.world() == _reference(command).world()
+    put = Request("PUT", f"/v3/ip_pools/{POOL_A}/ips/10.0.1.4", headers=HEADERS)
+    assert Service(store).handle(put).status == 200
+    assert store.pending_count == 6
+
+
+def test_reads_answer_while_another_connection_holds_the_write_lock(tmp_path: Path) -> None:
+    """While another process (here a raw connection) holds the file's write lock with
+    changes not yet committed, GET answers at once from the last commit: no StoreBusy, no
+    ConflictError, no dirty read."""
+    path = tmp_path / "held.db"
+    with SqliteStore(path, contract_world(), timeout=0.05) as store:
+        service = Service(store, attempts=1)
+        expected = service.handle(GET_A)
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE pools SET name = 'uncommitted' WHERE pool_id = ?", (POOL_A,))
+        try:
+            during = [service.handle(GET_A), service.handle(GET_A)]
+            outcome = service.execute(GetPool(P, POOL_A))
+            with pytest.raises(ConflictError):
+                service.execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert [(r.status, r.body) for r in during] == [(200, expected.body)] * 2
+        assert expected.body["details"]["name"] == "alpha"
+        assert (outcome.status, outcome.body) == (200, expected.body)
+
+
+def test_reads_answer_while_another_thread_of_the_process_writes(tmp_path: Path) -> None:
+    """Threads sharing one SQLite store: a read answers while another thread's transaction
+    is open (it does not wait for it), and sees the last commit, not the writes in
+    progress; once that transaction commits, reads see it."""
+    with SqliteStore(tmp_path / "threads.db", contract_world()) as store:
+        service = Service(store)
+        events: list[str] = []
+        inside, done = threading.Event(), threading.Event()
+
+        def write() -> None:
+            with store.transaction():
+                assert Engine(store).execute(AddPoolIp(P, POOL_A, "10.0.1.6")).status == 200
+                inside.set()
+                done.wait(30)
+            events.append("committed")
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert inside.wait(30)
+        during = service.execute(GetPool(P, POOL_A))
+        events.append("read")
+        done.set()
+        writer.join(30)
+        after = service.execute(GetPool(P, POOL_A))
+        assert events == ["read", "committed"]
+        assert during.body["details"]["ips"] == ["10.0.1.1", "10.0.1.2"]
+        assert after.body["details"]["ips"] == ["10.0.1.1", "10.0.1.2", "10.0.1.6"]

@@ -23,7 +23,7 @@ from ippools import (
     World,
 )
 from ippools.store import RecordKey, SqliteStore, StoreBusy, StoreError, open_sqlite
-from ippools.store.contract_data import POOL_A, POOL_B, POOL_D, contract_world
+from ippools.store.contract_data import POOL_A, POOL_B, POOL_D, contract_world, ip
 from ippools.store.sqlite_schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.support import actor, domain
 
@@ -339,3 +339,73 @@ def test_open_sqlite_gives_a_state_for_the_engine(tmp_path: Path) -> None:
         assert store.world() == reference.world()
     finally:
         store.close()
+
+
+def test_reads_in_one_snapshot_see_one_state_while_others_commit(tmp_path: Path) -> None:
+    """Store.reading(): every read in the block sees the state of one moment, although
+    another connection commits meanwhile; nested blocks join it; the next block sees the
+    commit."""
+    path = tmp_path / "snap.db"
+    with SqliteStore(path, contract_world()) as store, SqliteStore(path) as other:
+        with store.reading():
+            before = store.pool(POOL_A)
+            Engine(other).execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+            with store.reading():
+                assert store.pool(POOL_A) == before
+            assert store.pending_count == 0
+            assert store.version(RecordKey.pool(POOL_A)) == 1
+        assert before is not None
+        after = store.pool(POOL_A)
+        assert after is not None
+        assert after.ips == before.ips | {ip("10.0.1.6")}
+        assert store.pending_count == 3
+
+
+def test_a_transaction_inside_a_snapshot_reads_and_writes_the_latest_state(
+    tmp_path: Path,
+) -> None:
+    """A transaction opened inside a read snapshot of the same thread reads the latest
+    commit and its own writes, and commits them; the snapshot around it does not see
+    them, the next one does."""
+    path = tmp_path / "nested.db"
+    with SqliteStore(path, contract_world()) as store, SqliteStore(path) as other:
+        with store.reading():
+            assert store.pending_count == 0
+            other.commit(Changes(pending=(DomainUpdate("d-a1"),)))
+            with store.transaction():
+                assert store.pending_count == 1
+                store.commit(Changes(pending=(DomainUpdate("d-a2"),)))
+                with store.reading():
+                    assert store.pending_count == 2
+            assert store.pending_count == 0
+        assert store.pending == (DomainUpdate("d-a1"), DomainUpdate("d-a2"))
+
+
+def test_a_closed_store_raises_store_error_on_reads(tmp_path: Path) -> None:
+    """Reading a closed store raises StoreError, not a driver error."""
+    store = SqliteStore(tmp_path / "closed.db", contract_world())
+    assert store.pool(POOL_A) is not None
+    store.close()
+    with pytest.raises(StoreError) as caught:
+        store.pool(POOL_A)
+    assert str(caught.value) == f"store {store.path!r} is closed"
+
+
+def test_a_private_database_reads_and_writes_on_its_one_connection() -> None:
+    """ ":memory:" lives in its connection only: reads and snapshots use that connection."""
+    with SqliteStore(":memory:", contract_world()) as store:
+        with store.reading():
+            assert store.world() == contract_world()
+        Engine(store).execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
+        assert store.pending_count == 3
+
+
+def test_a_store_closed_inside_a_snapshot_closes_its_reading_connection(tmp_path: Path) -> None:
+    """Closing a store while a read snapshot is open: the snapshot ends cleanly, its
+    connection is closed rather than kept, and later reads raise StoreError."""
+    store = SqliteStore(tmp_path / "close.db", contract_world())
+    with store.reading():
+        assert store.pool(POOL_A) is not None
+        store.close()
+    with pytest.raises(StoreError, match="is closed"):
+        store.world()

@@ -1,11 +1,12 @@
 """The requests of the two official clients, exactly as they send them, get the contract's
-answers (D3, D5, C6, K3, K5 and the second decoding of replacement IPs).
+answers (D3, D5, C6, K3, K5, K25).
 
 The shapes are those recorded from mailgun.js 14.0.1 and the Python SDK ``mailgun`` 1.10.0:
 ``Authorization`` on every request, mailgun.js's urlencoded ``Content-Type`` even without a
 body, multipart or urlencoded bodies as repeated form pairs, raw or percent-encoded IPv6 in
-paths, and mailgun.js's double-encoded IPv6 replacement. The identity and audit headers are
-the ones the platform's gateway adds in front of the service.
+paths, and mailgun.js's double-encoded IPv6 replacement (which K25 refuses, as the real API
+does). The identity and audit headers are the ones the platform's gateway adds in front of
+the service.
 """
 
 from __future__ import annotations
@@ -271,24 +272,30 @@ def test_js_add_ips_sends_json() -> None:
 
 
 def test_js_remove_ip_from_domain_pool_double_encodes_an_ipv6_replacement() -> None:
-    """3.1.4, double decoding: ``removeIpFromDomainPool(d, ip, '2001:db8::3')`` sends
-    ``?ip=2001%253Adb8%253A%253A3``: the replacement is 2001:db8::3."""
+    """K25: ``removeIpFromDomainPool(d, ip, '2001:db8::3')`` sends
+    ``?ip=2001%253Adb8%253A%253A3``; decoded once that is ``2001%3Adb8%3A%3A3``, not an IP:
+    400, as the real API answers it."""
     path = "/v3/domains/example.com/pool/198.51.100.1?ip=2001%253Adb8%253A%253A3"
+    response, eng = js("DELETE", path)
+    refused(response, eng, 400, "replacement IP '2001%3Adb8%3A%3A3' is not a valid IP address")
+
+
+def test_js_remove_ip_from_domain_pool_replacement_decoded_by_the_host() -> None:
+    """K25: a host that decoded the query once passes ``2001%3Adb8%3A%3A3``; the wire does not
+    decode it again: 400."""
+    path = "/v3/domains/example.com/pool/198.51.100.1"
+    response, eng = js("DELETE", path, query=[("ip", "2001%3Adb8%3A%3A3")])
+    refused(response, eng, 400, "replacement IP '2001%3Adb8%3A%3A3' is not a valid IP address")
+
+
+def test_js_remove_ip_from_domain_pool_with_a_once_encoded_ipv6_replacement() -> None:
+    """3.1.4: an IPv6 replacement encoded once (``?ip=2001%3Adb8%3A%3A3``) is 2001:db8::3."""
+    path = "/v3/domains/example.com/pool/198.51.100.1?ip=2001%3Adb8%3A%3A3"
     response, eng = js("DELETE", path)
     assert response == Response(200, {"message": "success"})
     expected = attrs.evolve(DOM_1, ips=ips("198.51.100.2", "2001:db8::3"))
     assert eng.state.world() == replaced(WORLD, domains=[expected])
     assert eng.state.pending == ()
-
-
-def test_js_remove_ip_from_domain_pool_replacement_decoded_by_the_host() -> None:
-    """Double decoding: a host that decoded the query once passes ``2001%3Adb8%3A%3A3``; the
-    wire decodes it again."""
-    path = "/v3/domains/example.com/pool/198.51.100.1"
-    response, eng = js("DELETE", path, query=[("ip", "2001%3Adb8%3A%3A3")])
-    assert response == Response(200, {"message": "success"})
-    expected = attrs.evolve(DOM_1, ips=ips("198.51.100.2", "2001:db8::3"))
-    assert eng.state.world() == replaced(WORLD, domains=[expected])
 
 
 def test_js_remove_ip_from_domain_pool_without_replacement() -> None:

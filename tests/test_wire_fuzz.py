@@ -1,7 +1,8 @@
 """Whatever request arrives, the wire layer answers with a contract status and a JSON body and
 never raises (C4, K1-K7); a refused request changes nothing.
 
-Each property runs at least 1,000 examples.
+Each property runs at least 1,000 examples, and 100,000 in the fuzz session
+(``nox -s fuzz``, see ``tests/fuzzing.py``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from hypothesis import strategies as st
 
 from ippools import Accepted, Engine, MemoryState, Rejected, world_problems
 from ippools.wire import Request, Response, handle
+from tests.fuzzing import fuzz_examples
 from tests.support import POOL_A, POOL_B, POOL_C, engine
 from tests.test_wire import HEADERS, WORLD
 
-EXAMPLES = 1000
+EXAMPLES = fuzz_examples(1000)
 """Examples per property; the project requires at least 1,000 each in the default profile."""
 STATUSES = {200, 400, 403, 404, 405}
 POOL_ID = re.compile(r"[0-9a-f]{24}")

@@ -288,13 +288,12 @@ def test_fields_of_every_endpoint() -> None:
             sorted(endpoint.form),
             sorted(endpoint.repeatable),
             endpoint.json,
-            sorted(endpoint.redecoded),
         )
         for route in ROUTES
         for endpoint in route.endpoints
     }
-    domain: tuple[list[str], list[str], list[str], bool, list[str]]
-    domain = (["ip", "pool_id"], [], [], False, ["ip"])
+    domain: tuple[list[str], list[str], list[str], bool]
+    domain = (["ip", "pool_id"], [], [], False)
     lists = ["add_ip", "link_domain", "remove_ip", "unlink_domain"]
     revoke = ["ip", "pool_id", "subaccount_id"]
     assert table == {
@@ -305,32 +304,29 @@ def test_fields_of_every_endpoint() -> None:
             ["description", "ip", "ips", "name"],
             ["ip", "ips"],
             False,
-            [],
         ),
-        ("GET", "/v3/ip_pools/{pool_id}"): ([], [], [], False, []),
+        ("GET", "/v3/ip_pools/{pool_id}"): ([], [], [], False),
         ("DELETE", "/v3/ip_pools/{pool_id}"): (
             ["ip", "pool_id"],
             ["ip", "pool_id"],
             [],
             False,
-            ["ip"],
         ),
         ("PATCH", "/v3/ip_pools/{pool_id}"): (
             [],
             sorted(["description", "name", *lists]),
             lists,
             False,
-            [],
         ),
-        ("PUT", "/v3/ip_pools/{pool_id}/ips/{ip}"): ([], [], [], False, []),
-        ("DELETE", "/v3/ip_pools/{pool_id}/ips/{ip}"): ([], [], [], False, []),
-        ("POST", "/v3/ip_pools/{pool_id}/ips.json"): ([], [], [], True, []),
-        ("GET", "/v3/domains/{name}/ips"): ([], [], [], False, []),
-        ("POST", "/v3/domains/{name}/ips"): ([], ["ip", "pool_id"], [], False, []),
-        ("GET", "/v3/ip_pools"): ([], [], [], False, []),
-        ("GET", "/v3/ip_pools/{pool_id}/domains"): (["limit", "page"], [], [], False, []),
-        ("PUT", "/v3/ip_pools/{pool_id}/delegate"): ([], ["subaccount_id"], [], False, []),
-        ("DELETE", "/v3/ip_pools/{pool_id}/delegate"): (revoke, revoke, [], False, []),
+        ("PUT", "/v3/ip_pools/{pool_id}/ips/{ip}"): ([], [], [], False),
+        ("DELETE", "/v3/ip_pools/{pool_id}/ips/{ip}"): ([], [], [], False),
+        ("POST", "/v3/ip_pools/{pool_id}/ips.json"): ([], [], [], True),
+        ("GET", "/v3/domains/{name}/ips"): ([], [], [], False),
+        ("POST", "/v3/domains/{name}/ips"): ([], ["ip", "pool_id"], [], False),
+        ("GET", "/v3/ip_pools"): ([], [], [], False),
+        ("GET", "/v3/ip_pools/{pool_id}/domains"): (["limit", "page"], [], [], False),
+        ("PUT", "/v3/ip_pools/{pool_id}/delegate"): ([], ["subaccount_id"], [], False),
+        ("DELETE", "/v3/ip_pools/{pool_id}/delegate"): (revoke, revoke, [], False),
     }
 
 

@@ -1,8 +1,13 @@
-"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7).
+"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7),
+``ippools serve`` runs the reference HTTP server (``ippools[server]``) and ``ippools worker``
+processes the pending updates of a database.
 
-``main`` never lets an exception escape: a scenario that cannot be read or is
-not valid gives one line on standard error and exit status 2; anything
-unexpected gives one line and exit status 3.
+``main`` never lets an exception escape: a wrong command line, or a scenario
+that cannot be read or is not valid, gives one line on standard error and exit
+status 2; output that cannot be written gives exit status 4, with one line
+naming the cause unless the reader of a pipe just stopped reading; anything
+unexpected gives one line and exit status 3. A failure to write standard error
+itself changes nothing: there is nowhere left to report it.
 """
 
 from __future__ import annotations
@@ -10,24 +15,46 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
-from ippools.documents import Scenario, dump_json, load_scenario, parse_json, unstructure
-from ippools.errors import DocumentError
+from ippools.documents import (
+    Scenario,
+    dump_json,
+    load_scenario,
+    load_world,
+    parse_json,
+    unstructure,
+)
+from ippools.errors import DocumentError, echo
 from ippools.replay import ReplayResult, replay
-from ippools.store import StoreError, open_sqlite
+from ippools.store import Service, StoreError, open_sqlite
+from ippools.worker import DEFAULT_SETTLE_DELAY
+from ippools.world import World
 
-__all__ = ["EXIT_DIFFERENT", "EXIT_INTERNAL", "EXIT_INVALID", "EXIT_OK", "example_names", "main"]
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+__all__ = [
+    "EXIT_DIFFERENT",
+    "EXIT_INTERNAL",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_OUTPUT",
+    "example_names",
+    "main",
+]
 
 EXIT_OK: Final = 0
 EXIT_DIFFERENT: Final = 1
 EXIT_INVALID: Final = 2
 EXIT_INTERNAL: Final = 3
+EXIT_OUTPUT: Final = 4
 
 _EXIT_STATUS = """\
 exit status:
@@ -37,11 +64,111 @@ exit status:
   2  the file is missing, not JSON, truncated or not a valid scenario, or the
      command line is wrong: one line on standard error, nothing on standard output
   3  internal error (a bug in ippools): one line on standard error
+  4  the output could not be written (a full disk, a closed standard output):
+     one line on standard error naming the cause; when the reader of a pipe
+     stops reading (| head), the command ends quietly
 """
 
 
 class _Unreadable(Exception):
     """The scenario could not be read or is not valid; the message says why."""
+
+
+class _UsageError(Exception):
+    """The command line is wrong; the message is the one line to show."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, as the exit statuses promise.
+
+    argparse prints the usage and then the error (two or three lines); this one
+    raises :class:`_UsageError` instead, which :func:`main` shows as one line.
+    The subcommands' parsers are of this class too (argparse makes them so).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{self.prog}: {_one_line(message)} (see {self.prog} --help)")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        # argparse drops a failed write of --help silently; this one lets main report it.
+        if message:
+            _Stream(file).write(message)
+
+
+class _Writer(Protocol):
+    def write(self, text: str, /) -> object: ...
+
+
+class _WriteFailed(Exception):
+    """Standard output could not be written: ``error`` is the cause, None when it is closed."""
+
+    def __init__(self, error: OSError | None) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _Stream:
+    """A standard stream that reports a failed write as :class:`_WriteFailed`.
+
+    ``sys.stdout`` or ``sys.stderr`` is None when the stream was closed before
+    Python started (``>&-``). When a write or flush fails, the stream's file
+    descriptor is pointed at ``os.devnull`` (the advice of Python's notes on
+    SIGPIPE), so that the interpreter's last flush of what is still buffered
+    neither fails nor prints "Exception ignored". A standard error stream
+    (``quiet``) swallows its failures: it is where they would be reported.
+    """
+
+    def __init__(self, stream: SupportsWrite[str] | None, *, quiet: bool = False) -> None:
+        self._stream = stream
+        self._quiet = quiet
+
+    def write(self, text: str) -> None:
+        self._run(lambda stream: _write_all(stream, text))
+
+    def flush(self) -> None:
+        if hasattr(self._stream, "flush"):
+            self._run(lambda stream: stream.flush())
+
+    def _run(self, action: Callable[[Any], object]) -> None:
+        if self._stream is None:
+            if self._quiet:
+                return
+            raise _WriteFailed(None)
+        try:
+            action(self._stream)
+        except OSError as error:
+            self._silence()
+            if not self._quiet:
+                raise _WriteFailed(error) from None
+
+    def _silence(self) -> None:
+        try:
+            # A standard stream has fileno(); any other stream fails into the except below.
+            fd = self._stream.fileno()  # type: ignore[union-attr]
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, fd)
+            finally:
+                os.close(devnull)
+        except (AttributeError, OSError, ValueError):  # no file descriptor (an in-memory stream)
+            pass
+
+
+def _write_all(stream: Any, text: str) -> None:
+    """Write ``text`` to ``stream`` entirely, or raise the OSError that stopped it.
+
+    An unbuffered text stream (``python -u``, ``PYTHONUNBUFFERED``) drops whatever
+    a short write leaves (a full disk, a reader that went away), so its bytes are
+    written here until none is left; the next write raises what went wrong.
+    """
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        stream.write(text)
+        return
+    stream.flush()
+    data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+    while data:
+        data = data[raw.write(data) or 0 :]
 
 
 def _examples() -> Traversable:
@@ -66,7 +193,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ippools",
         description="Reference implementation of dedicated IP pool (DIPP) management.",
         epilog=_EXIT_STATUS,
@@ -100,20 +227,27 @@ def _parser() -> argparse.ArgumentParser:
             "creates; without it the replay runs in memory"
         ),
     )
+    _add_serve(commands)
+    _add_worker(commands)
     return parser
 
 
 def _read(args: argparse.Namespace) -> tuple[str, str]:
     """The name to show and the text of the scenario the arguments name."""
     if args.example is not None:
-        label = f"example {args.example!r}"
+        label = f"example {echo(args.example)}"
         if args.example not in example_names():
             raise _Unreadable(f"{label}: no such example (see ippools replay --list-examples)")
         data = _examples().joinpath(f"{args.example}.json").read_bytes()
     elif args.file == "-":
         label = "<stdin>"
         stream = sys.stdin
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+        if stream is None:
+            raise _Unreadable(f"{label}: cannot read: standard input is closed")
+        try:
+            data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+        except OSError as error:
+            raise _Unreadable(f"{label}: cannot read: {error.strerror or error}") from None
     else:
         label = args.file
         try:
@@ -127,7 +261,7 @@ def _read(args: argparse.Namespace) -> tuple[str, str]:
         raise _Unreadable(f"{label}: not UTF-8 text (byte {error.start})") from None
 
 
-def _replay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _replay(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
     if args.list_examples:
         for name in example_names():
             out.write(f"{name}\n")
@@ -185,18 +319,214 @@ def _replay_on_sqlite(scenario: Scenario, path: str) -> ReplayResult:
         raise _Unreadable(f"{path}: {error}") from None
 
 
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference HTTP server (needs ippools[server])",
+        description=(
+            "Serve the IP pools API over HTTP on the embedded SQLite store, for real Mailgun "
+            "clients. Public mode (the default) takes HTTP Basic auth api:<key> with the keys "
+            "of --keys; --trust-headers takes the X-Mailgun-* headers from the client. "
+            "Exit status: 0 after SIGTERM or SIGINT, 2 for a bad command line, file or address."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=8080, help="port to listen on (8080); 0 picks a free one"
+    )
+    serve.add_argument(
+        "--db",
+        metavar="FILE",
+        default=":memory:",
+        help=(
+            "the SQLite database: a new file is created, an existing ippools database is "
+            "served as it is and its pending updates resume; :memory: (the default) keeps "
+            "it in memory"
+        ),
+    )
+    seed = serve.add_mutually_exclusive_group()
+    seed.add_argument("--world", metavar="FILE", help="seed a new database with this world")
+    seed.add_argument(
+        "--example", metavar="NAME", help="seed a new database with a shipped scenario's world"
+    )
+    mode = serve.add_mutually_exclusive_group(required=True)
+    mode.add_argument(
+        "--keys", metavar="FILE", help="public mode: the API keys file (see docs/server.md)"
+    )
+    mode.add_argument(
+        "--trust-headers",
+        action="store_true",
+        help="trusted mode: no auth, the X-Mailgun-* headers come from the client",
+    )
+    serve.add_argument(
+        "--control",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the test-control endpoints under /_ippools/ (default: on in trusted mode only)",
+    )
+    serve.add_argument(
+        "--settle-delay",
+        type=float,
+        default=DEFAULT_SETTLE_DELAY,
+        metavar="SECONDS",
+        help=f"wait this long before processing pending work (default {DEFAULT_SETTLE_DELAY})",
+    )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="no background processing: pending updates wait for /_ippools/settle",
+    )
+    serve.add_argument(
+        "--synchronous",
+        type=str.upper,
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help=(
+            "FULL (the default): a commit survives a power loss; NORMAL: it survives the "
+            "death of the process, without a disk flush per write"
+        ),
+    )
+    serve.add_argument(
+        "--max-body", type=int, default=1024 * 1024, metavar="BYTES", help="body limit (1 MiB)"
+    )
+    serve.add_argument("--no-access-log", action="store_true", help="no line per request")
+    serve.add_argument(
+        "--audit-log",
+        metavar="FILE",
+        help=(
+            "append every request other than a GET that became a command to FILE, in commit "
+            "order, as a scenario step (see docs/server.md)"
+        ),
+    )
+
+
+def _serve(args: argparse.Namespace, err: TextIO) -> int:
+    try:
+        from ippools.server import create_app, load_keys
+        from ippools.server.run import configure_logging, serve
+    except ImportError as error:
+        err.write(f"ippools: serve needs the server extra, ippools[server] ({error})\n")
+        return EXIT_INVALID
+    if args.settle_delay < 0 or args.max_body < 0 or not 0 <= args.port <= 65535:
+        err.write("ippools: --settle-delay, --max-body and --port must not be negative\n")
+        return EXIT_INVALID
+    try:
+        world = _seed_world(args)
+        keys = load_keys(args.keys) if args.keys is not None else None
+        app = create_app(
+            args.db,
+            world,
+            keys=keys,
+            trust_headers=args.trust_headers,
+            control=args.control,
+            settle_delay=args.settle_delay,
+            worker=not args.no_worker,
+            max_body=args.max_body,
+            access_log=not args.no_access_log,
+            audit_log=args.audit_log,
+            synchronous=args.synchronous,
+        )
+    except OSError as error:
+        err.write(f"ippools: {error.filename}: cannot open: {error.strerror or error}\n")
+        return EXIT_INVALID
+    except (_Unreadable, DocumentError, StoreError) as error:
+        err.write(f"ippools: {_one_line(str(error))}\n")
+        return EXIT_INVALID
+    configure_logging(err)
+    try:
+        serve(app, args.host, args.port)
+    except OSError as error:
+        err.write(f"ippools: cannot listen on {args.host}:{args.port}: {error.strerror or error}\n")
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _seed_world(args: argparse.Namespace) -> World | None:
+    """The world of ``--world`` or ``--example``, or None."""
+    if args.world is None and args.example is None:
+        return None
+    label, text = _read(argparse.Namespace(file=args.world, example=args.example))
+    try:
+        data = parse_json(text)
+        return load_scenario(data).world if args.example is not None else load_world(data)
+    except DocumentError as error:
+        raise _Unreadable(f"{label}: {error}") from None
+
+
+def _add_worker(commands: Any) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="process the pending updates of a database until SIGTERM or SIGINT",
+        description=(
+            "Process the pending updates of an ippools SQLite database in the background, "
+            "oldest first, in batches, until SIGTERM or SIGINT. Several workers (and a server) "
+            "may run on one database. Exit status: 0 when stopped, 2 for a bad database."
+        ),
+    )
+    worker.add_argument("--db", metavar="FILE", required=True, help="the SQLite database")
+    worker.add_argument(
+        "--settle-delay",
+        type=float,
+        default=DEFAULT_SETTLE_DELAY,
+        metavar="SECONDS",
+        help=f"wait this long before processing pending work (default {DEFAULT_SETTLE_DELAY})",
+    )
+    worker.add_argument("--batch", type=int, default=100, help="updates per batch (100)")
+
+
+def _worker(args: argparse.Namespace, err: TextIO) -> int:
+    if args.db == ":memory:" or not os.path.isfile(args.db):
+        err.write(f"ippools: {args.db}: no such database file\n")
+        return EXIT_INVALID
+    if args.settle_delay < 0 or args.batch < 1:
+        err.write("ippools: --settle-delay must be >= 0 and --batch >= 1\n")
+        return EXIT_INVALID
+    try:
+        store = open_sqlite(args.db)
+    except StoreError as error:
+        err.write(f"ippools: {_one_line(str(error))}\n")
+        return EXIT_INVALID
+    with store:
+        err.write(f"ippools: worker on {args.db} (settle delay {args.settle_delay:g} s)\n")
+        err.flush()
+        done = Service(store, batch=args.batch).run_worker(delay=args.settle_delay)
+    err.write(f"ippools: worker stopped; it processed {done} pending updates\n")
+    return EXIT_OK
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    out, err = _Stream(sys.stdout), _Stream(sys.stderr, quiet=True)
     try:
-        args = _parser().parse_args(argv)
-        return _replay(args, sys.stdout, sys.stderr)
-    except SystemExit as done:  # argparse: --help (0) or a usage error (2)
-        return done.code if isinstance(done.code, int) else EXIT_INVALID
+        status = _run(argv, out, err)
+        out.flush()  # a full disk shows only here; the output counts once it is out
+    except _WriteFailed as failure:
+        if not isinstance(failure.error, BrokenPipeError):  # a reader that stops: quietly
+            cause = "it is closed" if failure.error is None else failure.error.strerror
+            err.write(f"ippools: cannot write to standard output: {cause or failure.error}\n")
+        return EXIT_OUTPUT
     except Exception as error:
         message = _one_line(f"{type(error).__name__}: {error}")
-        sys.stderr.write(f"ippools: internal error: {message}\n")
+        err.write(f"ippools: internal error: {message}\n")
         return EXIT_INTERNAL
+    err.flush()
+    return status
+
+
+def _run(argv: list[str] | None, out: _Stream, err: _Stream) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageError as error:
+        err.write(f"{error}\n")
+        return EXIT_INVALID
+    except SystemExit as done:  # --help: argparse printed it
+        return done.code if isinstance(done.code, int) else EXIT_INVALID
+    if args.command == "serve":
+        return _serve(args, sys.stderr)
+    if args.command == "worker":
+        return _worker(args, sys.stderr)
+    return _replay(args, out, err)

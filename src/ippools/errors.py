@@ -9,14 +9,19 @@ so that a host may raise them.
 answers with and what it means. An :class:`ApiError` only takes a registered
 code whose status is its own, so a code can neither be misspelt nor change its
 status unnoticed.
+
+A message shows a value the caller gave through :func:`echo`, which cuts it to
+:data:`ECHO_LIMIT` characters, so that no message grows with a hostile input (K26).
 """
 
 from __future__ import annotations
 
 import enum
-from typing import ClassVar
+import reprlib
+from typing import ClassVar, Final
 
 __all__ = [
+    "ECHO_LIMIT",
     "ApiError",
     "BadRequest",
     "ConflictError",
@@ -26,7 +31,38 @@ __all__ = [
     "IppoolsError",
     "MethodNotAllowed",
     "NotFound",
+    "echo",
 ]
+
+ECHO_LIMIT: Final = 100
+"""How many characters of a value an error message shows at most (K26)."""
+
+_REPR = reprlib.Repr()  # bounds the work on big containers; echo makes the final cut
+_REPR.maxlevel = 3
+_REPR.maxstring = _REPR.maxother = ECHO_LIMIT
+_REPR.maxlong = 1 << 30  # an int is cut like any other repr: its first digits, then ...
+
+
+def echo(value: object) -> str:
+    """The text an error message shows for ``value``: its ``repr``, cut to ECHO_LIMIT characters.
+
+    A string of at most :data:`ECHO_LIMIT` characters shows as its ``repr``
+    (``'acct-1'``); a longer one as the ``repr`` of its first ECHO_LIMIT characters
+    followed by ``...`` outside the quotes (``'aaaa'...``), so that a cut value is
+    never mistaken for one that ends in dots. Any other value shows the first
+    ECHO_LIMIT characters of its ``repr``, followed by ``...`` when cut. The ``repr``
+    escapes what is not printable, a lone surrogate included, so the result is
+    always valid text; it never raises.
+    """
+    if isinstance(value, str):
+        if len(value) <= ECHO_LIMIT:
+            return repr(value)
+        return repr(value[:ECHO_LIMIT]) + "..."
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a repr that fails (an int past the digit limit, a broken __repr__)
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "..."
 
 
 class ErrorCode(enum.StrEnum):

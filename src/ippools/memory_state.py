@@ -19,12 +19,12 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from itertools import chain, islice
 
 from ippools.arguments import check_count
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
-from ippools.outcome import Changes, PendingUpdate, ReplaceWithPool, Tombstone
+from ippools.outcome import Changes, PendingUpdate, ReplaceWithPool, ReplaceWithShared, Tombstone
 from ippools.stored_state import StoredState, load_world
 from ippools.world import World
 
@@ -59,23 +59,27 @@ class SortedIds:
 
     def add(self, item: str) -> None:
         """Add ``item`` unless it is already there."""
-        maxes = self._maxes
-        if not maxes:
-            self._buckets.append([item])
-            maxes.append(item)
-            return
-        at = min(bisect_left(maxes, item), len(maxes) - 1)
-        bucket = self._buckets[at]
-        spot = bisect_left(bucket, item)
-        if spot < len(bucket) and bucket[spot] == item:
-            return
-        bucket.insert(spot, item)
+        maxes, buckets = self._maxes, self._buckets
+        if not maxes or item > maxes[-1]:  # after every item: the usual case of growing ids
+            if not maxes:
+                buckets.append([])
+                maxes.append(item)
+            at = len(maxes) - 1
+            bucket = buckets[at]
+            bucket.append(item)
+            maxes[at] = item
+        else:  # the bucket holding the first item not before it, which stays its last
+            at = bisect_left(maxes, item)
+            bucket = buckets[at]
+            spot = bisect_left(bucket, item)
+            if bucket[spot] == item:
+                return
+            bucket.insert(spot, item)
         if len(bucket) > self.SPLIT:
             half = len(bucket) // 2
-            self._buckets.insert(at + 1, bucket[half:])
+            buckets.insert(at + 1, bucket[half:])
             del bucket[half:]
-            maxes.insert(at + 1, self._buckets[at + 1][-1])
-        maxes[at] = bucket[-1]
+            maxes.insert(at, bucket[-1])
 
     def discard(self, item: str) -> None:
         """Remove ``item`` if it is there."""
@@ -88,11 +92,11 @@ class SortedIds:
         if bucket[spot] != item:
             return
         del bucket[spot]
-        if bucket:
-            maxes[at] = bucket[-1]
-        else:
+        if not bucket:
             del self._buckets[at]
             del maxes[at]
+        elif spot == len(bucket):
+            maxes[at] = bucket[-1]
 
     def after(self, start: str | None) -> Iterator[str]:
         """The items greater than ``start`` (all when None), in order."""
@@ -123,6 +127,7 @@ class MemoryStorage:
     get_pool: Callable[[str], Pool | None]
     pool_holding: Callable[[IPAddress], str | None]
     get_domain: Callable[[str], Domain | None]
+    get_tombstone: Callable[[str], Tombstone | None]
 
     def __init__(self) -> None:
         self._accounts: dict[str, Account] = {}
@@ -145,6 +150,7 @@ class MemoryStorage:
         self.get_pool = self._pools.get
         self.pool_holding = self._holder.get
         self.get_domain = self._domains.get
+        self.get_tombstone = self._tombstones.get
 
     # -- accounts and IPs ------------------------------------------------------
 
@@ -206,11 +212,13 @@ class MemoryStorage:
 
     # -- tombstones ----------------------------------------------------------------
 
-    def get_tombstone(self, pool_id: str, domain_id: str | None = None) -> Tombstone | None:
-        return self._tombstones.get(pool_id)
+    def shared_choice(self, pool_id: str, domain_id: str) -> IPAddress | None:
+        grave = self._tombstones.get(pool_id)
+        rep = None if grave is None else grave.replacement
+        return rep.ip_for(domain_id) if isinstance(rep, ReplaceWithShared) else None
 
-    def tombstones_leading_to(self, pool_id: str) -> list[str]:
-        return list(self._leading_to.get(pool_id, ()))
+    def tombstones_leading_to(self, pool_id: str) -> Collection[str]:
+        return self._leading_to.get(pool_id, ())
 
     def put_tombstone(self, grave: Tombstone) -> None:
         self.remove_tombstone(grave.pool_id)
@@ -251,7 +259,7 @@ class MemoryStorage:
             ids = next(iter(by_account.values())).after(after)
         else:
             ids = heapq.merge(*(sorted_ids.after(after) for sorted_ids in by_account.values()))
-        return list(map(self._domains.__getitem__, islice(ids, limit)))
+        return list(map(self._domains.__getitem__, ids if limit is None else islice(ids, limit)))
 
     def has_links(self, pool_id: str) -> bool:
         return pool_id in self._links
@@ -281,20 +289,28 @@ class MemoryStorage:
             del self._by_key[key]
 
     def _link(self, domain: Domain) -> None:
-        if domain.pool_id is not None:
-            by_account = self._links.setdefault(domain.pool_id, {})
-            by_account.setdefault(domain.account_id, SortedIds()).add(domain.id)
+        pool_id = domain.pool_id
+        if pool_id is None:
+            return
+        by_account = self._links.get(pool_id)
+        if by_account is None:
+            by_account = self._links[pool_id] = {}
+        ids = by_account.get(domain.account_id)
+        if ids is None:
+            ids = by_account[domain.account_id] = SortedIds()
+        ids.add(domain.id)
 
     def _unlink(self, domain: Domain) -> None:
-        if domain.pool_id is None:
+        pool_id = domain.pool_id
+        if pool_id is None:
             return
-        by_account = self._links[domain.pool_id]
+        by_account = self._links[pool_id]
         ids = by_account[domain.account_id]
         ids.discard(domain.id)
         if not ids:
             del by_account[domain.account_id]
             if not by_account:
-                del self._links[domain.pool_id]
+                del self._links[pool_id]
 
     # -- whole state -------------------------------------------------------------------
 

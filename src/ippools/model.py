@@ -21,7 +21,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from ippools._validators import is_flag, is_text, shown
+from ippools._validators import is_flag, is_text
+from ippools.errors import echo
 
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -59,7 +60,7 @@ def parse_ip(text: str) -> IPAddress | None:
     :func:`ip_address` is the same parser, raising for invalid text too.
     """
     if not isinstance(text, str):
-        raise TypeError(f"an IP must be given as text, got {shown(text)}")
+        raise TypeError(f"an IP must be given as text, got {echo(text)}")
     if not text or len(text) > 64:
         return None
     if ":" not in text:
@@ -89,14 +90,14 @@ def ip_address(value: str | IPAddress) -> IPAddress:
         return value
     if isinstance(value, ipaddress.IPv6Address):
         if value.scope_id is not None:
-            raise ValueError(f"IP {str(value)!r} carries a scope, which C5 does not allow")
+            raise ValueError(f"IP {echo(str(value))} carries a scope, which C5 does not allow")
         return value
     if not isinstance(value, str):
-        raise TypeError(f"an IP must be its text or an IPv4/IPv6 address value, got {shown(value)}")
+        raise TypeError(f"an IP must be its text or an IPv4/IPv6 address value, got {echo(value)}")
     parsed = parse_ip(value)
     if parsed is None:
         raise ValueError(
-            f"{shown(value)} is not a valid IP address "
+            f"{echo(value)} is not a valid IP address "
             "(IPv4 as a dotted quad without leading zeros, or IPv6 without a scope; C5)"
         )
     return parsed
@@ -139,11 +140,11 @@ def domain_key(name: str) -> str:
 
 def _check_id(name: str, value: object) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, got {shown(value)}")
+        raise TypeError(f"{name} must be a string, got {echo(value)}")
     if not value:
         raise ValueError(f"{name} must be a non-empty string, got ''")
     if _NOT_IN_ID.search(value) is not None:
-        raise ValueError(f"{name} must not contain whitespace or '/', got {shown(value)}")
+        raise ValueError(f"{name} must not contain whitespace or '/', got {echo(value)}")
     return value
 
 
@@ -158,9 +159,9 @@ def _optional_record_id(instance: Any, attribute: attrs.Attribute[Any], value: A
 
 def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be a string, got {shown(value)}")
+        raise TypeError(f"{attribute.name} must be a string, got {echo(value)}")
     if not is_pool_id(value):
-        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {shown(value)}")
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {echo(value)}")
 
 
 def _optional_pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -182,7 +183,7 @@ def _collection(name: str, what: str, value: object) -> Iterable[Any]:
     network of the size of ``::/0`` could never be listed.
     """
     if isinstance(value, str | bytes | bytearray | _NETWORKS) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} must be a collection of {what}, got {shown(value)}")
+        raise TypeError(f"{name} must be a collection of {what}, got {echo(value)}")
     if isinstance(value, Mapping):
         raise TypeError(f"{name} must be a collection of {what}, not a mapping")
     return value
@@ -230,7 +231,7 @@ class Account:
 
     def __attrs_post_init__(self) -> None:
         if self.parent_id == self.id:
-            raise ValueError(f"account {self.id!r} cannot be its own parent")
+            raise ValueError(f"account {echo(self.id)} cannot be its own parent")
 
     @property
     def is_subaccount(self) -> bool:
@@ -284,4 +285,4 @@ class Pool:
 
     def __attrs_post_init__(self) -> None:
         if self.account_id in self.delegated_to:
-            raise ValueError(f"pool {self.pool_id!r} cannot be delegated to its owner")
+            raise ValueError(f"pool {echo(self.pool_id)} cannot be delegated to its owner")

@@ -17,9 +17,9 @@ from typing import Any, TypeAlias, get_args
 
 import attrs
 
-from ippools._validators import instance_of, is_text, shown
+from ippools._validators import instance_of, is_text
 from ippools.commands import Actor, Command
-from ippools.errors import ApiError
+from ippools.errors import ApiError, echo
 from ippools.model import Domain, IPAddress, Pool, ip_address, is_pool_id
 
 __all__ = [
@@ -60,25 +60,25 @@ def started_body() -> dict[str, Any]:
 def _pool_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     is_text(instance, attribute, value)
     if not is_pool_id(value):
-        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {shown(value)}")
+        raise ValueError(f"{attribute.name} must be 24 lowercase hex digits, got {echo(value)}")
 
 
 def _check_tuple(name: str, value: Any, kinds: tuple[type[Any], ...]) -> None:
     """``value`` is a tuple of instances of ``kinds``; else TypeError naming the field."""
     if type(value) is not tuple:
         names = " or ".join(kind.__name__ for kind in kinds)
-        raise TypeError(f"{name} must be a tuple of {names}, got {shown(value)}")
+        raise TypeError(f"{name} must be a tuple of {names}, got {echo(value)}")
     for item in value:
         if not isinstance(item, kinds):
             names = " or ".join(kind.__name__ for kind in kinds)
-            raise TypeError(f"{name} must hold {names} only, got {shown(item)}")
+            raise TypeError(f"{name} must hold {names} only, got {echo(item)}")
 
 
 def _check_instance(name: str, value: Any, kinds: tuple[type[Any], ...]) -> None:
     """``value`` is an instance of ``kinds``; else TypeError naming the field."""
     if not isinstance(value, kinds):
         names = " or ".join(kind.__name__ for kind in kinds)
-        raise TypeError(f"{name} must be an instance of {names}, got {shown(value)}")
+        raise TypeError(f"{name} must be an instance of {names}, got {echo(value)}")
 
 
 @attrs.frozen
@@ -130,11 +130,11 @@ def _choices(
     elif isinstance(value, Iterable) and not isinstance(value, str | bytes):
         pairs = value
     else:
-        raise TypeError(f"choices must be a mapping of domain ids to IPs, got {shown(value)}")
+        raise TypeError(f"choices must be a mapping of domain ids to IPs, got {echo(value)}")
     out: dict[str, IPAddress] = {}
     for pair in pairs:
         if not isinstance(pair, tuple) or len(pair) != 2 or not isinstance(pair[0], str):
-            raise TypeError(f"choices must pair domain ids with IPs, got {shown(pair)}")
+            raise TypeError(f"choices must pair domain ids with IPs, got {echo(pair)}")
         try:
             out[pair[0]] = ip_address(pair[1])
         except (TypeError, ValueError) as error:

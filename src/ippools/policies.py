@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ippools._validators import instance_of, shown
+from ippools._validators import instance_of
+from ippools.errors import echo
 from ippools.model import IPAddress, ip_sort_key, is_pool_id
 
 __all__ = [
@@ -77,15 +78,15 @@ class SequenceIds:
 
     def __init__(self, ids: Iterable[str] = ()) -> None:
         if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
-            raise TypeError(f"ids must be a collection of pool ids, got {shown(ids)}")
+            raise TypeError(f"ids must be a collection of pool ids, got {echo(ids)}")
         given: list[str] = []
         for pool_id in ids:
             if not isinstance(pool_id, str):
-                raise TypeError(f"ids must hold strings only, got {shown(pool_id)}")
+                raise TypeError(f"ids must hold strings only, got {echo(pool_id)}")
             given.append(pool_id)
         for pool_id in given:
             if not is_pool_id(pool_id):
-                raise ValueError(f"pool id {pool_id!r} is not 24 lowercase hex digits")
+                raise ValueError(f"pool id {echo(pool_id)} is not 24 lowercase hex digits")
         if len(set(given)) != len(given):
             raise ValueError("pool ids repeat")
         self._given = given

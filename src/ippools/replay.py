@@ -15,6 +15,7 @@ them. ``expect_world`` is compared in canonical form (K14), records matched by i
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Protocol
 
@@ -145,17 +146,23 @@ class ReplayResult:
         return not self.differences
 
 
+_ASCII_LOWER: Final = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def merge_headers(
     defaults: Iterable[tuple[str, str | None]], own: Iterable[tuple[str, str | None]]
 ) -> tuple[tuple[str, str], ...]:
     """K17: the request's own headers over the defaults, names compared case-insensitively.
 
     A default is dropped when the request names the same header in any case; a
-    header whose value is None is absent.
+    header whose value is None is absent. Case is ignored in ASCII only, as the
+    wire compares header names (K25): the Kelvin sign is not a ``K``.
     """
     mine = list(own)
-    named = {name.lower() for name, _ in mine}
-    merged = [(n, v) for n, v in defaults if n.lower() not in named and v is not None]
+    named = {name.translate(_ASCII_LOWER) for name, _ in mine}
+    merged = [
+        (n, v) for n, v in defaults if n.translate(_ASCII_LOWER) not in named and v is not None
+    ]
     merged += [(n, v) for n, v in mine if v is not None]
     return tuple(merged)
 
@@ -239,6 +246,17 @@ class ReplayState(WritableState, Protocol):
         """The stored state as a world."""
 
 
+def _limit(step: SettleStep, state: ReplayState) -> int | None:
+    """The limit to process: None (all) when the step's exceeds what is pending.
+
+    Processing queues nothing new, so the two are the same, and a store need not
+    take a limit of any size (``settle: 10**30`` is a valid step).
+    """
+    if step.limit is None or step.limit >= state.pending_count:
+        return None
+    return step.limit
+
+
 def replay(scenario: Scenario, state: ReplayState | None = None) -> ReplayResult:
     """Run ``scenario`` and compare what it gives with its expectations (§7, K15-K18).
 
@@ -255,7 +273,7 @@ def replay(scenario: Scenario, state: ReplayState | None = None) -> ReplayResult
     differences: list[Difference] = []
     for index, step in enumerate(scenario.steps):
         if isinstance(step, SettleStep):
-            results.append(SettleResult(engine.process(step.limit)))
+            results.append(SettleResult(engine.process(_limit(step, engine.state))))
             continue
         before = engine.state.pending_count
         response = handle(engine, to_request(step.request, scenario.default_headers))

@@ -82,23 +82,32 @@ class StateView(Protocol):
         """
 
 
+_HOPS = range(10_000)
+"""At most this many tombstones lead from a stored link to what replaced it; more can only
+be a cycle in a damaged store."""
+
+
 def resolve_domain(
     stored: Domain,
     tombstone: Callable[[str], Tombstone | None],
     pool: Callable[[str], Pool | None],
+    shared_choice: Callable[[str, str], IPAddress | None] | None = None,
 ) -> Domain:
     """The effective state of a domain whose stored record is ``stored``.
 
     ``tombstone`` and ``pool`` look up deleted and live DIPPs by id. An id names
     a live DIPP or a deleted one, never both (K16), so the live DIPP is looked up
-    first: a domain linked to a live DIPP needs no tombstone lookup. A link that
-    leads nowhere (a store that lost a DIPP) leaves the domain unlinked with the
-    IPs it has, so that reads never fail on a damaged store.
+    first: a domain linked to a live DIPP needs no tombstone lookup. The shared
+    IP a deletion chose for the domain comes from the tombstone's replacement, or
+    from ``shared_choice(pool_id, domain_id)`` when given (for tombstones stored
+    without their choices). A link that leads nowhere (a store that lost a DIPP)
+    leaves the domain unlinked with the IPs it has, so that reads never fail on a
+    damaged store.
     """
     pool_id = stored.pool_id
     if pool_id is None:
         return stored
-    for _ in range(10_000):  # a longer chain can only be a cycle in a damaged store
+    for _ in _HOPS:
         live = pool(pool_id)
         if live is not None:
             if stored.pool_id == pool_id and stored.ips == live.ips:
@@ -114,7 +123,10 @@ def resolve_domain(
         if isinstance(rep, ReplaceWithIp):
             return Domain(stored.id, stored.name, stored.account_id, None, frozenset((rep.ip,)))
         if isinstance(rep, ReplaceWithShared):
-            chosen = rep.ip_for(stored.id)
+            if shared_choice is None:
+                chosen = rep.ip_for(stored.id)
+            else:
+                chosen = shared_choice(pool_id, stored.id)
             ips = frozenset((chosen,)) if chosen is not None else stored.ips
             return Domain(stored.id, stored.name, stored.account_id, None, ips)
         break

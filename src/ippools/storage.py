@@ -32,7 +32,7 @@ What an adapter must guarantee
   an index in domain-id order, never by reading every link of the DIPP.
 * **No logic.** Adapters never resolve effective state, never decide to keep or
   drop a tombstone, never count shared usage on their own: they store what they
-  are given. The only freedom is the one documented at :meth:`Storage.get_tombstone`.
+  are given.
 """
 
 from __future__ import annotations
@@ -100,17 +100,21 @@ class Storage(Protocol):
 
     # -- tombstones of deleted DIPPs ----------------------------------------
 
-    def get_tombstone(self, pool_id: str, domain_id: str | None = None) -> Tombstone | None:
+    def get_tombstone(self, pool_id: str) -> Tombstone | None:
         """The stored tombstone of the deleted DIPP ``pool_id``, if any.
 
-        When its replacement is a shared IP per domain, the answer must carry the
-        choice for ``domain_id`` (if there is one) and may leave out the others;
-        with ``domain_id`` None it may carry no choice at all. So an adapter may
-        keep the choices in a table of their own and read one at a time.
+        A shared replacement may come without its choices, which an adapter may
+        keep apart: :meth:`shared_choice` answers them one domain at a time.
         """
 
+    def shared_choice(self, pool_id: str, domain_id: str) -> IPAddress | None:
+        """The shared IP the deletion of ``pool_id`` chose for ``domain_id``, if any."""
+
     def tombstones_leading_to(self, pool_id: str) -> Collection[str]:
-        """The ids of the stored tombstones whose replacement is the DIPP ``pool_id``."""
+        """The ids of the stored tombstones whose replacement is the DIPP ``pool_id``.
+
+        The answer may be a view of the index, good until the next write.
+        """
 
     def put_tombstone(self, grave: Tombstone) -> None:
         """Store ``grave``, with every choice of a shared replacement."""

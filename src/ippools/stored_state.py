@@ -90,9 +90,10 @@ class StoredState:
 
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
-        # Bound once: every effective read goes through these two.
+        # Bound once: every effective read goes through these.
         self._get_pool = storage.get_pool
         self._get_tombstone = storage.get_tombstone
+        self._shared_choice = storage.shared_choice
 
     # -- StateView -----------------------------------------------------------
 
@@ -247,12 +248,8 @@ class StoredState:
     def _effective(
         self, stored: Domain, pool: Callable[[str], Pool | None] | None = None
     ) -> Domain:
-        if stored.pool_id is None:
-            return stored
-        get_tombstone = self._get_tombstone
-        domain_id = stored.id
         return resolve_domain(
-            stored, lambda pool_id: get_tombstone(pool_id, domain_id), pool or self._get_pool
+            stored, self._get_tombstone, pool or self._get_pool, self._shared_choice
         )
 
     def _led_to(self, pool_id: str) -> bool:
@@ -261,22 +258,23 @@ class StoredState:
 
     def _closure(self, pool_id: str) -> list[str]:
         """``pool_id`` and every tombstone whose replacement chain leads to it."""
-        out: list[str] = []
-        stack = [pool_id]
+        leading_to = self._storage.tombstones_leading_to
+        stack = list(leading_to(pool_id))
+        out = [pool_id]
         while stack:
             key = stack.pop()
             out.append(key)
-            stack.extend(self._storage.tombstones_leading_to(key))
+            stack.extend(leading_to(key))
         return out
 
     def _stored_links(
         self, pool_id: str, account_id: str | None, after: str | None, limit: int | None
     ) -> list[Domain]:
         """Stored domains whose link leads to ``pool_id``, by id: a page per closure id, merged."""
-        keys = self._closure(pool_id)
-        if len(keys) == 1:
-            return self._storage.linked(pool_id, account_id, after, limit)
-        pages = [self._storage.linked(key, account_id, after, limit) for key in keys]
+        linked = self._storage.linked
+        if not self._storage.tombstones_leading_to(pool_id):  # the usual case: one page
+            return linked(pool_id, account_id, after, limit)
+        pages = [linked(key, account_id, after, limit) for key in self._closure(pool_id)]
         return list(islice(heapq.merge(*pages, key=_by_id), limit))
 
     def _linked_domains(
@@ -286,11 +284,8 @@ class StoredState:
         if live is None:
             return []
         found = self._stored_links(pool_id, account_id, after, limit)
-        get_pool = self._get_pool
-
-        def pool(key: str) -> Pool | None:  # every link found leads to ``live``
-            return live if key == pool_id else get_pool(key)
-
+        # Every link found leads to ``live`` through tombstones only: no other DIPP is live.
+        pool = {pool_id: live}.get
         return [self._effective(stored, pool) for stored in found]
 
     def _bring_up_to_date(self, stored: Domain) -> None:

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import attrs
 
-from ippools.errors import DocumentError
+from ippools.errors import DocumentError, echo
 from ippools.model import (
     Account,
     DedicatedIp,
@@ -44,12 +44,12 @@ def _items(name: str, kind: type[T], value: object) -> list[T]:
     """``value`` as a list of ``kind`` records: else TypeError naming the argument."""
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise TypeError(
-            f"{name} must be a collection of {kind.__name__} records, got {value!r:.100}"
+            f"{name} must be a collection of {kind.__name__} records, got {echo(value)}"
         )
     items: list[T] = []
     for item in value:  # stop at the first wrong item: the collection may be endless
         if not isinstance(item, kind):
-            raise TypeError(f"{name} must hold {kind.__name__} records only, got {item!r:.100}")
+            raise TypeError(f"{name} must hold {kind.__name__} records only, got {echo(item)}")
         items.append(item)
     return items
 
@@ -71,7 +71,7 @@ def _ips_sorted(ips: Iterable[IPAddress | str]) -> tuple[IPAddress, ...]:
     if isinstance(ips, str | bytes | Mapping | IPv4Network | IPv6Network) or not isinstance(
         ips, Iterable
     ):
-        raise TypeError(f"shared_ips must be a collection of IPs, got {ips!r:.100}")
+        raise TypeError(f"shared_ips must be a collection of IPs, got {echo(ips)}")
     try:
         return tuple(sorted_ips(ip_address(ip) for ip in ips))
     except (TypeError, ValueError) as error:
@@ -132,9 +132,9 @@ def _problems(world: World) -> list[str]:
             continue
         parent = accounts.get(account.parent_id)
         if parent is None:
-            add(f"accounts[{account.id}]: unknown parent account {account.parent_id!r}")
+            add(f"accounts[{account.id}]: unknown parent account {echo(account.parent_id)}")
         elif parent.parent_id is not None:
-            add(f"accounts[{account.id}]: parent {parent.id!r} is itself a subaccount")
+            add(f"accounts[{account.id}]: parent {echo(parent.id)} is itself a subaccount")
 
     dedicated: dict[IPAddress, DedicatedIp] = {}
     record: DedicatedIp | None
@@ -144,7 +144,7 @@ def _problems(world: World) -> list[str]:
             add(f"{where}: IP repeated")
         dedicated[record.ip] = record
         if record.account_id not in accounts:
-            add(f"{where}: unknown account {record.account_id!r}")
+            add(f"{where}: unknown account {echo(record.account_id)}")
     shared: set[IPAddress] = set()
     for ip in world.shared_ips:
         if ip in shared:
@@ -168,18 +168,21 @@ def _problems(world: World) -> list[str]:
         pools[pool.pool_id] = pool
         owner = accounts.get(pool.account_id)
         if owner is None:
-            add(f"{where}: unknown account {pool.account_id!r}")
+            add(f"{where}: unknown account {echo(pool.account_id)}")
         for ip in sorted_ips(pool.ips):
             record = dedicated.get(ip)
             if record is None or record.account_id != pool.account_id:
-                add(f"{where}: IP {ip_text(ip)} is not a dedicated IP of {pool.account_id!r} (I3)")
+                add(
+                    f"{where}: IP {ip_text(ip)} is not a dedicated IP"
+                    f" of {echo(pool.account_id)} (I3)"
+                )
             if ip in holder:
-                add(f"{where}: IP {ip_text(ip)} is also in pool {holder[ip]!r} (I3)")
+                add(f"{where}: IP {ip_text(ip)} is also in pool {echo(holder[ip])} (I3)")
             holder[ip] = pool.pool_id
         for sub in sorted(pool.delegated_to):
             account = accounts.get(sub)
             if account is None or account.parent_id != pool.account_id:
-                add(f"{where}: delegated to {sub!r}, not a subaccount of its owner (I7)")
+                add(f"{where}: delegated to {echo(sub)}, not a subaccount of its owner (I7)")
 
     linked: set[str] = set()
     names: dict[str, str] = {}
@@ -191,25 +194,25 @@ def _problems(world: World) -> list[str]:
         seen_domains.add(domain.id)
         key = domain.key
         if key in names:
-            add(f"{where}: name {domain.name!r} repeats domain {names[key]!r}")
+            add(f"{where}: name {echo(domain.name)} repeats domain {echo(names[key])}")
         else:
             names[key] = domain.id
         account = accounts.get(domain.account_id)
         if account is None:
-            add(f"{where}: unknown account {domain.account_id!r}")
+            add(f"{where}: unknown account {echo(domain.account_id)}")
         pool = None
         if domain.pool_id is not None:
             pool = pools.get(domain.pool_id)
             if pool is None:
-                add(f"{where}: linked to unknown pool {domain.pool_id!r} (I2)")
+                add(f"{where}: linked to unknown pool {echo(domain.pool_id)} (I2)")
             elif not (
                 pool.account_id == domain.account_id or domain.account_id in pool.delegated_to
             ):
-                add(f"{where}: linked to pool {pool.pool_id!r} not visible to its account (I2)")
+                add(f"{where}: linked to pool {echo(pool.pool_id)} not visible to its account (I2)")
             else:
                 linked.add(pool.pool_id)
                 if pool.ips != domain.ips:
-                    add(f"{where}: holds other IPs than its pool {pool.pool_id!r} (I1)")
+                    add(f"{where}: holds other IPs than its pool {echo(pool.pool_id)} (I1)")
         if not domain.ips:
             add(f"{where}: holds no IP (I5)")
         # Most domains hold only their own account's dedicated IPs, or shared IPs
@@ -236,7 +239,10 @@ def _problems(world: World) -> list[str]:
                 and ip in pool.ips
             )
             if not inherited:
-                add(f"{where}: holds {ip_text(ip)}, a dedicated IP of {record.account_id!r} (I6)")
+                add(
+                    f"{where}: holds {ip_text(ip)}, a dedicated IP"
+                    f" of {echo(record.account_id)} (I6)"
+                )
 
     for pool in world.pools:
         if not pool.ips and (pool.pool_id in linked or pool.delegated_to):

@@ -15,12 +15,13 @@ Figures, each the median of ``--repeat`` runs:
 * ``ippools replay FILE`` in a new process (start, read, load, replay, canonical
   output on standard output): wall time, and CPU time (user + system), which a
   machine shared with other work disturbs less;
-* the stages inside one process, with the cyclic collector paused while reading
-  and writing documents as ``ippools replay`` does: parse the JSON text, load
-  (structure and check) the scenario, build the state and read its world back,
-  unstructure and dump the replay output;
+* the stages inside one process, in CPU time, with the cyclic collector paused
+  while reading and writing documents as ``ippools replay`` does: parse the JSON
+  text, load (structure and check) the scenario, build the state and read its
+  world back, unstructure and dump the replay output; and the load again with
+  the collector running, as a library caller would have it;
 * world loading in IP entries per second: every IP text in the world document
-  (dedicated, shared, domain and DIPP IPs) over the time of ``load_scenario``.
+  (dedicated, shared, domain and DIPP IPs) over the CPU time of ``load_scenario``.
 
 Usage: ``python -m tests.benchmarks.load [--domains N] [--pool-ips K,K] [--repeat N]``.
 """
@@ -120,11 +121,11 @@ def ip_entries(world: dict[str, Any]) -> int:
 
 
 def timed(run: Callable[[], T]) -> tuple[float, T]:
-    """Wall time of ``run`` in seconds (after a collection), and what it returned."""
+    """CPU time of ``run`` in seconds (after a collection), and what it returned."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     value = run()
-    return time.perf_counter() - start, value
+    return time.process_time() - start, value
 
 
 def paused(run: Callable[[], T]) -> Callable[[], T]:
@@ -187,7 +188,7 @@ def bench(domains: int, pool_ips: int, repeat: int) -> None:
     runs = [stages(text) for _ in range(repeat)]
     for stage in runs[0]:
         seconds = statistics.median(run[stage] for run in runs)
-        print(f"  {stage:<34} {seconds:6.3f} s")
+        print(f"  {stage:<34} {seconds:6.3f} s of CPU")
     load = statistics.median(run["load scenario"] for run in runs)
     print(f"  world loading: {entries / load:,.0f} IP entries per second")
 

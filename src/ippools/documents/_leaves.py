@@ -2,8 +2,10 @@
 
 A JSON ``1`` is not a bool, ``true`` is not an integer, an id is a non-empty
 string without whitespace or ``/``, an IP is valid per C5 and appears once in
-its list. Each hook raises :class:`~ippools.documents._problems.Invalid` with a
-message naming the offending value.
+its list, and every string is valid Unicode (K26), except in a scenario's
+requests, which are sent as written. Each hook raises
+:class:`~ippools.documents._problems.Invalid` with a message naming the
+offending value.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from ippools.documents._problems import at, describe, fail, short, unknown_fields
+from ippools.documents._problems import Invalid, at, describe, fail, unknown_fields
+from ippools.errors import echo
 from ippools.model import IPAddress, ip_text, is_pool_id, parse_ip, sorted_ips
+from ippools.text import find_invalid_text, is_valid_text
 
 __all__ = [
+    "NOT_TEXT",
+    "any_string",
     "boolean",
     "count",
     "domain_name",
@@ -31,14 +37,36 @@ __all__ = [
     "status",
     "string",
     "unique_list",
+    "valid_text",
 ]
 
 T = TypeVar("T")
 
 
 def string(value: Any, _: Any = None) -> str:
+    """A string that is valid Unicode text (K26)."""
+    text = any_string(value)
+    if not is_valid_text(text):
+        raise fail(NOT_TEXT)
+    return text
+
+
+def any_string(value: Any, _: Any = None) -> str:
+    """A string, valid Unicode or not: what a scenario's request sends as is (K26)."""
     if not isinstance(value, str):
         raise fail(f"expected a string, got {describe(value)}")
+    return value
+
+
+NOT_TEXT = "not valid Unicode text: it holds a lone surrogate"
+
+
+def valid_text(value: T) -> T:
+    """``value`` when every string and key inside it is valid Unicode (K26), else its path."""
+    found = find_invalid_text(value)
+    if found is not None:
+        path, is_key = found
+        raise Invalid(path, f"the key is {NOT_TEXT}" if is_key else NOT_TEXT)
     return value
 
 
@@ -65,7 +93,7 @@ def json_object(value: Any, what: str = "an object") -> dict[str, Any]:
         raise fail(f"expected {what}, got {describe(value)}")
     for key in value:
         if not isinstance(key, str):
-            raise fail(f"expected {what} with string keys, got the key {key!r}")
+            raise fail(f"expected {what} with string keys, got the key {echo(key)}")
     return value
 
 
@@ -90,7 +118,7 @@ def identifier(article: str, noun: str) -> Callable[..., str]:
         if not text:
             raise fail(f"{article} {noun} must not be empty")
         if _NOT_IN_ID.search(text) is not None:
-            raise fail(f"{short(text)!r} is not a valid {noun}: it contains whitespace or '/'")
+            raise fail(f"{echo(text)} is not a valid {noun}: it contains whitespace or '/'")
         return text
 
     return hook
@@ -107,7 +135,7 @@ def optional_record_id(value: Any, _: Any = None) -> str | None:
 def pool_id(value: Any, _: Any = None) -> str:
     text = string(value)
     if not is_pool_id(text):
-        raise fail(f"{short(text)!r} is not a valid pool id (24 lowercase hex digits)")
+        raise fail(f"{echo(text)} is not a valid pool id (24 lowercase hex digits)")
     return text
 
 
@@ -119,7 +147,7 @@ def ip(value: Any, _: Any = None) -> IPAddress:
     text = string(value)
     ip = parse_ip(text)
     if ip is None:
-        raise fail(f"{short(text)!r} is not a valid IP address")
+        raise fail(f"{echo(text)} is not a valid IP address")
     return ip
 
 
@@ -131,7 +159,7 @@ def unique_list(item: Callable[..., T]) -> Callable[..., frozenset[T]]:
         for index, entry in enumerate(json_array(value)):
             parsed = at((index,), item, entry)
             if parsed in seen:
-                raise fail(f"{short(str(entry))!r} is repeated", index)
+                raise fail(f"{echo(str(entry))} is repeated", index)
             seen.add(parsed)
         return frozenset(seen)
 

@@ -4,7 +4,7 @@ A hook raises :class:`Invalid` with the path of the problem relative to where it
 was called; :func:`at` prefixes the path of a nested value, and :func:`document`
 turns the first problem into a :class:`~ippools.errors.DocumentError` whose
 message starts with the path (:func:`format_path`). :func:`describe` and
-:func:`short` name an offending value in a message without letting it grow
+:func:`~ippools.errors.echo` name an offending value in a message without letting it grow
 with the input.
 """
 
@@ -22,7 +22,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from ippools.errors import DocumentError
+from ippools.errors import ECHO_LIMIT, DocumentError, echo
 
 __all__ = [
     "Invalid",
@@ -32,7 +32,6 @@ __all__ = [
     "document",
     "fail",
     "format_path",
-    "short",
     "unknown_fields",
 ]
 
@@ -58,15 +57,20 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def format_path(path: Iterable[PathPart]) -> str:
-    """A JSON path as text: ``world.domains[2].ips[0]``, odd keys as ``["X Y"]``."""
+    """A JSON path as text: ``world.domains[2].ips[0]``, odd keys as ``["X Y"]``.
+
+    A key longer than :data:`~ippools.errors.ECHO_LIMIT` shows its first characters
+    followed by ``...`` (``["aaaa"...]``), as :func:`~ippools.errors.echo` cuts values.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _IDENTIFIER.fullmatch(part):
+        elif len(part) <= ECHO_LIMIT and _IDENTIFIER.fullmatch(part):
             out += f".{part}" if out else part
         else:
-            out += f"[{json.dumps(part)}]"
+            cut = "..." if len(part) > ECHO_LIMIT else ""
+            out += f"[{json.dumps(part[:ECHO_LIMIT])}{cut}]"
     return out
 
 
@@ -94,7 +98,7 @@ def locate(error: BaseException) -> tuple[tuple[PathPart, ...], str]:
 
 def unknown_fields(names: Iterable[str]) -> str:
     ordered = sorted(names)
-    listed = ", ".join(repr(short(name)) for name in ordered)
+    listed = ", ".join(echo(name) for name in ordered)
     return f"unknown field {listed}" if len(ordered) == 1 else f"unknown fields {listed}"
 
 
@@ -128,15 +132,11 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return f"the number {short(repr(value))}"
+        return f"the number {echo(value)}"
     if isinstance(value, str):
-        return f"the string {short(value)!r}"
+        return f"the string {echo(value)}"
     if isinstance(value, list):
         return "an array"
     if isinstance(value, dict):
         return "an object"
     return f"a {type(value).__name__}"
-
-
-def short(text: str) -> str:
-    return text if len(text) <= 80 else text[:77] + "..."

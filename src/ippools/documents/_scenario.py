@@ -17,9 +17,19 @@ from typing import Any, Final, TypeAlias
 import attrs
 import cattrs
 
-from ippools.documents._leaves import count, json_array, json_object, no_unknown, pool_id, string
-from ippools.documents._problems import at, describe, fail, short
+from ippools.documents._leaves import (
+    any_string,
+    count,
+    json_array,
+    json_object,
+    no_unknown,
+    pool_id,
+    string,
+    valid_text,
+)
+from ippools.documents._problems import at, describe, fail
 from ippools.documents.world import _settled_world, _shape_only, _unstructure_world
+from ippools.errors import echo
 from ippools.model import is_pool_id
 from ippools.world import World
 
@@ -123,7 +133,7 @@ class Scenario:
         in_world = {pool.pool_id for pool in self.world.pools}
         for given in self.ids:
             if not is_pool_id(given) or given in in_world:
-                raise ValueError(f"id {given!r} is not a fresh pool id (K16)")
+                raise ValueError(f"id {echo(given)} is not a fresh pool id (K16)")
         if len(set(self.ids)) != len(self.ids):
             raise ValueError("ids repeat (K16)")
 
@@ -189,18 +199,18 @@ def header_map(value: Any, _: Any = None) -> tuple[tuple[str, str | None], ...]:
 
 
 def request_method(value: Any, _: Any = None) -> str:
-    text = string(value)
+    text = any_string(value)
     if not text:
         raise fail("the method must not be empty")
     return text
 
 
 def request_path(value: Any, _: Any = None) -> str:
-    text = string(value)
+    text = any_string(value)
     if not text.startswith("/"):
-        raise fail(f"{short(text)!r} is not a path: it must start with '/'")
+        raise fail(f"{echo(text)} is not a path: it must start with '/'")
     if "?" in text or "#" in text:
-        raise fail(f"{short(text)!r} must not carry a query or fragment; use 'query'")
+        raise fail(f"{echo(text)} must not carry a query or fragment; use 'query'")
     return text
 
 
@@ -209,7 +219,7 @@ def json_value(value: Any, _: Any = None) -> Any:
 
 
 def json_body(value: Any, _: Any = None) -> dict[str, Any]:
-    return json_object(value)
+    return valid_text(json_object(value))
 
 
 def fields_out(pairs: Iterable[tuple[str, FieldValue]]) -> dict[str, Any]:
@@ -243,7 +253,7 @@ def _ids(value: Any) -> tuple[str, ...]:
     for i, item in enumerate(json_array(value)):
         given = at((i,), pool_id, item)
         if given in seen:
-            raise fail(f"{given!r} is repeated (K16)", i)
+            raise fail(f"{echo(given)} is repeated (K16)", i)
         seen[given] = i
     return tuple(seen)
 
@@ -253,7 +263,7 @@ def structure_scenario(converter: cattrs.Converter, value: Any) -> Scenario:
     if "format" not in obj:
         raise fail("required field is missing", "format")
     if obj["format"] != SCENARIO_FORMAT:
-        raise fail(f"expected {SCENARIO_FORMAT!r}, got {describe(obj['format'])}", "format")
+        raise fail(f"expected {echo(SCENARIO_FORMAT)}, got {describe(obj['format'])}", "format")
     no_unknown(obj, ("format", "name", "world", "ids", "defaults", "steps", "expect_world"))
     for required in ("world", "steps"):
         if required not in obj:
@@ -264,10 +274,13 @@ def structure_scenario(converter: cattrs.Converter, value: Any) -> Scenario:
     in_world = {pool.pool_id for pool in world.pools}
     for i, given in enumerate(ids):
         if given in in_world:
-            raise fail(f"{given!r} is already the pool_id of a DIPP of the world (K16)", "ids", i)
+            raise fail(
+                f"{echo(given)} is already the pool_id of a DIPP of the world (K16)", "ids", i
+            )
     defaults = at(("defaults",), json_object, obj.get("defaults", {}))
     at(("defaults",), no_unknown, defaults, ("headers",))
-    headers = at(("defaults", "headers"), header_map, defaults.get("headers", {}))
+    raw_headers = at(("defaults", "headers"), valid_text, defaults.get("headers", {}))
+    headers = at(("defaults", "headers"), header_map, raw_headers)
     raw_steps = at(("steps",), json_array, obj["steps"])
     steps = tuple(at(("steps", i), _step, converter, item) for i, item in enumerate(raw_steps))
     expect_world = None
@@ -310,7 +323,7 @@ def structure_replay_output(converter: cattrs.Converter, value: Any) -> ReplayOu
     obj = json_object(value, "a replay output (a JSON object)")
     if obj.get("format") != REPLAY_FORMAT:
         got = describe(obj["format"]) if "format" in obj else "nothing"
-        raise fail(f"expected {REPLAY_FORMAT!r}, got {got}", "format")
+        raise fail(f"expected {echo(REPLAY_FORMAT)}, got {got}", "format")
     no_unknown(obj, ("format", "steps", "world", "pending"))
     for required in ("steps", "world", "pending"):
         if required not in obj:

@@ -66,6 +66,7 @@ from ippools.documents._scenario import (
 )
 from ippools.documents.world import _settled_world, _unstructure_world
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
+from ippools.text import is_valid_text
 from ippools.world import World
 
 __all__ = ["load_replay_output", "load_scenario", "load_world", "make_converter", "unstructure"]
@@ -82,9 +83,7 @@ _MEMO: Final[ContextVar[dict[object, dict[Any, Any]] | None]] = ContextVar(
 
 
 def _in_memo(run: Callable[..., T], *args: Any) -> T:
-    """``run(*args)`` with a memo for the memoised hooks: the document's, or a new one."""
-    if _MEMO.get() is not None:
-        return run(*args)
+    """``run(*args)`` with a new memo for the memoised hooks, dropped afterwards."""
     token = _MEMO.set({})
     try:
         return run(*args)
@@ -191,7 +190,8 @@ def _record_hook(
                 for name, parse in parsed.items():
                     if name in given:
                         given[name] = parse(given[name])
-                return kind(**given)
+                if all(is_valid_text(v) for v in given.values() if type(v) is str):  # K26
+                    return kind(**given)
             except Exception:  # the strict hooks below say what is wrong
                 pass
         try:

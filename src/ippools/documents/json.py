@@ -11,12 +11,17 @@ anything else to :func:`json.dumps`.
 from __future__ import annotations
 
 import json
+import math
+import sys
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
-from ippools.documents._problems import short
-from ippools.errors import DocumentError
+import attrs
+
+from ippools.documents._problems import format_path
+from ippools.errors import DocumentError, echo
+from ippools.text import find_first
 
 __all__ = ["dump_json", "parse_json"]
 
@@ -26,24 +31,67 @@ def _no_constant(name: str) -> Any:
 
 
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise DocumentError(f"not valid JSON: the key {short(key)!r} is repeated in an object")
-        out[key] = value
-    return out
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    for key, _ in pairs:  # a key is repeated: name the first repeat
+        if key in seen:
+            break
+        seen.add(key)
+    raise DocumentError(f"not valid JSON: the key {echo(key)} is repeated in an object")
+
+
+@attrs.frozen
+class _Number:
+    """A number literal that has no Python value: an integer past the digit limit, or a
+    number so large that it overflows to infinity."""
+
+    text: str
+
+    def problem(self) -> str:
+        digits = len(self.text.lstrip("-"))
+        if self.text.lstrip("-").isdigit():
+            limit = sys.get_int_max_str_digits()
+            return f"an integer of {digits} digits is too long (at most {limit} digits)"
+        return f"the number {echo(self.text)} is too large (not a finite number)"
 
 
 def parse_json(text: str) -> Any:
     """Parse strict JSON text: no NaN or Infinity, no key repeated in an object.
 
-    Raises :class:`DocumentError` saying what is wrong and where (a truncated text
-    is named as such).
+    A number literal must have a value: an integer of more digits than Python
+    converts (``sys.get_int_max_str_digits()``) or a number that overflows to
+    infinity (``1e999``) is refused, naming its path. Raises
+    :class:`DocumentError` saying what is wrong and where (a truncated text is
+    named as such).
     """
     if not text.strip():
         raise DocumentError("the file is empty, not a JSON document")
+    unparsable: list[_Number] = []
+
+    def integer(digits: str) -> int | _Number:
+        try:
+            return int(digits)
+        except ValueError:  # more digits than sys.get_int_max_str_digits()
+            unparsable.append(_Number(digits))
+            return unparsable[-1]
+
+    def real(number: str) -> float | _Number:
+        value = float(number)
+        if math.isfinite(value):
+            return value
+        unparsable.append(_Number(number))
+        return unparsable[-1]
+
     try:
-        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeated_keys)
+        value = json.loads(
+            text,
+            parse_constant=_no_constant,
+            object_pairs_hook=_no_repeated_keys,
+            parse_int=integer,
+            parse_float=real,
+        )
     except json.JSONDecodeError as error:
         if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
             end = text.rstrip()
@@ -57,6 +105,13 @@ def parse_json(text: str) -> Any:
         raise DocumentError(f"not valid JSON: {error.msg} (at {where})") from None
     except RecursionError:
         raise DocumentError("not valid JSON: nested too deeply") from None
+    if unparsable:  # the first one in the text is the first one in document order
+        found = find_first(value, lambda item: item is unparsable[0])
+        assert found is not None
+        where = format_path(found[0])
+        problem = unparsable[0].problem()
+        raise DocumentError(f"{where}: {problem}" if where else problem)
+    return value
 
 
 def dump_json(value: Any) -> str:

@@ -25,7 +25,7 @@ from ippools.documents._problems import Invalid as _Invalid
 from ippools.documents._problems import PathPart
 from ippools.documents._problems import at as _at
 from ippools.documents._problems import fail as _fail
-from ippools.documents._problems import short as _short
+from ippools.errors import echo
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
 from ippools.world import World, world_problems
 
@@ -57,7 +57,16 @@ def _records(converter: cattrs.Converter, value: Any) -> _Records:
 
     def each(name: str, kind: type[T]) -> list[T]:
         hook = converter.get_structure_hook(kind)
-        return [_at((name, i), hook, item, kind) for i, item in enumerate(raw[name])]
+        items = raw[name]
+        done: list[T] = []
+        try:
+            for item in items:
+                done.append(hook(item, kind))
+        except Exception:
+            # Hooks are pure: run the one that failed again, under its record's path.
+            _at((name, len(done)), hook, items[len(done)], kind)
+            raise
+        return done
 
     return _Records(
         raw,
@@ -76,7 +85,7 @@ def _index(records: _Records) -> dict[str, dict[str, int]]:
 
     def first(name: str, key: str, i: int, shown: str, *field: str) -> None:
         if key in index[name]:
-            raise _fail(f"{_short(shown)!r} is repeated", name, i, *field)
+            raise _fail(f"{echo(shown)} is repeated", name, i, *field)
         index[name][key] = i
 
     for i, account in enumerate(records.accounts):
@@ -86,14 +95,14 @@ def _index(records: _Records) -> dict[str, dict[str, int]]:
     for i, ip in enumerate(records.shared):
         first("shared_ips", ip_text(ip), i, raw["shared_ips"][i])
         if ip_text(ip) in index["dedicated_ips"]:
-            raise _fail(f"{raw['shared_ips'][i]!r} is also a dedicated IP", "shared_ips", i)
+            raise _fail(f"{echo(raw['shared_ips'][i])} is also a dedicated IP", "shared_ips", i)
     names: dict[str, int] = {}
     for i, domain in enumerate(records.domains):
         first("domains", domain.id, i, domain.id, "id")
         key = domain.key
         if key in names:
             raise _fail(
-                f"{_short(domain.name)!r} repeats the name of domains[{names[key]}] "
+                f"{echo(domain.name)} repeats the name of domains[{names[key]}] "
                 "(names match case-insensitively)",
                 "domains",
                 i,
@@ -139,7 +148,7 @@ def _check_references(
 
     def known(account_id: str, *path: PathPart) -> None:
         if account_id not in accounts:
-            raise _fail(f"unknown account {account_id!r}", *path)
+            raise _fail(f"unknown account {echo(account_id)}", *path)
 
     for account in world.accounts:
         i = index["accounts"][account.id]
@@ -147,7 +156,7 @@ def _check_references(
             known(account.parent_id, "accounts", i, "parent_id")
             if accounts[account.parent_id].parent_id is not None:
                 raise _fail(
-                    f"account {account.parent_id!r} is itself a subaccount",
+                    f"account {echo(account.parent_id)} is itself a subaccount",
                     "accounts",
                     i,
                     "parent_id",
@@ -164,12 +173,12 @@ def _check_references(
         i = index["domains"][domain.id]
         known(domain.account_id, "domains", i, "account_id")
         if domain.pool_id is not None and domain.pool_id not in index["pools"]:
-            raise _fail(f"unknown DIPP {domain.pool_id!r}", "domains", i, "pool_id")
+            raise _fail(f"unknown DIPP {echo(domain.pool_id)}", "domains", i, "pool_id")
         for j, text in enumerate(raw["domains"][i].get("ips", [])):
             key = ip_text(_ip(text))
             if key not in index["dedicated_ips"] and key not in index["shared_ips"]:
                 raise _fail(
-                    f"{text!r} is neither a dedicated nor a shared IP", "domains", i, "ips", j
+                    f"{echo(text)} is neither a dedicated nor a shared IP", "domains", i, "ips", j
                 )
 
 
@@ -187,12 +196,14 @@ def _translate(problem: str, index: dict[str, dict[str, int]]) -> _Invalid:
 
 
 def _unstructure_world(converter: cattrs.Converter, world: World) -> dict[str, Any]:
+    def each(kind: type[T], records: tuple[T, ...]) -> list[Any]:
+        hook = converter.get_unstructure_hook(kind)
+        return [hook(record) for record in records]
+
     return {
-        "accounts": [converter.unstructure(record, Account) for record in world.accounts],
-        "dedicated_ips": [
-            converter.unstructure(record, DedicatedIp) for record in world.dedicated_ips
-        ],
+        "accounts": each(Account, world.accounts),
+        "dedicated_ips": each(DedicatedIp, world.dedicated_ips),
         "shared_ips": _sorted_ip_texts(world.shared_ips),
-        "domains": [converter.unstructure(record, Domain) for record in world.domains],
-        "pools": [converter.unstructure(record, Pool) for record in world.pools],
+        "domains": each(Domain, world.domains),
+        "pools": each(Pool, world.pools),
     }

@@ -32,7 +32,7 @@ from ippools.commands import (
     RevokeDelegation,
     UnlinkDomainPool,
 )
-from ippools.errors import ApiError
+from ippools.errors import ApiError, echo
 from ippools.outcome import Accepted, Outcome, Rejected
 from ippools.policies import Policies
 from ippools.rules import delegation, domains, listing, pool_ips, pools
@@ -74,9 +74,9 @@ def decide(state: StateView, command: Command, policies: Policies | None = None)
     """
     decider = DECIDERS.get(type(command))
     if decider is None:
-        raise TypeError(f"command must be an ippools command, got {command!r:.100}")
+        raise TypeError(f"command must be an ippools command, got {echo(command)}")
     if policies is not None and not isinstance(policies, Policies):
-        raise TypeError(f"policies must be ippools Policies or None, got {policies!r:.100}")
+        raise TypeError(f"policies must be ippools Policies or None, got {echo(policies)}")
     try:
         return decider(state, command, policies or _DEFAULT_POLICIES)
     except ApiError as error:

@@ -9,7 +9,7 @@ list of its numbered steps.
 from __future__ import annotations
 
 from ippools.commands import Actor
-from ippools.errors import BadRequest, ErrorCode, Forbidden, NotFound
+from ippools.errors import BadRequest, ErrorCode, Forbidden, NotFound, echo
 from ippools.model import Account, Domain, IPAddress, Pool, ip_text, parse_ip
 from ippools.state import StateView
 
@@ -58,7 +58,7 @@ def check_audit(actor: Actor) -> None:
     if not at or not local or not host or "@" in host:
         raise BadRequest(
             ErrorCode.INVALID_REQUESTOR,
-            f"header X-Mailgun-Requestor {actor.requestor!r} is not an e-mail address",
+            f"header X-Mailgun-Requestor {echo(actor.requestor)} is not an e-mail address",
         )
 
 
@@ -66,7 +66,7 @@ def require_dipps(account: Account) -> None:
     """C10: the account has the DIPPs feature."""
     if not account.dipps:
         raise Forbidden(
-            ErrorCode.DIPPS_DISABLED, f"account {account.id!r} does not have the DIPPs feature"
+            ErrorCode.DIPPS_DISABLED, f"account {echo(account.id)} does not have the DIPPs feature"
         )
 
 
@@ -74,7 +74,8 @@ def require_shared_eligible(account: Account) -> None:
     """The account may use shared IPs (403 otherwise)."""
     if not account.shared_ip_eligible:
         raise Forbidden(
-            ErrorCode.NOT_SHARED_ELIGIBLE, f"account {account.id!r} is not eligible for shared IPs"
+            ErrorCode.NOT_SHARED_ELIGIBLE,
+            f"account {echo(account.id)} is not eligible for shared IPs",
         )
 
 
@@ -82,7 +83,7 @@ def visible_pool(state: StateView, account: Account, pool_id: str) -> Pool:
     """The DIPP if the account owns it or it is delegated to the account; else 404 (C7)."""
     pool = state.pool(pool_id)
     if pool is None or not (pool.account_id == account.id or account.id in pool.delegated_to):
-        raise NotFound(ErrorCode.POOL_NOT_FOUND, f"DIPP {pool_id!r} not found")
+        raise NotFound(ErrorCode.POOL_NOT_FOUND, f"DIPP {echo(pool_id)} not found")
     return pool
 
 
@@ -92,7 +93,7 @@ def owned_pool(state: StateView, account: Account, pool_id: str) -> Pool:
     if pool.account_id != account.id:
         raise Forbidden(
             ErrorCode.POOL_INHERITED,
-            f"DIPP {pool_id!r} is inherited from the parent account and cannot be changed",
+            f"DIPP {echo(pool_id)} is inherited from the parent account and cannot be changed",
         )
     return pool
 
@@ -101,7 +102,7 @@ def own_domain(state: StateView, account: Account, name: str) -> Domain:
     """The account's domain by name (C6); another account's domain is not found (C7)."""
     domain = state.domain_named(name)
     if domain is None or domain.account_id != account.id:
-        raise NotFound(ErrorCode.DOMAIN_NOT_FOUND, f"domain {name!r} not found")
+        raise NotFound(ErrorCode.DOMAIN_NOT_FOUND, f"domain {echo(name)} not found")
     return domain
 
 
@@ -109,7 +110,7 @@ def valid_ip(text: str, what: str = "IP") -> IPAddress:
     """``text`` as an IP (C5), or 400 naming it."""
     ip = parse_ip(text)
     if ip is None:
-        raise BadRequest(ErrorCode.INVALID_IP, f"{what} {text!r} is not a valid IP address")
+        raise BadRequest(ErrorCode.INVALID_IP, f"{what} {echo(text)} is not a valid IP address")
     return ip
 
 
@@ -121,9 +122,9 @@ def free_dedicated_ip(
     if record is None or record.account_id != account.id:
         raise BadRequest(
             ErrorCode.NOT_DEDICATED_IP,
-            f"IP {ip_text(ip)} is not a dedicated IP of account {account.id!r}",
+            f"IP {ip_text(ip)} is not a dedicated IP of account {echo(account.id)}",
         )
     holder = state.pool_holding(ip)
     if holder is not None and holder != except_pool:
-        raise BadRequest(ErrorCode.IP_IN_POOL, f"IP {ip_text(ip)} belongs to DIPP {holder!r}")
+        raise BadRequest(ErrorCode.IP_IN_POOL, f"IP {ip_text(ip)} belongs to DIPP {echo(holder)}")
     return ip

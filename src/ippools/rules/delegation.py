@@ -20,7 +20,7 @@ from __future__ import annotations
 import attrs
 
 from ippools.commands import DelegatePool, RevokeDelegation
-from ippools.errors import BadRequest, ErrorCode, NotFound
+from ippools.errors import BadRequest, ErrorCode, NotFound, echo
 from ippools.model import Account, Domain, Pool
 from ippools.outcome import Accepted, Changes, success_body
 from ippools.policies import Policies
@@ -37,7 +37,7 @@ def _subaccount_id(value: str | None) -> str:
         raise BadRequest(ErrorCode.MISSING_FIELD, "field 'subaccount_id' is required")
     if not value.strip():
         raise BadRequest(
-            ErrorCode.BLANK_FIELD, f"field 'subaccount_id' must not be blank, got {value!r}"
+            ErrorCode.BLANK_FIELD, f"field 'subaccount_id' must not be blank, got {echo(value)}"
         )
     return value
 
@@ -48,8 +48,8 @@ def _subaccount(state: StateView, account: Account, subaccount_id: str) -> Accou
     if sub is None or sub.parent_id != account.id:
         raise BadRequest(
             ErrorCode.SUBACCOUNT_NOT_FOUND,
-            f"subaccount not found: {subaccount_id!r} is not a subaccount of account "
-            f"{account.id!r}",
+            f"subaccount not found: {echo(subaccount_id)} is not a subaccount of account "
+            f"{echo(account.id)}",
         )
     return sub
 
@@ -63,7 +63,7 @@ def delegate_pool(state: StateView, command: DelegatePool, policies: Policies) -
     if not pool.ips:  # 3.13.4, I4
         raise BadRequest(
             ErrorCode.EMPTY_POOL,
-            f"DIPP {pool.pool_id!r} has no IPs and cannot be delegated",
+            f"DIPP {echo(pool.pool_id)} has no IPs and cannot be delegated",
         )
     if sub.id in pool.delegated_to:  # 3.13.5
         return Accepted(command, success_body())
@@ -86,15 +86,15 @@ def revoke_delegation(state: StateView, command: RevokeDelegation, policies: Pol
     if sub.id not in pool.delegated_to:
         raise BadRequest(
             ErrorCode.NOT_DELEGATED,
-            f"DIPP {pool.pool_id!r} is not delegated to subaccount {sub.id!r}",
+            f"DIPP {echo(pool.pool_id)} is not delegated to subaccount {echo(sub.id)}",
         )
     target = _replacement(state, account, sub, pool, command)  # 3.14.4
     linked = state.linked_domains(pool.pool_id, sub.id)
     if command.replacement_ip is None and target is None and linked:  # 3.14.5
         raise BadRequest(
             ErrorCode.REPLACEMENT_REQUIRED,
-            f"{len(linked)} domain(s) of subaccount {sub.id!r} are linked to DIPP "
-            f"{pool.pool_id!r}; give ip=shared or pool_id",
+            f"{len(linked)} domain(s) of subaccount {echo(sub.id)} are linked to DIPP "
+            f"{echo(pool.pool_id)}; give ip=shared or pool_id",
         )
     domains: list[Domain]  # 3.14.6, in domain id order
     pools = [attrs.evolve(pool, delegated_to=pool.delegated_to - {sub.id})]
@@ -117,16 +117,16 @@ def _replacement(
         target = state.pool(command.replacement_pool_id)
         if target is None or target.account_id != account.id:  # C7: only the account's own
             raise NotFound(
-                ErrorCode.POOL_NOT_FOUND, f"DIPP {command.replacement_pool_id!r} not found"
+                ErrorCode.POOL_NOT_FOUND, f"DIPP {echo(command.replacement_pool_id)} not found"
             )
         if target.pool_id == pool.pool_id:
             raise BadRequest(
                 ErrorCode.SAME_POOL,
-                f"DIPP {pool.pool_id!r} cannot replace itself when its delegation is revoked",
+                f"DIPP {echo(pool.pool_id)} cannot replace itself when its delegation is revoked",
             )
         if not target.ips:
             raise BadRequest(
-                ErrorCode.EMPTY_POOL, f"replacement DIPP {target.pool_id!r} has no IPs"
+                ErrorCode.EMPTY_POOL, f"replacement DIPP {echo(target.pool_id)} has no IPs"
             )
         return target
     if command.replacement_ip is None:
@@ -134,12 +134,12 @@ def _replacement(
     if command.replacement_ip != SHARED:
         raise BadRequest(
             ErrorCode.INVALID_REPLACEMENT,
-            f"ip {command.replacement_ip!r} is not taken when revoking a delegation: only "
-            f"{SHARED!r} (a subaccount's domain cannot hold its parent's dedicated IP)",
+            f"ip {echo(command.replacement_ip)} is not taken when revoking a delegation: only "
+            f"{echo(SHARED)} (a subaccount's domain cannot hold its parent's dedicated IP)",
         )
     if not sub.shared_ip_eligible:
         raise BadRequest(
             ErrorCode.SUBACCOUNT_NOT_SHARED_ELIGIBLE,
-            f"subaccount {sub.id!r} is not eligible for shared IPs",
+            f"subaccount {echo(sub.id)} is not eligible for shared IPs",
         )
     return None

@@ -28,7 +28,7 @@ from ippools.commands import (
     RemoveDomainPool,
     UnlinkDomainPool,
 )
-from ippools.errors import BadRequest, ErrorCode, NotFound
+from ippools.errors import BadRequest, ErrorCode, NotFound, echo
 from ippools.model import IPAddress, ip_text, sorted_ips
 from ippools.outcome import Accepted, Changes, DomainUpdate, success_body
 from ippools.policies import Policies
@@ -62,12 +62,13 @@ def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Polici
     if domain.pool_id is not None:  # 3.1.2
         raise BadRequest(
             ErrorCode.DOMAIN_LINKED,
-            f"domain {domain.name!r} is linked to DIPP {domain.pool_id!r}; "
+            f"domain {echo(domain.name)} is linked to DIPP {echo(domain.pool_id)}; "
             "its IPs are managed by the DIPP",
         )
     if ip not in domain.ips:  # 3.1.3
         raise NotFound(
-            ErrorCode.IP_NOT_ON_DOMAIN, f"IP {ip_text(ip)} is not an IP of domain {domain.name!r}"
+            ErrorCode.IP_NOT_ON_DOMAIN,
+            f"IP {ip_text(ip)} is not an IP of domain {echo(domain.name)}",
         )
     replacement: IPAddress | None = None  # 3.1.4
     wants_shared = command.replacement_ip == SHARED
@@ -84,15 +85,15 @@ def remove_domain_ip(state: StateView, command: RemoveDomainIp, policies: Polici
     if command.replacement_pool_id is not None:
         raise BadRequest(
             ErrorCode.UNEXPECTED_PARAMETER,
-            f"pool_id {command.replacement_pool_id!r} is not taken "
+            f"pool_id {echo(command.replacement_pool_id)} is not taken "
             "when removing an IP from a domain",
         )
     remaining = domain.ips - {ip}
     if not account.shared_ip_eligible and replacement is None and not remaining:  # 3.1.5
         raise BadRequest(
             ErrorCode.LAST_IP,
-            f"IP {ip_text(ip)} is the last IP of domain {domain.name!r} and account "
-            f"{account.id!r} is not eligible for shared IPs",
+            f"IP {ip_text(ip)} is the last IP of domain {echo(domain.name)} and account "
+            f"{echo(account.id)} is not eligible for shared IPs",
         )
     ips = set(remaining)  # 3.1.6
     if replacement is not None:
@@ -116,7 +117,7 @@ def remove_domain_pool(state: StateView, command: RemoveDomainPool, policies: Po
         if value is not None:
             raise BadRequest(
                 ErrorCode.UNEXPECTED_PARAMETER,
-                f"query parameter {field}={value!r} is not taken when removing a domain pool",
+                f"query parameter {field}={echo(value)} is not taken when removing a domain pool",
             )
     return Accepted(command, success_body(), Changes(deleted_domains=(domain.id,)))
 
@@ -134,7 +135,7 @@ def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Po
     current = domain.pool_id
     if current is None:
         raise BadRequest(
-            ErrorCode.DOMAIN_NOT_LINKED, f"domain {domain.name!r} is not linked to a DIPP"
+            ErrorCode.DOMAIN_NOT_LINKED, f"domain {echo(domain.name)} is not linked to a DIPP"
         )
     if command.replacement_ip == SHARED:  # 3.3.2
         require_shared_eligible(account)
@@ -149,10 +150,11 @@ def unlink_domain_pool(state: StateView, command: UnlinkDomainPool, policies: Po
         target = visible_pool(state, account, command.replacement_pool_id)
         if target.pool_id == current:
             raise BadRequest(
-                ErrorCode.SAME_POOL, f"domain {domain.name!r} is already linked to DIPP {current!r}"
+                ErrorCode.SAME_POOL,
+                f"domain {echo(domain.name)} is already linked to DIPP {echo(current)}",
             )
         if not target.ips:
-            raise BadRequest(ErrorCode.EMPTY_POOL, f"DIPP {target.pool_id!r} has no IPs")
+            raise BadRequest(ErrorCode.EMPTY_POOL, f"DIPP {echo(target.pool_id)} has no IPs")
         updated = attrs.evolve(domain, pool_id=target.pool_id, ips=target.ips)
     return Accepted(command, success_body(), Changes(domains=(updated,)))
 
@@ -181,7 +183,7 @@ def assign_domain_ip(state: StateView, command: AssignDomainIp, policies: Polici
         if not target.ips:  # D10
             raise BadRequest(
                 ErrorCode.EMPTY_POOL,
-                f"DIPP {target.pool_id!r} has no IPs and cannot be linked to a domain",
+                f"DIPP {echo(target.pool_id)} has no IPs and cannot be linked to a domain",
             )
         if domain.pool_id == target.pool_id:
             return Accepted(command, success_body())
@@ -193,7 +195,7 @@ def assign_domain_ip(state: StateView, command: AssignDomainIp, policies: Polici
     if domain.pool_id is not None:
         raise BadRequest(
             ErrorCode.DOMAIN_LINKED,
-            f"domain {domain.name!r} is linked to DIPP {domain.pool_id!r}; "
+            f"domain {echo(domain.name)} is linked to DIPP {echo(domain.pool_id)}; "
             "its IPs are managed by the DIPP",
         )
     if ip in domain.ips:

@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from ippools.commands import ListPoolDomains, ListPools
-from ippools.errors import BadRequest, ErrorCode
+from ippools.errors import BadRequest, ErrorCode, echo
 from ippools.model import Account, Pool, ip_text, sorted_ips
 from ippools.outcome import Accepted, success_body
 from ippools.policies import Policies
@@ -91,7 +91,7 @@ def parse_limit(text: str | None) -> int:
     ):
         raise BadRequest(
             ErrorCode.INVALID_LIMIT,
-            f"limit {text!r} is not a whole number from {MIN_LIMIT} to {MAX_LIMIT}",
+            f"limit {echo(text)} is not a whole number from {MIN_LIMIT} to {MAX_LIMIT}",
         )
     return int(digits)
 
@@ -110,7 +110,7 @@ def parse_page(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    error = BadRequest(ErrorCode.INVALID_PAGE, f"page {text!r} is not a page token")
+    error = BadRequest(ErrorCode.INVALID_PAGE, f"page {echo(text)} is not a page token")
     if _TOKEN.fullmatch(text) is None or len(text) % 4 == 1:
         raise error
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import attrs
 
 from ippools.commands import Actor, AddPoolIp, AddPoolIps, RemovePoolIp
-from ippools.errors import BadRequest, ErrorCode, NotFound
+from ippools.errors import BadRequest, ErrorCode, NotFound, echo
 from ippools.model import Account, IPAddress, Pool, ip_text
 from ippools.outcome import Accepted, Changes, started_body
 from ippools.policies import Policies
@@ -58,12 +58,12 @@ def remove_pool_ip(state: StateView, command: RemovePoolIp, policies: Policies) 
     ip = valid_ip(command.ip)
     if ip not in pool.ips:
         raise NotFound(
-            ErrorCode.IP_NOT_IN_POOL, f"IP {ip_text(ip)} is not in DIPP {pool.pool_id!r}"
+            ErrorCode.IP_NOT_IN_POOL, f"IP {ip_text(ip)} is not in DIPP {echo(pool.pool_id)}"
         )
     if pool.ips == {ip} and (pool.delegated_to or state.linked_domains(pool.pool_id)):
         raise BadRequest(
             ErrorCode.LAST_POOL_IP,
-            f"IP {ip_text(ip)} is the last IP of DIPP {pool.pool_id!r}, "
+            f"IP {ip_text(ip)} is the last IP of DIPP {echo(pool.pool_id)}, "
             "which is linked to a domain or delegated to a subaccount",
         )
     changes = _with_ips(state, account, pool, pool.ips - {ip})
@@ -80,13 +80,15 @@ def add_pool_ips(state: StateView, command: AddPoolIps, policies: Policies) -> A
         )
     for key in sorted(body, key=repr):
         if key != "ips":
-            raise BadRequest(ErrorCode.UNKNOWN_FIELD, f"field {key!r} is not taken; only 'ips' is")
+            raise BadRequest(
+                ErrorCode.UNKNOWN_FIELD, f"field {echo(key)} is not taken; only 'ips' is"
+            )
     entries = body.get("ips")
     if not isinstance(entries, list) or not entries:
         raise BadRequest(ErrorCode.INVALID_BODY, "field 'ips' must be a non-empty array of strings")
     for entry in entries:  # the body's shape is checked before any entry's IP (K1)
         if not isinstance(entry, str):
-            raise BadRequest(ErrorCode.INVALID_IP, f"ips entry {entry!r} is not a string")
+            raise BadRequest(ErrorCode.INVALID_IP, f"ips entry {echo(entry)} is not a string")
     ips = set(pool.ips)
     for entry in entries:
         ips.add(free_dedicated_ip(state, account, valid_ip(entry), except_pool=pool.pool_id))

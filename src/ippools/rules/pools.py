@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from ippools.commands import CreatePool, DeletePool, EditPool, GetPool
-from ippools.errors import BadRequest, ErrorCode
+from ippools.errors import BadRequest, ErrorCode, echo
 from ippools.model import Domain, IPAddress, Pool, ip_sort_key, ip_text, sorted_ips
 from ippools.outcome import (
     Accepted,
@@ -53,10 +53,12 @@ def _not_blank(field: str, value: str | None, *, required: bool) -> None:
     """K7: the value is trimmed for this test only; the name or description is stored as given."""
     if value is None:
         if required:
-            raise BadRequest(ErrorCode.MISSING_FIELD, f"field {field!r} is required")
+            raise BadRequest(ErrorCode.MISSING_FIELD, f"field {echo(field)} is required")
         return
     if not value.strip():
-        raise BadRequest(ErrorCode.BLANK_FIELD, f"field {field!r} must not be blank, got {value!r}")
+        raise BadRequest(
+            ErrorCode.BLANK_FIELD, f"field {echo(field)} must not be blank, got {echo(value)}"
+        )
 
 
 def create_pool(state: StateView, command: CreatePool, policies: Policies) -> Accepted:
@@ -110,11 +112,11 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
         target = visible_pool(state, account, command.replacement_pool_id)
         if target.pool_id == pool.pool_id:
             raise BadRequest(
-                ErrorCode.SAME_POOL, f"DIPP {pool.pool_id!r} cannot replace itself when deleted"
+                ErrorCode.SAME_POOL, f"DIPP {echo(pool.pool_id)} cannot replace itself when deleted"
             )
         if not target.ips:
             raise BadRequest(
-                ErrorCode.EMPTY_POOL, f"replacement DIPP {target.pool_id!r} has no IPs"
+                ErrorCode.EMPTY_POOL, f"replacement DIPP {echo(target.pool_id)} has no IPs"
             )
         replacement = ReplaceWithPool(target.pool_id)
     elif command.replacement_ip == SHARED:  # 3.6.4
@@ -127,7 +129,7 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
     if pool.delegated_to and not isinstance(replacement, ReplaceWithPool):  # D6
         raise BadRequest(
             ErrorCode.DELEGATED_POOL,
-            f"DIPP {pool.pool_id!r} is delegated to subaccounts; "
+            f"DIPP {echo(pool.pool_id)} is delegated to subaccounts; "
             "only a replacement DIPP (pool_id) is allowed",
         )
     linked = state.linked_domains(pool.pool_id)
@@ -135,7 +137,7 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
     if neither and (pool.ips or linked):  # 3.6.6
         raise BadRequest(
             ErrorCode.REPLACEMENT_REQUIRED,
-            f"DIPP {pool.pool_id!r} has IPs or linked domains; give ip or pool_id",
+            f"DIPP {echo(pool.pool_id)} has IPs or linked domains; give ip or pool_id",
         )
     own = [domain for domain in linked if domain.account_id == account.id]
     if wants_shared:
@@ -176,7 +178,7 @@ def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accept
     if both_domains:
         raise BadRequest(
             ErrorCode.LINK_AND_UNLINK,
-            f"domain {min(both_domains)!r} is both in link_domain and in unlink_domain",
+            f"domain {echo(min(both_domains))} is both in link_domain and in unlink_domain",
         )
     ips = (pool.ips | frozenset(add)) - frozenset(remove)  # 3.7.4, D8
     name = pool.name if command.name is None else command.name
@@ -187,13 +189,15 @@ def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accept
     if not (  # D8, K7: the given name and description compare exactly with the stored ones
         ips_changed or linking or unlinking or name != pool.name or description != pool.description
     ):
-        raise BadRequest(ErrorCode.NO_CHANGE, f"the edit would not change DIPP {pool.pool_id!r}")
+        raise BadRequest(
+            ErrorCode.NO_CHANGE, f"the edit would not change DIPP {echo(pool.pool_id)}"
+        )
     if not ips:  # D10, judged on the links after the edit (K10)
         still_linked = any(d.id not in unlinking for d in state.linked_domains(pool.pool_id))
         if linking or still_linked or pool.delegated_to:
             raise BadRequest(
                 ErrorCode.EMPTY_LINKED_POOL,
-                f"DIPP {pool.pool_id!r} would have no IPs while linked to a domain "
+                f"DIPP {echo(pool.pool_id)} would have no IPs while linked to a domain "
                 "or delegated to a subaccount",
             )
     updated = attrs.evolve(pool, name=name, description=description, ips=ips)
@@ -221,7 +225,8 @@ def _own_domains(
         if domain is None or domain.account_id != account_id:
             raise BadRequest(
                 ErrorCode.UNKNOWN_DOMAIN,
-                f"{field} {domain_id!r} is not the id of a domain of account {account_id!r}",
+                f"{field} {echo(domain_id)} is not the id of a domain"
+                f" of account {echo(account_id)}",
             )
         found[domain_id] = domain
     return found

@@ -8,7 +8,8 @@ versions, and provides units of work:
 
 * reads answer in the effective state (S2) through the state's one algorithm,
   :class:`~ippools.stored_state.StoredState`, each inside the adapter's
-  ``reading`` so that it sees one snapshot;
+  ``reading`` so that it sees one snapshot, without waiting for writers;
+  :meth:`Store.reading` lets a caller make several reads on one snapshot;
 * :meth:`Store.commit` checks the versions the caller read, stores a command's
   changes, bumps the versions of the records it writes and appends its pending
   updates to the outbox, all inside one ``transaction``: a crash keeps all of
@@ -172,6 +173,18 @@ class Store:
         undoes the commits made inside it; each commit is atomic in any case.
         """
         return self._adapter.transaction()
+
+    def reading(self) -> AbstractContextManager[object]:
+        """A read-only snapshot: every read inside the block sees the same state.
+
+        It does not wait for writers: on SQLite it reads the last commit while
+        other threads and processes write (in memory it takes the store's lock).
+        Inside an open transaction of this thread it is that transaction.
+        Re-entering it joins the open snapshot. Nothing may be written inside
+        it except in a transaction opened inside it, which a snapshot opened
+        before does not see.
+        """
+        return self._adapter.reading()
 
     def version(self, key: RecordKey) -> int:
         """The version of a domain or DIPP: 0 never existed, 1 as created, +1 per write."""

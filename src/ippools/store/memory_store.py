@@ -5,6 +5,8 @@
 :class:`~ippools.memory_state.MemoryState` runs on), the outbox in an ordered
 dictionary and the versions in another; a re-entrant lock is both its
 transaction and its read snapshot, serialising the threads of one process.
+Records live in place, with no copy to read while a transaction writes, so here
+a read waits for the transaction in progress (which does no I/O).
 :class:`MemoryStore` is :class:`~ippools.store.base.Store` over it.
 
 A commit checks every expected version before it writes anything, so it is

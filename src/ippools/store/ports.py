@@ -11,8 +11,9 @@ claiming and processing pending updates. An adapter offers only primitives:
 
 * an :class:`Adapter`: :class:`~ippools.storage.Storage` primitives for the
   records (the same ones :class:`~ippools.memory_state.MemoryState` runs on),
-  an :class:`OutboxStorage`, the stored versions, and the units of work
-  (``transaction`` and ``reading``);
+  an :class:`OutboxStorage`, the stored versions, and the units of work:
+  ``transaction`` (serialising, for writes) and ``reading`` (a read-only
+  snapshot that does not wait for writers);
 * an :class:`OutboxStorage`: append updates, list the oldest, lease the
   oldest unleased ones, remove the ones done, count.
 
@@ -37,8 +38,12 @@ Adapters never let a driver exception escape. A store that stayed busy (another
 writer held it) longer than its timeout raises :class:`StoreBusy`, a
 :class:`~ippools.errors.ConflictError`: retry. A version mismatch raises
 :class:`~ippools.errors.ConflictError`. Anything else the store cannot do (a
-damaged or foreign file, a schema from a newer ippools, a full disk) raises
-:class:`StoreError`.
+damaged or foreign file, a schema from a newer ippools, a full disk, a value the
+driver cannot encode such as text with a lone surrogate or an integer beyond
+its range) raises :class:`StoreError`. So does a stored value that no record
+can hold (a damaged row): an adapter checks what it reads and names the table
+and the row, rather than letting a decoding :class:`ValueError` or
+:class:`TypeError` escape.
 """
 
 from __future__ import annotations
@@ -178,7 +183,18 @@ class Adapter(Protocol):
         """
 
     def reading(self) -> AbstractContextManager[object]:
-        """A consistent snapshot for one read: the open transaction, or a short one of its own."""
+        """A consistent snapshot to read in: inside this thread's transaction, that transaction.
+
+        Otherwise a read-only snapshot of the last commit, which should wait for
+        no writer (of this process or another): reads must not queue behind
+        writes. The storage and outbox primitives that this thread calls inside
+        the block read that snapshot (an adapter keeps one unit of work per
+        thread and gives its primitives that unit's connection). Re-entering it
+        in the same thread joins the open snapshot; a transaction opened inside
+        it is the thread's unit of work until it ends. Nothing is written in a
+        snapshot. An adapter that cannot read without waiting (the memory one)
+        may serialise reads with its transactions instead.
+        """
 
     def stored_version(self, key: RecordKey) -> int | None:
         """The version a commit wrote for ``key``, or None when no commit wrote one."""

@@ -5,29 +5,38 @@ Theory of operation
 :class:`SqliteStore` is :class:`~ippools.store.base.Store` over
 :class:`SqliteAdapter`, whose records are the SQL primitives of
 :class:`~ippools.store.sqlite_storage.SqliteStorage` and whose outbox is
-:class:`~ippools.store.sqlite_outbox.OutboxTable`. The adapter holds one
-connection (standard library :mod:`sqlite3`) in write-ahead-log mode, guarded by
-a re-entrant lock so that the threads of a process may share it. Several
-stores, in several threads or processes, may open the same file: SQLite
-serialises their writers.
+:class:`~ippools.store.sqlite_outbox.OutboxTable`. The file is in write-ahead-log
+mode. Several stores, in several threads or processes, may open the same file:
+SQLite serialises their writers, and readers never wait for a writer.
 
-* The transaction is ``BEGIN IMMEDIATE`` ... ``COMMIT``: it takes the file's
-  write lock before the first read, so everything read, decided and written
-  inside it is one step of a serial order across every process. A block that
-  raises is rolled back.
-* Every write of the store (``commit``, ``process``, ``claim``, ``run_update``,
-  ``mark_done``) runs in such a transaction, its own or the caller's. So a
-  command's changes and its pending updates are stored together or not at all,
-  whatever moment the process dies at.
-* Every read outside a transaction runs in a short read transaction, so that it
-  sees one snapshot.
+* **Writes.** The adapter holds one connection for writing, guarded by a
+  re-entrant lock so that the threads of a process may share it. The
+  transaction is ``BEGIN IMMEDIATE`` ... ``COMMIT``: it takes the file's write
+  lock before the first read, so everything read, decided and written inside it
+  is one step of a serial order across every process. A block that raises is
+  rolled back. Every write of the store (``commit``, ``process``, ``claim``,
+  ``run_update``, ``mark_done``) runs in such a transaction, its own or the
+  caller's. So a command's changes and its pending updates are stored together
+  or not at all, whatever moment the process dies at.
+* **Reads.** A read outside a transaction runs in a read snapshot: a deferred
+  read transaction on a read-only connection of its own, taken from a pool (one
+  per thread reading at the same moment). It sees the state of the last commit
+  before its first statement and nothing after, takes neither the write lock of
+  the file nor the adapter's lock, so it never waits for a writer of this
+  process or of another (WAL). Inside a transaction, a read reads the
+  transaction. A database private to one connection (``":memory:"``) has no
+  other connection to read from: its reads take the lock of the writing one.
 * ``synchronous`` is ``FULL`` by default (a commit survives a power loss) or
   ``NORMAL`` (a commit survives the death of the process; the last ones may be
   lost on a power loss, never half of one).
 
-Driver errors never escape: a busy file becomes
-:class:`~ippools.store.ports.StoreBusy` (retry), anything else
-:class:`~ippools.store.ports.StoreError`.
+Driver errors never escape: every statement runs through
+:class:`~ippools.store.sqlite_sql.Sql`, so a busy file becomes
+:class:`~ippools.store.ports.StoreBusy` (retry), anything else the driver
+refuses (a damaged file, a full disk, text with a lone surrogate, an integer
+beyond 64 bits) :class:`~ippools.store.ports.StoreError`; a row whose values no
+record can hold raises :class:`~ippools.store.ports.StoreError` naming it
+(:mod:`ippools.store.sqlite_rows`).
 
 Open a store in each process that uses it: a connection must not cross ``fork``.
 """
@@ -42,10 +51,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Literal
 
+from ippools.store import sqlite_rows as rows
 from ippools.store.base import Clock, Store
 from ippools.store.ports import RecordKey, StoreBusy, StoreError
 from ippools.store.sqlite_outbox import OutboxTable
 from ippools.store.sqlite_schema import prepare
+from ippools.store.sqlite_sql import Sql, translated
 from ippools.store.sqlite_storage import SqliteStorage
 from ippools.world import World
 
@@ -53,11 +64,12 @@ __all__ = ["SqliteAdapter", "SqliteStore", "Synchronous", "open_sqlite"]
 
 Synchronous = Literal["FULL", "NORMAL"]
 
-_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+# Databases that live only inside the connection that opened them.
+_PRIVATE = ("", ":memory:")
 
 
 class SqliteAdapter:
-    """The adapter of :class:`SqliteStore`: one connection to the file at ``path``.
+    """The adapter of :class:`SqliteStore`: connections to the file at ``path``.
 
     ``world`` is loaded only when the file is new (:attr:`created` tells).
     Raises as :class:`SqliteStore` does.
@@ -74,23 +86,29 @@ class SqliteAdapter:
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
         self.path = os.fspath(path)
-        self._lock = threading.RLock()
+        self._where = f"store {self.path!r}"
+        self._timeout = timeout
+        self._lock = threading.RLock()  # the writing connection, one thread at a time
         self._depth = 0
-        with self._translated():
-            self._conn = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
+        self._writer: int | None = None  # the thread whose transaction is open
+        self._local = threading.local()  # per thread: the connection of its read snapshot
+        self._idle: list[sqlite3.Connection] = []  # reading connections not in use
+        self._idle_lock = threading.Lock()
+        self._closed = False
+        self._snapshots = self.path not in _PRIVATE
+        with translated(self._where):
+            self._conn = self._connect()
         # Switching a new file to WAL while other connections open it can answer
         # "busy" at once, without waiting on the busy timeout: retry until it runs out.
         deadline = time.monotonic() + timeout
         while True:
             try:
-                with self._translated():
+                with translated(self._where):
                     mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    if mode != "wal" and self.path != ":memory:":
-                        raise StoreError(f"store {self.path!r} cannot use write-ahead logging")
+                    if mode != "wal" and self._snapshots:
+                        raise StoreError(f"{self._where} cannot use write-ahead logging")
                     self._conn.execute(f"PRAGMA synchronous = {synchronous}")
-                    self.created = prepare(self._conn, f"store {self.path!r}", world)
+                    self.created = prepare(self._conn, self._where, world)
                 break
             except StoreBusy:
                 if time.monotonic() < deadline:
@@ -101,31 +119,34 @@ class SqliteAdapter:
             except BaseException:
                 self._conn.close()
                 raise
-        self.storage = SqliteStorage(self._conn)
-        self.outbox = OutboxTable(self._conn)
+        self._sql = Sql(self._connection, self._where)
+        self.storage = SqliteStorage(self._sql)
+        self.outbox = OutboxTable(self._sql)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(
+            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+
+    def _connection(self) -> sqlite3.Connection:
+        """The connection of the current thread's unit of work."""
+        if self._writer != threading.get_ident():
+            snapshot: sqlite3.Connection | None = getattr(self._local, "snapshot", None)
+            if snapshot is not None:
+                return snapshot
+        return self._conn
 
     @property
     def synchronous(self) -> Synchronous:
         """The connection's ``PRAGMA synchronous``: ``"FULL"`` or ``"NORMAL"``."""
-        with self.reading():
+        with self._lock, translated(self._where):
             level = self._conn.execute("PRAGMA synchronous").fetchone()[0]
         return "FULL" if level >= 2 else "NORMAL"
 
     @contextmanager
-    def _translated(self) -> Iterator[None]:
-        """Turn driver errors into the library's errors."""
-        try:
-            yield
-        except sqlite3.Error as error:
-            code = getattr(error, "sqlite_errorcode", None)
-            if code is not None and code & 0xFF in _BUSY_CODES:
-                raise StoreBusy(f"store {self.path!r} is busy: {error}") from error
-            raise StoreError(f"store {self.path!r}: {error}") from error
-
-    @contextmanager
     def transaction(self) -> Iterator[None]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back if the block raises; re-entrant."""
-        with self._lock, self._translated():
+        with self._lock:
             if self._depth:
                 self._depth += 1
                 try:
@@ -133,57 +154,102 @@ class SqliteAdapter:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            with translated(self._where):
+                self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._writer = threading.get_ident()
             try:
                 yield
             except BaseException:
-                self._depth = 0
-                self._rollback()
+                self._depth, self._writer = 0, None
+                self._rollback(self._conn)
                 raise
-            self._depth = 0
+            self._depth, self._writer = 0, None
             try:
-                self._conn.execute("COMMIT")
+                with translated(self._where):
+                    self._conn.execute("COMMIT")
             except BaseException:
-                self._rollback()
+                self._rollback(self._conn)
                 raise
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """A consistent snapshot for one read: the open transaction, or a short read one."""
-        with self._lock, self._translated():
-            if self._depth:
+        """A read snapshot that waits for no writer; inside a transaction, the transaction.
+
+        Re-entrant: a read inside a snapshot of the same thread joins it.
+        """
+        if self._writer == threading.get_ident() or not self._snapshots:
+            with self._lock:
                 yield
-                return
-            self._conn.execute("BEGIN")
+            return
+        if getattr(self._local, "snapshot", None) is not None:
+            yield
+            return
+        conn = self._take()
+        try:
+            with translated(self._where):
+                conn.execute("BEGIN")
+            self._local.snapshot = conn
             try:
                 yield
             finally:
-                self._rollback()
+                self._local.snapshot = None
+                self._rollback(conn)
+        finally:
+            self._give_back(conn)
 
-    def _rollback(self) -> None:
+    def _take(self) -> sqlite3.Connection:
+        """A reading connection: an idle one, or a new one."""
+        with self._idle_lock:
+            if self._closed:
+                raise StoreError(f"{self._where} is closed")
+            if self._idle:
+                return self._idle.pop()
+        with translated(self._where):
+            conn = self._connect()
+            try:
+                conn.execute("PRAGMA query_only = ON")
+            except BaseException:
+                conn.close()
+                raise
+        return conn
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._idle_lock:
+            if not self._closed:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
         try:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
         except sqlite3.Error:  # the transaction is gone either way
             pass
 
     def stored_version(self, key: RecordKey) -> int | None:
-        row = self._conn.execute(
-            "SELECT version FROM versions WHERE kind = ? AND id = ?", (key.kind, key.id)
-        ).fetchone()
-        return None if row is None else int(row[0])
+        row = self._sql.one(
+            "SELECT version FROM versions WHERE kind = ? AND id = ?", key.kind, key.id
+        )
+        return None if row is None else rows.version(self._where, (key.kind, key.id), row[0])
 
     def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
-        self._conn.executemany(
+        self._sql.many(
             "INSERT OR REPLACE INTO versions (kind, id, version) VALUES (?, ?, ?)",
             [(key.kind, key.id, version) for key, version in versions.items()],
         )
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close every connection; reading connections in use close when given back."""
+        with self._idle_lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
         with self._lock:
-            self._rollback()
+            self._rollback(self._conn)
             self._conn.close()
 
 

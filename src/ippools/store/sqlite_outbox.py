@@ -4,75 +4,62 @@ Rows are numbered by an ``AUTOINCREMENT`` key, so ids grow in queue order and ar
 never reused: marking an id done can never remove a later update. Like
 :class:`~ippools.store.sqlite_storage.SqliteStorage`, :class:`OutboxTable`
 (an :class:`~ippools.store.ports.OutboxStorage`) neither begins nor ends
-transactions nor translates driver errors.
+transactions; it runs its statements through :class:`~ippools.store.sqlite_sql.Sql`
+and checks every row it reads (a damaged one raises
+:class:`~ippools.store.ports.StoreError` naming it).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
-from ippools.outcome import DomainUpdate, PendingUpdate, SubaccountUpdate
+from ippools.outcome import PendingUpdate
+from ippools.store import sqlite_rows as rows
 from ippools.store.ports import Claim
+from ippools.store.sqlite_sql import SQL_INT_MAX, Sql, sql_limit
 
 __all__ = ["OutboxTable"]
 
 _OUTBOX_COLUMNS = "seq, kind, subject, pool_id"
 
 
-def _update(row: Sequence[Any]) -> PendingUpdate:
-    if row[1] == "domain":
-        return DomainUpdate(row[2])
-    return SubaccountUpdate(row[2], row[3])
-
-
-def _update_row(update: PendingUpdate) -> tuple[str, str, str | None]:
-    if isinstance(update, DomainUpdate):
-        return ("domain", update.domain_id, None)
-    return ("subaccount", update.account_id, update.pool_id)
-
-
 class OutboxTable:
-    """The ``outbox`` table on the connection ``conn``."""
+    """The ``outbox`` table that ``sql`` runs statements on."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def _all(self, sql: str, *args: Any) -> list[Any]:
-        return self._conn.execute(sql, args).fetchall()
+    def __init__(self, sql: Sql) -> None:
+        self._sql = sql
+        self._where = sql.where
 
     def append(self, updates: Iterable[PendingUpdate]) -> None:
-        self._conn.executemany(
+        self._sql.many(
             "INSERT INTO outbox (kind, subject, pool_id) VALUES (?, ?, ?)",
-            [_update_row(update) for update in updates],
+            [rows.update_row(update) for update in updates],
         )
 
     def oldest(self, limit: int | None) -> list[Claim]:
-        rows = self._all(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox ORDER BY seq LIMIT ?",
-            -1 if limit is None else limit,
+        found = self._sql.all(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox ORDER BY seq LIMIT ?", sql_limit(limit)
         )
-        return [Claim(row[0], _update(row)) for row in rows]
+        return [Claim(row[0], rows.update(self._where, row)) for row in found]
 
     def claim(self, limit: int, now: float, lease: float) -> list[Claim]:
-        rows = self._all(
+        found = self._sql.all(
             f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
             " WHERE claimed_until IS NULL OR claimed_until <= ? ORDER BY seq LIMIT ?",
             now,
-            limit,
+            sql_limit(limit),
         )
-        self._conn.executemany(
+        claims = [Claim(row[0], rows.update(self._where, row)) for row in found]
+        self._sql.many(
             "UPDATE outbox SET claimed_until = ? WHERE seq = ?",
-            [(now + lease, row[0]) for row in rows],
+            [(now + lease, claim.id) for claim in claims],
         )
-        return [Claim(row[0], _update(row)) for row in rows]
+        return claims
 
     def mark_done(self, ids: Iterable[int]) -> int:
-        cursor = self._conn.executemany(
-            "DELETE FROM outbox WHERE seq = ?", [(entry_id,) for entry_id in ids]
-        )
-        return max(cursor.rowcount, 0)
+        # An id beyond SQLite's integers was never handed out: it is simply not queued.
+        keys = [(entry_id,) for entry_id in ids if abs(entry_id) <= SQL_INT_MAX]
+        return max(self._sql.many("DELETE FROM outbox WHERE seq = ?", keys), 0)
 
     def count(self) -> int:
-        return int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        return int(self._sql.one("SELECT count(*) FROM outbox")[0])

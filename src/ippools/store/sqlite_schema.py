@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Callable
 
 from ippools.store.ports import StoreError
+from ippools.store.sqlite_sql import Sql
 from ippools.store.sqlite_storage import SqliteStorage
 from ippools.stored_state import load_world
 from ippools.world import World
@@ -131,8 +132,9 @@ def prepare(conn: sqlite3.Connection, where: str, world: World | None) -> bool:
     transaction, so a crash leaves either nothing or a complete store; ``world``
     is ignored for a file that is already a store. Raises :class:`StoreError` for a
     foreign file or a newer schema and :class:`~ippools.errors.DocumentError` for a
-    world that breaks a reference or an invariant. Driver errors are left to the
-    caller to translate.
+    world that breaks a reference or an invariant. The driver errors of loading
+    ``world`` are translated (a value it cannot store raises :class:`StoreError`);
+    those of the other statements are left to the caller to translate.
     """
     header = _header(conn)
     if _check(where, *header) and header[1] == SCHEMA_VERSION:
@@ -149,7 +151,8 @@ def prepare(conn: sqlite3.Connection, where: str, world: World | None) -> bool:
         else:
             for statement in SCHEMA:
                 conn.execute(statement)
-            load_world(SqliteStorage(conn), world if world is not None else World())
+            storage = SqliteStorage(Sql(lambda: conn, where))
+            load_world(storage, world if world is not None else World())
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")

@@ -5,7 +5,7 @@ Theory of operation
 :func:`handle` makes the wire checks in the order of K1, the first failing one
 deciding the answer:
 
-0. every field name and value of the request is text (K26): else 400;
+0. K26: every name and value of the request is text, and valid Unicode: else 400;
 1. route: an unknown path is 404, a known path with another method 405;
 2. C1: the account header (required, once) and the account (404);
 3. C2 on the routes that read the audit headers;
@@ -23,7 +23,7 @@ from typing import Any
 
 from ippools.commands import Actor, Command
 from ippools.engine import Engine
-from ippools.errors import ApiError, ErrorCode, MethodNotAllowed, NotFound
+from ippools.errors import ApiError, ErrorCode, MethodNotAllowed, NotFound, echo
 from ippools.outcome import Rejected
 from ippools.rules.checks import actor_account, check_account_header, check_audit
 from ippools.state import StateView
@@ -65,19 +65,17 @@ def handle(engine: Engine[Any], request: Request) -> Response:
 
 def _command(state: StateView, request: Request) -> Command:
     """The command of ``request``, or the :class:`ApiError` of the first failing wire check."""
-    check_text(request.headers, "header")  # K26: before anything reads the request
-    check_text(request.query, "query parameter")
-    check_text(request.form, "form field")
+    check_text(request)  # K26: before anything reads the request, the route included
     target = split_target(request.path)
     found = match(target.segments) if target.segments is not None else None
     if found is None:
-        raise NotFound(ErrorCode.ROUTE_NOT_FOUND, f"no route for path {target.path!r}")
+        raise NotFound(ErrorCode.ROUTE_NOT_FOUND, f"no route for path {echo(target.path)}")
     route, params = found
     endpoint = route.endpoint(request.method)
     if endpoint is None:
         raise MethodNotAllowed(
             ErrorCode.METHOD_NOT_ALLOWED,
-            f"method {request.method!r} is not allowed for path {target.path!r}; "
+            f"method {echo(request.method)} is not allowed for path {echo(target.path)}; "
             f"allowed: {', '.join(route.methods)}",
         )
     account_id = single_header(request.headers, ACCOUNT_HEADER)  # C1

@@ -7,28 +7,18 @@ anything else, whatever text it is given.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import attrs
 
-from ippools._validators import shown
-from ippools.errors import BadRequest, ErrorCode
-from ippools.wire.request import Fields
+from ippools.errors import BadRequest, ErrorCode, echo
+from ippools.text import find_invalid_text, is_valid_text
+from ippools.wire.request import Fields, Request
 from ippools.wire.routes import Endpoint
 
-__all__ = [
-    "Target",
-    "check_text",
-    "field_values",
-    "redecode",
-    "single_header",
-    "split_target",
-]
-
-_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+__all__ = ["Target", "check_text", "field_values", "single_header", "split_target"]
 
 
 @attrs.frozen
@@ -43,21 +33,55 @@ class Target:
     query: Fields
 
 
-def check_text(pairs: Fields, place: str) -> None:
-    """K26: every name and value in ``pairs`` is text; else 400 naming the first that is not.
+def check_text(request: Request) -> None:
+    """K26: every text of ``request`` is valid Unicode; else 400 naming where it is not.
 
     A :class:`~ippools.wire.Request` keeps names and values as the host gave
     them; one that is not a string (a number, ``None``, bytes) is answered here
-    rather than raised further in.
+    (400) rather than raised further in. Text is invalid when it holds a lone
+    surrogate (what the JSON escape ``"\\ud800"`` decodes to), which no UTF-8
+    encoder takes. The parts are checked in the order method, path (with its
+    ``?query``), headers, query, form and JSON body (its strings and its keys);
+    the message names the part, never the invalid text. Percent-decoding cannot
+    make invalid text out of valid text (bytes that are not UTF-8 decode to
+    U+FFFD), so checking the request as received is enough.
     """
-    for name, value in pairs:
-        if not isinstance(name, str):
-            raise BadRequest(ErrorCode.INVALID_TEXT, f"a {place} name is not text: {shown(name)}")
-        if not isinstance(value, str):
-            raise BadRequest(
-                ErrorCode.INVALID_TEXT,
-                f"{place} {name!r:.100} has a value that is not text: {shown(value)}",
-            )
+    if not _valid(request.method):
+        raise _invalid("the method")
+    if not _valid(request.path):
+        raise _invalid("the path")
+    places = (
+        ("header", request.headers),
+        ("query parameter", request.query),
+        ("form field", request.form),
+    )
+    for place, pairs in places:
+        for name, value in pairs:
+            if not isinstance(name, str):
+                raise BadRequest(
+                    ErrorCode.INVALID_TEXT, f"a {place} name is not text: {echo(name)}"
+                )
+            if not is_valid_text(name):
+                raise _invalid(f"a {place} name")
+            if not isinstance(value, str):
+                raise BadRequest(
+                    ErrorCode.INVALID_TEXT,
+                    f"{place} {echo(name)} has a value that is not text: {echo(value)}",
+                )
+            if not is_valid_text(value):
+                raise _invalid(f"the value of {place} {echo(name)}")
+    if find_invalid_text(request.json) is not None:
+        raise _invalid("the JSON body")
+
+
+def _valid(text: object) -> bool:
+    return not isinstance(text, str) or is_valid_text(text)
+
+
+def _invalid(where: str) -> BadRequest:
+    return BadRequest(
+        ErrorCode.INVALID_TEXT, f"{where} is not valid Unicode text: it holds a lone surrogate"
+    )
 
 
 def split_target(path: str) -> Target:
@@ -90,22 +114,6 @@ def single_header(headers: Fields, name: str) -> str | None:
     return values[0].strip() if values else None
 
 
-def redecode(value: str) -> str:
-    """A replacement ``ip`` value, percent-decoded once more when it still holds an escape.
-
-    mailgun.js encodes the query value of an IPv6 replacement twice
-    (``2001%253Adb8%253A%253A1``), so after the usual decoding it still reads
-    ``2001%3Adb8%3A%3A1``. No IP, and not the keyword ``shared``, contains ``%``
-    followed by two hex digits, so decoding such a value once more never turns a
-    valid value into another one; it only lets the client's double encoding
-    through. A scope suffix stays invalid: ``fe80::1%eth0`` holds no escape and
-    is left as it is, and an encoded one (``fe80::1%25eth0``) decodes to it.
-    """
-    if _ESCAPE.search(value) is None:
-        return value
-    return unquote(value, errors="replace")
-
-
 def field_values(
     endpoint: Endpoint, template: str, query: Fields, form: Fields, body: Any
 ) -> dict[str, tuple[str, ...]]:
@@ -116,6 +124,11 @@ def field_values(
     pair. A pair whose name the endpoint does not take in that place is 400
     (C8); a name given again, in the same place or (3.6, D5) in the other one,
     is 400 unless it is repeatable (C9). An empty form is no body at all.
+
+    Values are taken as they come: a ``?query`` in the path is percent-decoded
+    once by :func:`split_target`, explicit query and form values once by the
+    host, and nothing here decodes them again (K25), so a value sent encoded
+    twice still holds its ``%`` escapes and is judged as such.
     """
     if body is not None and not endpoint.json:
         raise BadRequest(
@@ -131,12 +144,11 @@ def field_values(
             if name not in taken:
                 raise BadRequest(
                     ErrorCode.UNKNOWN_PARAMETER,
-                    f"{place} {name!r} is not taken by {endpoint.method} {template}",
+                    f"{place} {echo(name)} is not taken by {endpoint.method} {template}",
                 )
             if name in values and name not in endpoint.repeatable:
                 raise BadRequest(
-                    ErrorCode.REPEATED_PARAMETER, f"{place} {name!r} may be given only once"
+                    ErrorCode.REPEATED_PARAMETER, f"{place} {echo(name)} may be given only once"
                 )
-            given = redecode(value) if name in endpoint.redecoded else value
-            values.setdefault(name, []).append(given)
+            values.setdefault(name, []).append(value)
     return {name: tuple(given) for name, given in values.items()}

@@ -7,8 +7,8 @@ from typing import Any, TypeAlias, TypeGuard
 
 import attrs
 
-from ippools._validators import instance_of, is_text, shown
-from ippools.errors import ApiError
+from ippools._validators import instance_of, is_text
+from ippools.errors import ApiError, echo
 from ippools.outcome import Accepted, Outcome, Rejected
 
 __all__ = ["Fields", "Request", "Response", "fields"]
@@ -43,11 +43,11 @@ def _fields(argument: str, value: object) -> Fields:
                 pairs.append((name, item))
         return tuple(pairs)
     if not _is_many(value):
-        raise TypeError(f"{argument} must be a mapping or (name, value) pairs, got {shown(value)}")
+        raise TypeError(f"{argument} must be a mapping or (name, value) pairs, got {echo(value)}")
     out: list[tuple[Any, Any]] = []
     for pair in value:
         if not isinstance(pair, tuple | list) or len(pair) != 2:
-            raise TypeError(f"{argument} must hold (name, value) pairs, got {shown(pair)}")
+            raise TypeError(f"{argument} must hold (name, value) pairs, got {echo(pair)}")
         out.append((pair[0], pair[1]))
     return tuple(out)
 

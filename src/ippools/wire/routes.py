@@ -11,7 +11,6 @@ command:
 * whether the route reads the audit headers (C2);
 * which query and form fields it takes (C8) and which of them may repeat (C9);
 * whether it takes a JSON body (K5);
-* which fields get a second percent-decoding (see :func:`ippools.wire.parse.redecode`);
 * how its command is built from the checked request.
 
 A parameter may carry a check of its own, made after C2 and before C8/C9 (K1):
@@ -51,7 +50,7 @@ from ippools.commands import (
     RevokeDelegation,
     UnlinkDomainPool,
 )
-from ippools.errors import BadRequest, ErrorCode
+from ippools.errors import BadRequest, ErrorCode, echo
 from ippools.model import parse_ip
 
 __all__ = ["ROUTES", "Call", "Endpoint", "Param", "Route", "domain_target", "match"]
@@ -105,7 +104,6 @@ class Endpoint:
     form: frozenset[str] = frozenset()
     repeatable: frozenset[str] = frozenset()
     json: bool = False
-    redecoded: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -179,7 +177,7 @@ def domain_target(text: str) -> None:
         return
     raise BadRequest(
         ErrorCode.INVALID_IP,
-        f"path segment {text!r} is not an IP address, {ALL!r} or {IP_POOL!r}",
+        f"path segment {echo(text)} is not an IP address, {echo(ALL)} or {echo(IP_POOL)}",
     )
 
 
@@ -273,7 +271,7 @@ def _assign_domain_ip(call: Call) -> Command:
 # -- the table -----------------------------------------------------------------
 
 _REPLACEMENT = frozenset({"ip", "pool_id"})
-_DOMAIN = Endpoint("DELETE", _domain, query=_REPLACEMENT, redecoded=frozenset({"ip"}))
+_DOMAIN = Endpoint("DELETE", _domain, query=_REPLACEMENT)
 _EDIT_LISTS = frozenset({"add_ip", "remove_ip", "link_domain", "unlink_domain"})
 _POOL_ID = Param("pool_id")
 
@@ -307,13 +305,7 @@ ROUTES: tuple[Route, ...] = (
         (
             Endpoint("GET", _get_pool, audited=False),
             # D5, K5: the replacement may come in the query or in a urlencoded body.
-            Endpoint(
-                "DELETE",
-                _delete_pool,
-                query=_REPLACEMENT,
-                form=_REPLACEMENT,
-                redecoded=frozenset({"ip"}),
-            ),
+            Endpoint("DELETE", _delete_pool, query=_REPLACEMENT, form=_REPLACEMENT),
             Endpoint(
                 "PATCH",
                 _edit_pool,
