@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import attrs
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,7 @@ EXAMPLES = fuzz_examples(1000)
 STATUSES = {200, 400, 403, 404, 405}
 POOL_ID = re.compile(r"[0-9a-f]{24}")
 DETAILS = {"description", "ips", "is_linked", "linked_domains", "name", "pool_id"}
+LISTED = {"description", "ips", "is_inherited", "is_linked", "name", "pool_id"}
 
 # -- strategies --------------------------------------------------------------------------------
 
@@ -90,9 +92,11 @@ VALUES: dict[str, st.SearchStrategy[str]] = {
     "unlink_domain": domain_ids,
     "name": st.sampled_from(["pool", "n", " ", ""]),
     "description": st.sampled_from(["a pool", "d", "\t", ""]),
-    "subaccount_id": st.sampled_from(["sub-1", "acct-2"]),
+    "subaccount_id": st.sampled_from(["sub-1", "acct-2", "sub-1", "", " ", "SUB-1"]),
+    "limit": st.sampled_from(["10", "010", "500", "9", "501", "", "ten", "1" * 40]),
+    "page": st.sampled_from(["ZG9tLTQ", "ZG9tLTE", "ZG9tLTE=", "ZG9tLTF", "", "=", "Z", "7aCA"]),
 }
-OTHER_FIELDS = ["limit", "IP", "subaccount_id"]
+OTHER_FIELDS = ["Limit", "IP", "subaccount", "page_token"]
 
 
 @attrs.frozen
@@ -104,6 +108,8 @@ class Shape:
     query: tuple[str, ...] = ()
     form: tuple[str, ...] = ()
 
+
+REVOKE = ("subaccount_id", "ip", "pool_id")
 
 SHAPES = [
     Shape(("v3", "domains", "{domain}", "ips", "{ip}"), ("DELETE",), ("ip", "pool_id")),
@@ -120,15 +126,28 @@ SHAPES = [
     Shape(("v3", "ip_pools", "{pool}", "ips", "{ip}"), ("PUT", "DELETE")),
     Shape(("v3", "ip_pools", "{pool}", "ips.json"), ("POST",)),
     Shape(("v3", "%69p_pools", "{pool}"), ("GET", "DELETE")),
-    Shape(("v3", "ip_pools", "{pool}", "domains")),
-    Shape(("v3", "ip_pools", "{pool}", "delegate"), ("PUT", "DELETE"), (), ("subaccount_id",)),
-    Shape(("v3", "domains", "{domain}", "ips"), ("GET", "POST"), (), ("ip", "pool_id")),
+    Shape(("v3", "ip_pools"), ("GET",)),
+    Shape(("v3", "ip_pools", "{pool}", "domains"), ("GET",), ("limit", "page")),
+    Shape(("v3", "ip_pools", "{pool}", "delegate"), ("PUT",), (), ("subaccount_id",)),
+    Shape(("v3", "ip_pools", "{pool}", "delegate"), ("DELETE",), REVOKE, REVOKE),
+    Shape(("v3", "domains", "{domain}", "ips"), ("GET",)),
+    Shape(("v3", "domains", "{domain}", "ips"), ("POST",), (), ("ip", "pool_id")),
     Shape(("v4", "domains", "{domain}", "ips", "{ip}"), ("DELETE",)),
     Shape(("v3", "{pool}")),
     Shape(("{ip}",)),
 ]
-SERVED = SHAPES[:9]
+SERVED = SHAPES[:15]
 """The shapes of routes this system serves."""
+UNSERVED = SHAPES[15:]
+FAMILIES: dict[str, list[Shape]] = {
+    "3.1-3.3 domain removal": SHAPES[0:2],
+    "3.4-3.10 DIPPs": SHAPES[2:9],
+    "3.11 list": [SHAPES[9]],
+    "3.12 pages": [SHAPES[10]],
+    "3.13-3.14 delegation": SHAPES[11:13],
+    "3.15-3.16 domain IPs": SHAPES[13:15],
+}
+"""The served shapes by route family; each family is fuzzed on its own."""
 ONE_IN_TEN = st.sampled_from([False] * 9 + [True])
 OTHER_METHODS = st.one_of(
     st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", ""]), st.text(max_size=7)
@@ -226,7 +245,9 @@ def known_pairs(names: tuple[str, ...]) -> st.SearchStrategy[list[tuple[str, str
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> Request:
+def requests(
+    draw: st.DrawFn, served: list[Shape] | None = None, shapes: list[Shape] | None = None
+) -> Request:
     """A request built from a real route shape.
 
     Half the time it is clean: a served route with its own method (in any case), real
@@ -236,7 +257,8 @@ def requests(draw: st.DrawFn) -> Request:
     fields, stray JSON bodies, and dropped, blank, doubled or odd headers.
     """
     clean: bool = draw(st.booleans())
-    shape = draw(st.sampled_from(SERVED if clean else SHAPES))
+    served = SERVED if served is None else served
+    shape = draw(st.sampled_from(served if clean else (SHAPES if shapes is None else shapes)))
     values = CLEAN_SEGMENTS if clean else SEGMENTS
     segments = [draw(values[s[1:-1]]) if s.startswith("{") else s for s in shape.segments]
     if not clean and draw(ONE_IN_TEN):
@@ -309,6 +331,19 @@ def check_answer(response: Response, eng: Engine[MemoryState]) -> None:
         assert set(body) == {"message", "pool_id"}
         assert body["message"] == "success"
         assert POOL_ID.fullmatch(body["pool_id"])
+    elif "ip_pools" in body:  # 3.11
+        assert set(body) == {"ip_pools", "message"}
+        assert all(set(item) == LISTED for item in body["ip_pools"])
+        ids = [item["pool_id"] for item in body["ip_pools"]]
+        assert ids == sorted(set(ids))
+    elif "paging" in body:  # 3.12
+        assert set(body) == {"domains", "paging"}
+        assert set(body["paging"]) == {"first", "next"}
+        ids = [item["id"] for item in body["domains"]]
+        assert ids == sorted(set(ids))
+    elif "items" in body:  # 3.15
+        assert set(body) == {"items", "total_count"}
+        assert body["total_count"] == len(body["items"])
     else:
         assert body in ({"message": "success"}, {"message": "started"})
     eng.settle()
@@ -323,6 +358,21 @@ def test_route_shaped_requests_always_get_a_contract_answer(request: Request) ->
     JSON object body, never an exception; a refusal changes nothing."""
     eng = engine(WORLD)
     check_answer(handle(eng, request), eng)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_route_family_always_gets_a_contract_answer(family: str) -> None:
+    """C4, K1-K7, K19-K24: each route family on its own, version 2 included, at least 1,000
+    examples: its own shapes, clean or broken, and the shapes of no route."""
+    shapes = FAMILIES[family]
+
+    @settings(max_examples=EXAMPLES, deadline=None)
+    @given(request=requests(shapes, shapes + UNSERVED))
+    def run(request: Request) -> None:
+        eng = engine(WORLD)
+        check_answer(handle(eng, request), eng)
+
+    run()
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
