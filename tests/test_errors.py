@@ -12,12 +12,24 @@ from typing import Any
 import pytest
 
 from ippools import (
+    Actor,
+    AddDedicatedIp,
+    AddSharedIp,
     ApiError,
     BadRequest,
+    Command,
+    CreateAccount,
+    CreateDomain,
     ErrorCode,
     Forbidden,
     MethodNotAllowed,
     NotFound,
+    Rejected,
+    RemoveAccount,
+    RemoveDomain,
+    RemoveSharedIp,
+    SetAccountFeatures,
+    SetWarmup,
     World,
     world_problems,
 )
@@ -82,7 +94,9 @@ def as_account(account_id: str) -> dict[str, str]:
     return AUDIT | {ACCOUNT: account_id}
 
 
-CASES: dict[ErrorCode, Request] = {
+HOST = Actor("platform", "ops@example.com", "provisioning")
+
+CASES: dict[ErrorCode, Request | Command] = {
     ErrorCode.INVALID_TEXT: call("GET", f"/v3/ip_pools/{POOL_A}", query=[("x", 1)]),
     ErrorCode.MISSING_ACCOUNT: call("GET", f"/v3/ip_pools/{POOL_A}", headers={}),
     ErrorCode.REPEATED_HEADER: call(
@@ -185,6 +199,23 @@ CASES: dict[ErrorCode, Request] = {
     ErrorCode.IP_NOT_ON_DOMAIN: call("DELETE", "/v3/domains/one.example/ips/198.51.100.2"),
     ErrorCode.IP_NOT_IN_POOL: call("DELETE", f"/v3/ip_pools/{POOL_A}/ips/198.51.100.2"),
     ErrorCode.METHOD_NOT_ALLOWED: call("PUT", "/v3/ip_pools"),
+    # the host's provisioning commands, which no route serves
+    ErrorCode.INVALID_ID: CreateAccount(HOST, "acct 9"),
+    ErrorCode.ACCOUNT_EXISTS: CreateAccount(HOST, "acct-2"),
+    ErrorCode.UNKNOWN_ACCOUNT: AddDedicatedIp(HOST, "198.51.100.9", "acct-9"),
+    ErrorCode.INVALID_PARENT: CreateAccount(HOST, "sub-2", parent_id="sub-1"),
+    ErrorCode.ACCOUNT_IN_USE: RemoveAccount(HOST, "acct-1"),
+    ErrorCode.ACCOUNT_HOLDS_SHARED: SetAccountFeatures(HOST, "acct-3", shared_ip_eligible=False),
+    ErrorCode.IP_EXISTS: AddSharedIp(HOST, "198.51.100.1"),
+    ErrorCode.IP_IN_USE: RemoveSharedIp(HOST, "203.0.113.1"),
+    ErrorCode.DOMAIN_EXISTS: CreateDomain(
+        HOST, "dom-9", "ONE.example", "acct-1", ("198.51.100.2",)
+    ),
+    ErrorCode.DOMAIN_WITHOUT_IP: CreateDomain(HOST, "dom-9", "nine.example", "acct-1"),
+    ErrorCode.UNKNOWN_ACCOUNT_ID: RemoveAccount(HOST, "acct-9"),
+    ErrorCode.DEDICATED_IP_NOT_FOUND: SetWarmup(HOST, "203.0.113.1", True),
+    ErrorCode.SHARED_IP_NOT_FOUND: RemoveSharedIp(HOST, "198.51.100.1"),
+    ErrorCode.DOMAIN_ID_NOT_FOUND: RemoveDomain(HOST, "dom-9"),
 }
 
 
@@ -204,11 +235,18 @@ def test_each_code_is_answered_for_its_input_with_its_status(code: ErrorCode) ->
     wrong (C4); the state is unchanged."""
     eng = engine(world())
     before = snapshot(eng)
-    response = handle(eng, CASES[code])
-    assert response.error is not None, response
-    assert (response.error.code, response.status) == (code, code.status)
-    assert response.body == {"message": response.error.message}
-    assert response.error.message
+    case = CASES[code]
+    if isinstance(case, Request):
+        response = handle(eng, case)
+        error, status, body = response.error, response.status, response.body
+    else:  # a provisioning command of the host
+        outcome = eng.execute(case)
+        assert isinstance(outcome, Rejected), outcome
+        error, status, body = outcome.error, outcome.status, outcome.body
+    assert error is not None
+    assert (error.code, status) == (code, code.status)
+    assert body == {"message": error.message}
+    assert error.message
     assert snapshot(eng) == before
 
 

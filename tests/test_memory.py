@@ -341,6 +341,17 @@ class Recorder:
     def pool_id_in_use(self, pool_id: str) -> bool:
         return self.inner.pool_id_in_use(pool_id)
 
+    def shared_usage(self, address: IPAddress) -> int | None:
+        return self.inner.shared_usage(address)
+
+    def subaccounts_of(self, account_id: str) -> list[Account]:
+        return self.inner.subaccounts_of(account_id)
+
+    def domains_of(self, account_id: str) -> list[Domain]:
+        found = self.inner.domains_of(account_id)
+        self.seen.update(d.id for d in found)
+        return found
+
     def pools_owned_by(self, account_id: str) -> list[Pool]:
         return self.inner.pools_owned_by(account_id)
 

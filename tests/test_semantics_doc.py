@@ -62,6 +62,7 @@ OWN_DECISION_TOPICS = (
     "### The 405 answer names the allowed methods",
     "### Routes outside the contract",
     "### 3.12 tokens name positions, not domains",
+    "### Provisioning by the host",
     '### 3.14: "not delegated" and the replacement\'s owner',
     "### Our replayer compares `expect_world` even with pending work",
     "### Stricter scenario rules",

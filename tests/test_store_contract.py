@@ -62,7 +62,7 @@ def test_run_contract_passes_on_each_adapter(adapter: str, tmp_path: Path) -> No
         return made[-1]
 
     run_contract(counting)
-    assert len(made) == 17
+    assert len(made) == 20
 
 
 def test_run_contract_names_the_check_that_failed() -> None:

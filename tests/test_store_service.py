@@ -23,7 +23,10 @@ from ippools import (
     DeletePool,
     DomainUpdate,
     Engine,
+    GetDomainIps,
     GetPool,
+    ListPoolDomains,
+    ListPools,
     MemoryState,
     Outcome,
     Policies,
@@ -449,7 +452,7 @@ def test_every_reading_route_builds_a_read_command() -> None:
         command = endpoint.build(Call(Actor("acct-1"), params, {}, None))
         assert isinstance(command, READ_COMMANDS), f"{route.template}: {command!r}"
         built.append(type(command))
-    assert GetPool in built
+    assert set(built) == {GetPool, ListPools, ListPoolDomains, GetDomainIps}
 
 
 def test_a_command_wrongly_listed_as_a_read_is_decided_again_under_the_write_lock(

@@ -56,7 +56,7 @@ def test_new_file_gets_schema_version_application_id_and_wal(tmp_path: Path) -> 
     with SqliteStore(path, contract_world()) as store:
         assert store.created is True
         assert store.world() == contract_world()
-    assert _pragma(path, "user_version") == SCHEMA_VERSION == 3
+    assert _pragma(path, "user_version") == SCHEMA_VERSION == 4
     assert _pragma(path, "application_id") == APPLICATION_ID
     assert _pragma(path, "journal_mode") == "wal"
 
@@ -89,18 +89,18 @@ def test_an_empty_existing_file_is_a_new_store(tmp_path: Path) -> None:
 
 
 def test_a_newer_schema_version_is_refused_with_a_clear_error(tmp_path: Path) -> None:
-    """A store written by a newer ippools (user_version 4) is refused, not touched."""
+    """A store written by a newer ippools (user_version 5) is refused, not touched."""
     path = tmp_path / "future.db"
     SqliteStore(path, contract_world()).close()
     with _raw(path) as conn:
-        conn.execute("PRAGMA user_version = 4")
+        conn.execute("PRAGMA user_version = 5")
     with pytest.raises(StoreError) as caught:
         SqliteStore(path)
     assert str(caught.value) == (
-        f"store {str(path)!r} has store schema version 4, newer than version 3 that this "
+        f"store {str(path)!r} has store schema version 5, newer than version 4 that this "
         "ippools knows; open it with a newer ippools"
     )
-    assert _pragma(path, "user_version") == 4
+    assert _pragma(path, "user_version") == 5
 
 
 def _indexes(path: Path) -> list[str]:
@@ -113,9 +113,10 @@ def _indexes(path: Path) -> list[str]:
 
 
 def test_a_version_1_store_is_migrated_keeping_its_state(tmp_path: Path) -> None:
-    """A store of schema version 1 (without the index of a DIPP's links by domain id, nor
-    the indexes of DIPPs by owner and by delegation) is brought to version 3 when opened,
-    keeping its records, outbox and versions, its delegations indexed."""
+    """A store of schema version 1 (without the index of a DIPP's links by domain id, the
+    indexes of DIPPs by owner and by delegation, of subaccounts by parent and of domains by
+    account) is brought to version 4 when opened, keeping its records, outbox and versions,
+    its delegations indexed."""
     path = tmp_path / "old.db"
     with SqliteStore(path, contract_world()) as store:
         Engine(store).execute(AddPoolIp(P, POOL_A, "10.0.1.6"))
@@ -126,6 +127,8 @@ def test_a_version_1_store_is_migrated_keeping_its_state(tmp_path: Path) -> None
         conn.execute("DROP INDEX domains_by_pool")
         conn.execute("DROP INDEX pools_by_owner")
         conn.execute("DROP TABLE delegations")
+        conn.execute("DROP INDEX accounts_by_parent")
+        conn.execute("DROP INDEX domains_by_account")
         conn.execute("PRAGMA user_version = 1")
     assert _indexes(path) == ["domains_by_link"]
     with SqliteStore(path) as again:
@@ -135,8 +138,8 @@ def test_a_version_1_store_is_migrated_keeping_its_state(tmp_path: Path) -> None
         assert [p.pool_id for p in again.pools_owned_by(P.account_id)] == sorted(
             p.pool_id for p in contract_world().pools if p.account_id == P.account_id
         )
-    assert _pragma(path, "user_version") == 3
-    assert _indexes(path) == ["domains_by_link", "domains_by_pool"]
+    assert _pragma(path, "user_version") == 4
+    assert _indexes(path) == ["domains_by_account", "domains_by_link", "domains_by_pool"]
 
 
 @pytest.mark.parametrize(

@@ -16,14 +16,19 @@ from typing import Any, TypeAlias
 
 import attrs
 
-from ippools._validators import instance_of, is_optional_text, is_text, is_text_tuple
+from ippools._validators import instance_of, is_flag, is_optional_text, is_text, is_text_tuple
 
 __all__ = [
+    "HOST_COMMANDS",
     "Actor",
+    "AddDedicatedIp",
     "AddPoolIp",
     "AddPoolIps",
+    "AddSharedIp",
     "AssignDomainIp",
     "Command",
+    "CreateAccount",
+    "CreateDomain",
     "CreatePool",
     "DelegatePool",
     "DeletePool",
@@ -32,10 +37,16 @@ __all__ = [
     "GetPool",
     "ListPoolDomains",
     "ListPools",
+    "RemoveAccount",
+    "RemoveDedicatedIp",
+    "RemoveDomain",
     "RemoveDomainIp",
     "RemoveDomainPool",
     "RemovePoolIp",
+    "RemoveSharedIp",
     "RevokeDelegation",
+    "SetAccountFeatures",
+    "SetWarmup",
     "UnlinkDomainPool",
 ]
 
@@ -236,6 +247,123 @@ class AssignDomainIp:
     pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
 
 
+# -- the host's provisioning commands (no HTTP route) ------------------------------
+#
+# The platform around a DIPP service creates and removes accounts, IPs and domains.
+# These commands do it through the rules, so that every invariant of §4 keeps
+# holding; their actor is whoever provisions, for the audit record, and is not
+# checked against the accounts.
+
+_optional_flag = instance_of(bool, type(None))
+
+
+@attrs.frozen
+class CreateAccount:
+    """A new account; a subaccount names its top-level parent."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    account_id: str = attrs.field(validator=is_text)
+    parent_id: str | None = attrs.field(default=None, validator=is_optional_text)
+    dipps: bool = attrs.field(default=False, validator=is_flag)
+    shared_ip_eligible: bool = attrs.field(default=False, validator=is_flag)
+
+
+@attrs.frozen
+class RemoveAccount:
+    """Remove an account that no longer has subaccounts, domains, IPs, DIPPs or delegations."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    account_id: str = attrs.field(validator=is_text)
+
+
+@attrs.frozen
+class SetAccountFeatures:
+    """Turn the DIPPs feature and shared-IP eligibility on or off (None leaves one as it is)."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    account_id: str = attrs.field(validator=is_text)
+    dipps: bool | None = attrs.field(default=None, validator=_optional_flag)
+    shared_ip_eligible: bool | None = attrs.field(default=None, validator=_optional_flag)
+
+
+@attrs.frozen
+class AddDedicatedIp:
+    """A new dedicated IP of an account, optionally on warmup."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    ip: str = attrs.field(validator=is_text)
+    account_id: str = attrs.field(validator=is_text)
+    warmup: bool = attrs.field(default=False, validator=is_flag)
+
+
+@attrs.frozen
+class RemoveDedicatedIp:
+    """Remove a dedicated IP that no DIPP and no domain holds."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    ip: str = attrs.field(validator=is_text)
+
+
+@attrs.frozen
+class SetWarmup:
+    """Put a dedicated IP on warmup, or take it off."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    ip: str = attrs.field(validator=is_text)
+    warmup: bool = attrs.field(validator=is_flag)
+
+
+@attrs.frozen
+class AddSharedIp:
+    """A new IP of the platform's shared pool."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    ip: str = attrs.field(validator=is_text)
+
+
+@attrs.frozen
+class RemoveSharedIp:
+    """Remove a shared IP that no domain holds."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    ip: str = attrs.field(validator=is_text)
+
+
+@attrs.frozen
+class CreateDomain:
+    """A new domain of an account, holding ``ips`` or linked to the DIPP ``pool_id``."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    domain_id: str = attrs.field(validator=is_text)
+    name: str = attrs.field(validator=is_text)
+    account_id: str = attrs.field(validator=is_text)
+    ips: tuple[str, ...] = attrs.field(default=(), converter=_strings, validator=is_text_tuple)
+    pool_id: str | None = attrs.field(default=None, validator=is_optional_text)
+
+
+@attrs.frozen
+class RemoveDomain:
+    """Remove a domain, named by id (as 3.2 does by name)."""
+
+    actor: Actor = attrs.field(validator=_actor)
+    domain_id: str = attrs.field(validator=is_text)
+
+
+HOST_COMMANDS: tuple[type[Any], ...] = (
+    CreateAccount,
+    RemoveAccount,
+    SetAccountFeatures,
+    AddDedicatedIp,
+    RemoveDedicatedIp,
+    SetWarmup,
+    AddSharedIp,
+    RemoveSharedIp,
+    CreateDomain,
+    RemoveDomain,
+)
+"""The host's provisioning commands: decided by the rules, served by no HTTP route."""
+
+
 Command: TypeAlias = (
     RemoveDomainIp
     | RemoveDomainPool
@@ -253,4 +381,14 @@ Command: TypeAlias = (
     | RevokeDelegation
     | GetDomainIps
     | AssignDomainIp
+    | CreateAccount
+    | RemoveAccount
+    | SetAccountFeatures
+    | AddDedicatedIp
+    | RemoveDedicatedIp
+    | SetWarmup
+    | AddSharedIp
+    | RemoveSharedIp
+    | CreateDomain
+    | RemoveDomain
 )

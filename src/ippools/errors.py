@@ -28,6 +28,7 @@ __all__ = [
     "DocumentError",
     "ErrorCode",
     "Forbidden",
+    "InvalidChanges",
     "IppoolsError",
     "MethodNotAllowed",
     "NotFound",
@@ -229,6 +230,36 @@ class ErrorCode(enum.StrEnum):
         400,
         "exactly one of ip and pool_id is required (3.16.1)",
     )
+    INVALID_ID = (
+        "invalid_id",
+        400,
+        "a new account or domain id, or domain name, is empty or holds whitespace or '/' (K13)",
+    )
+    ACCOUNT_EXISTS = ("account_exists", 400, "an account with this id exists already")
+    UNKNOWN_ACCOUNT = ("unknown_account", 400, "the account a new record names does not exist")
+    INVALID_PARENT = (
+        "invalid_parent",
+        400,
+        "the parent of a new account is unknown, a subaccount, or the account itself (§1)",
+    )
+    ACCOUNT_IN_USE = (
+        "account_in_use",
+        400,
+        "the account still has subaccounts, domains, dedicated IPs, DIPPs or delegations",
+    )
+    ACCOUNT_HOLDS_SHARED = (
+        "account_holds_shared",
+        400,
+        "shared-IP eligibility cannot go while a domain of the account holds a shared IP (I5)",
+    )
+    IP_EXISTS = ("ip_exists", 400, "the IP is a dedicated or shared IP already")
+    IP_IN_USE = ("ip_in_use", 400, "the IP to remove is held by a DIPP or a domain")
+    DOMAIN_EXISTS = ("domain_exists", 400, "a domain with this id or name exists already (C6)")
+    DOMAIN_WITHOUT_IP = (
+        "domain_without_ip",
+        400,
+        "a new domain must hold an IP or be linked to a DIPP, not both or neither (I5)",
+    )
     # 403: a feature or a right the account lacks
     DIPPS_DISABLED = ("dipps_disabled", 403, "the account lacks the DIPPs feature (C10)")
     NOT_SHARED_ELIGIBLE = (
@@ -252,6 +283,14 @@ class ErrorCode(enum.StrEnum):
         "the IP to remove is not one of the domain's (3.1.3)",
     )
     IP_NOT_IN_POOL = ("ip_not_in_pool", 404, "the IP to remove is not in the DIPP (3.9.1)")
+    UNKNOWN_ACCOUNT_ID = ("unknown_account_id", 404, "no account has this id (provisioning)")
+    DEDICATED_IP_NOT_FOUND = (
+        "dedicated_ip_not_found",
+        404,
+        "the IP is not a dedicated IP (provisioning)",
+    )
+    SHARED_IP_NOT_FOUND = ("shared_ip_not_found", 404, "the IP is not a shared IP (provisioning)")
+    DOMAIN_ID_NOT_FOUND = ("domain_id_not_found", 404, "no domain has this id (provisioning)")
     # 405
     METHOD_NOT_ALLOWED = ("method_not_allowed", 405, "the path does not take this method (K1)")
 
@@ -338,3 +377,11 @@ class ConflictError(IppoolsError):
 
 class DocumentError(IppoolsError):
     """A world or scenario document is not valid; the message names the offending record."""
+
+
+class InvalidChanges(IppoolsError, ValueError):
+    """Changes given to a state or store would break a reference or an invariant of §4.
+
+    The message names the offending record. Nothing was written. Changes that
+    :func:`~ippools.rules.decide` produced never raise it; hand-made ones may.
+    """

@@ -142,6 +142,8 @@ class MemoryStorage:
         self._tombstones: dict[str, Tombstone] = {}
         self._leading_to: dict[str, set[str]] = {}
         self._domains: dict[str, Domain] = {}
+        self._subaccounts: dict[str, set[str]] = {}
+        self._domains_by_account: dict[str, set[str]] = {}
         self._by_key: dict[str, str] = {}
         self._links: dict[str, dict[str, SortedIds]] = {}
         # The lookups by id are the dictionaries' own: they are the hottest primitives.
@@ -165,6 +167,42 @@ class MemoryStorage:
         for ip in ips:
             if ip in usage:
                 usage[ip] += delta
+
+    def shared_usage(self, ip: IPAddress) -> int | None:
+        return self._usage.get(ip)
+
+    def subaccounts_of(self, account_id: str) -> list[Account]:
+        return [self._accounts[sub] for sub in self._subaccounts.get(account_id, ())]
+
+    def put_account(self, account: Account) -> None:
+        self.remove_account(account.id)
+        self._accounts[account.id] = account
+        if account.parent_id is not None:
+            self._subaccounts.setdefault(account.parent_id, set()).add(account.id)
+
+    def remove_account(self, account_id: str) -> None:
+        old = self._accounts.pop(account_id, None)
+        if old is not None and old.parent_id is not None:
+            _discard(self._subaccounts, old.parent_id, account_id)
+
+    def put_dedicated_ip(self, record: DedicatedIp) -> None:
+        self.remove_dedicated_ip(record.ip)
+        self._dedicated[record.ip] = record
+        self._dedicated_by_account.setdefault(record.account_id, set()).add(record.ip)
+
+    def remove_dedicated_ip(self, ip: IPAddress) -> None:
+        old = self._dedicated.pop(ip, None)
+        if old is not None:
+            owned = self._dedicated_by_account[old.account_id]
+            owned.discard(ip)
+            if not owned:
+                del self._dedicated_by_account[old.account_id]
+
+    def add_shared_ip(self, ip: IPAddress) -> None:
+        self._usage.setdefault(ip, 0)
+
+    def remove_shared_ip(self, ip: IPAddress) -> None:
+        self._usage.pop(ip, None)
 
     # -- DIPPs -------------------------------------------------------------------
 
@@ -261,12 +299,17 @@ class MemoryStorage:
             ids = heapq.merge(*(sorted_ids.after(after) for sorted_ids in by_account.values()))
         return list(map(self._domains.__getitem__, ids if limit is None else islice(ids, limit)))
 
+    def domains_of(self, account_id: str) -> list[Domain]:
+        domains = self._domains
+        return [domains[domain_id] for domain_id in self._domains_by_account.get(account_id, ())]
+
     def has_links(self, pool_id: str) -> bool:
         return pool_id in self._links
 
     def add_domain(self, domain: Domain) -> None:
         self._domains[domain.id] = domain
         self._by_key[domain.key] = domain.id
+        self._domains_by_account.setdefault(domain.account_id, set()).add(domain.id)
         self._link(domain)
 
     def replace_domain(self, old: Domain, new: Domain) -> None:
@@ -277,11 +320,15 @@ class MemoryStorage:
         if old.pool_id != new.pool_id or old.account_id != new.account_id:
             self._unlink(old)
             self._link(new)
+        if old.account_id != new.account_id:
+            _discard(self._domains_by_account, old.account_id, old.id)
+            self._domains_by_account.setdefault(new.account_id, set()).add(new.id)
 
     def remove_domain(self, domain: Domain) -> None:
         del self._domains[domain.id]
         self._forget_key(domain)
         self._unlink(domain)
+        _discard(self._domains_by_account, domain.account_id, domain.id)
 
     def _forget_key(self, domain: Domain) -> None:
         key = domain.key
@@ -315,7 +362,8 @@ class MemoryStorage:
     # -- whole state -------------------------------------------------------------------
 
     def load(self, world: World, usage: Mapping[IPAddress, int]) -> None:
-        self._accounts.update((a.id, a) for a in world.accounts)
+        for account in world.accounts:
+            self.put_account(account)
         for record in world.dedicated_ips:
             self._dedicated[record.ip] = record
             self._dedicated_by_account.setdefault(record.account_id, set()).add(record.ip)

@@ -20,7 +20,7 @@ import attrs
 from ippools._validators import instance_of, is_text
 from ippools.commands import Actor, Command
 from ippools.errors import ApiError, echo
-from ippools.model import Domain, IPAddress, Pool, ip_address, is_pool_id
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_address, is_pool_id
 
 __all__ = [
     "Accepted",
@@ -174,29 +174,66 @@ class Tombstone:
 
 @attrs.frozen
 class Changes:
-    """Everything an accepted command asks the store to write, in one unit."""
+    """Everything an accepted command asks the store to write, in one unit.
+
+    The API's commands change DIPPs and domains; the host's provisioning
+    commands (:mod:`ippools.rules.provisioning`) also write accounts, dedicated
+    IPs and shared IPs. A record given here replaces the stored record of the
+    same id (or is added); a ``deleted_*`` entry names one to remove.
+    """
 
     pools: tuple[Pool, ...] = ()
     deleted_pools: tuple[Tombstone, ...] = ()
     domains: tuple[Domain, ...] = ()
     deleted_domains: tuple[str, ...] = ()
     pending: tuple[PendingUpdate, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    deleted_accounts: tuple[str, ...] = ()
+    dedicated_ips: tuple[DedicatedIp, ...] = ()
+    deleted_dedicated_ips: tuple[IPAddress, ...] = ()
+    shared_ips: tuple[IPAddress, ...] = ()
+    deleted_shared_ips: tuple[IPAddress, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        # One check for the five fields: an outcome is built per command, so this stays cheap.
+        # One check per field: an outcome is built per command, so this stays cheap.
         _check_tuple("pools", self.pools, (Pool,))
         _check_tuple("deleted_pools", self.deleted_pools, (Tombstone,))
         _check_tuple("domains", self.domains, (Domain,))
         _check_tuple("deleted_domains", self.deleted_domains, (str,))
         _check_tuple("pending", self.pending, (DomainUpdate, SubaccountUpdate))
+        if self.has_platform_records:
+            _check_tuple("accounts", self.accounts, (Account,))
+            _check_tuple("deleted_accounts", self.deleted_accounts, (str,))
+            _check_tuple("dedicated_ips", self.dedicated_ips, (DedicatedIp,))
+            _check_tuple("deleted_dedicated_ips", self.deleted_dedicated_ips, _IP_TYPES)
+            _check_tuple("shared_ips", self.shared_ips, _IP_TYPES)
+            _check_tuple("deleted_shared_ips", self.deleted_shared_ips, _IP_TYPES)
+
+    @property
+    def has_platform_records(self) -> bool:
+        """True when accounts, dedicated IPs or shared IPs are written or removed."""
+        return bool(
+            self.accounts
+            or self.deleted_accounts
+            or self.dedicated_ips
+            or self.deleted_dedicated_ips
+            or self.shared_ips
+            or self.deleted_shared_ips
+        )
 
     def __bool__(self) -> bool:
         return bool(
-            self.pools or self.deleted_pools or self.domains or self.deleted_domains or self.pending
+            self.pools
+            or self.deleted_pools
+            or self.domains
+            or self.deleted_domains
+            or self.pending
+            or self.has_platform_records
         )
 
 
 _COMMANDS: tuple[type[Any], ...] = get_args(Command)
+_IP_TYPES: tuple[type[Any], ...] = get_args(IPAddress)
 _NO_CHANGES = Changes()
 
 

@@ -58,7 +58,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from ippools.arguments import check_count, check_seconds
-from ippools.commands import Command, GetPool
+from ippools.commands import Command, GetDomainIps, GetPool, ListPoolDomains, ListPools
 from ippools.engine import Engine
 from ippools.errors import ConflictError
 from ippools.outcome import Accepted, Outcome
@@ -77,7 +77,7 @@ T = TypeVar("T")
 Observer = Callable[[Outcome], None]
 """Called with each outcome inside the command's unit of work, before its changes are written."""
 
-READ_COMMANDS: tuple[type[object], ...] = (GetPool,)
+READ_COMMANDS: tuple[type[object], ...] = (GetPool, ListPools, ListPoolDomains, GetDomainIps)
 """The commands that only read, which the service decides on a read snapshot.
 
 Every command of a reading route of the contract belongs here (3.5, and the

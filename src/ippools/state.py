@@ -55,6 +55,15 @@ class StateView(Protocol):
     def pool_holding(self, ip: IPAddress) -> str | None:
         """The id of the live DIPP that holds ``ip``, if any."""
 
+    def shared_usage(self, ip: IPAddress) -> int | None:
+        """How many domains hold the shared IP ``ip`` (effective state); None when not shared."""
+
+    def subaccounts_of(self, account_id: str) -> list[Account]:
+        """The subaccounts of the account, sorted by id."""
+
+    def domains_of(self, account_id: str) -> list[Domain]:
+        """The account's domains in their effective state, sorted by id."""
+
     def pools_owned_by(self, account_id: str) -> list[Pool]:
         """The live DIPPs the account owns, sorted by pool id."""
 

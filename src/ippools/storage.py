@@ -14,8 +14,10 @@ What an adapter must guarantee
 ------------------------------
 * **Records.** Accounts, dedicated IPs, shared IPs with their usage counts,
   live DIPPs, tombstones of deleted DIPPs and domains, each found by its id.
-  Accounts, dedicated IPs and the set of shared IPs are written once, by
-  :meth:`Storage.load`, and never change afterwards.
+  Accounts, dedicated IPs and shared IPs are written by :meth:`Storage.load`
+  and afterwards only by the host's provisioning commands
+  (:mod:`ippools.rules.provisioning`), through the ``put_``/``remove_``/``add_``
+  primitives below.
 * **Read your writes.** Every primitive sees every earlier write at once: the
   algorithm reads what it has just written, inside one unit of work. Units of
   work (transactions) are the business of the layer above; a primitive neither
@@ -50,7 +52,7 @@ __all__ = ["Storage"]
 class Storage(Protocol):
     """Records and indexes of one state; see the module documentation for the guarantees."""
 
-    # -- accounts and IPs (written only by load) ---------------------------
+    # -- accounts and IPs ------------------------------------------------------
 
     def get_account(self, account_id: str) -> Account | None:
         """The account with this id, if any."""
@@ -66,6 +68,30 @@ class Storage(Protocol):
 
     def add_usage(self, ips: Iterable[IPAddress], delta: int) -> None:
         """Add ``delta`` to the usage count of each shared IP among ``ips``; ignore the others."""
+
+    def shared_usage(self, ip: IPAddress) -> int | None:
+        """The stored usage count of the shared IP ``ip``; None when ``ip`` is not shared."""
+
+    def subaccounts_of(self, account_id: str) -> Iterable[Account]:
+        """The accounts whose parent is ``account_id``, in any order; served by an index."""
+
+    def put_account(self, account: Account) -> None:
+        """Store ``account``, replacing the account of that id if any."""
+
+    def remove_account(self, account_id: str) -> None:
+        """Forget the account ``account_id``, if stored."""
+
+    def put_dedicated_ip(self, record: DedicatedIp) -> None:
+        """Store ``record``, replacing the dedicated IP of that address if any (owner included)."""
+
+    def remove_dedicated_ip(self, ip: IPAddress) -> None:
+        """Forget the dedicated IP ``ip``, if stored."""
+
+    def add_shared_ip(self, ip: IPAddress) -> None:
+        """Store ``ip`` as a shared IP held by no domain (usage 0); an existing one is kept."""
+
+    def remove_shared_ip(self, ip: IPAddress) -> None:
+        """Forget the shared IP ``ip`` and its usage count, if stored."""
 
     # -- DIPPs -------------------------------------------------------------
 
@@ -139,6 +165,9 @@ class Storage(Protocol):
         ``after`` when it is given; at most ``limit`` (all when None). Served by
         an index, at a cost in proportion to the page, not to every link.
         """
+
+    def domains_of(self, account_id: str) -> list[Domain]:
+        """The stored domains of the account, in any order; served by an index."""
 
     def has_links(self, pool_id: str) -> bool:
         """True when some stored domain's ``pool_id`` is ``pool_id`` (``linked`` is not empty)."""

@@ -54,6 +54,7 @@ from itertools import islice
 import attrs
 
 from ippools.arguments import check_count
+from ippools.changes_check import check_changes
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, domain_key
 from ippools.outcome import Changes, DomainUpdate, PendingUpdate, ReplaceWithPool, ReplaceWithShared
 from ippools.state import resolve_domain
@@ -125,6 +126,20 @@ class StoredState:
         """True when a live DIPP has this id or a deleted one had it."""
         return self._storage.pool_id_in_use(pool_id)
 
+    def shared_usage(self, ip: IPAddress) -> int | None:
+        """How many domains hold the shared IP ``ip`` (effective state); None when not shared."""
+        return self._storage.shared_usage(ip)
+
+    def subaccounts_of(self, account_id: str) -> list[Account]:
+        """The subaccounts of the account, sorted by id."""
+        return sorted(self._storage.subaccounts_of(account_id), key=_by_id)
+
+    def domains_of(self, account_id: str) -> list[Domain]:
+        """The account's domains in their effective state, sorted by id."""
+        stored = sorted(self._storage.domains_of(account_id), key=_by_id)
+        pool = self._pool_cache()
+        return [self._effective(domain, pool) for domain in stored]
+
     def pools_owned_by(self, account_id: str) -> list[Pool]:
         """The live DIPPs the account owns, sorted by pool id."""
         return sorted(self._storage.pools_of(account_id), key=_by_pool_id)
@@ -184,8 +199,22 @@ class StoredState:
     # -- writes ------------------------------------------------------------------
 
     def write(self, changes: Changes) -> None:
-        """Store an accepted command's records (not its pending updates, the caller's to keep)."""
+        """Store an accepted command's records (not its pending updates, the caller's to keep).
+
+        Accounts, dedicated IPs and shared IPs are added first and removed last,
+        so that the DIPPs and domains written in between may name them. Raises
+        :class:`~ippools.errors.InvalidChanges` (writing nothing) for changes
+        that would break a reference or an invariant (:func:`check_changes`).
+        """
+        check_changes(self, changes)
         storage = self._storage
+        if changes.has_platform_records:
+            for account in changes.accounts:
+                storage.put_account(account)
+            for record in changes.dedicated_ips:
+                storage.put_dedicated_ip(record)
+            for ip in changes.shared_ips:
+                storage.add_shared_ip(ip)
         before: dict[str, Domain] = {}
         for domain_id in [d.id for d in changes.domains] + list(changes.deleted_domains):
             stored = storage.get_domain(domain_id)
@@ -216,6 +245,13 @@ class StoredState:
                 if old.pool_id != domain.pool_id:
                     self._left(old.pool_id)
             storage.add_usage(self._effective(domain).ips, 1)
+        if changes.has_platform_records:
+            for ip in changes.deleted_shared_ips:
+                storage.remove_shared_ip(ip)
+            for ip in changes.deleted_dedicated_ips:
+                storage.remove_dedicated_ip(ip)
+            for account_id in changes.deleted_accounts:
+                storage.remove_account(account_id)
 
     def run_update(self, update: PendingUpdate) -> None:
         """Carry out one pending update now (whether or not it is queued); idempotent (S5).

@@ -14,10 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ippools.commands import (
+    AddDedicatedIp,
     AddPoolIp,
     AddPoolIps,
+    AddSharedIp,
     AssignDomainIp,
     Command,
+    CreateAccount,
+    CreateDomain,
     CreatePool,
     DelegatePool,
     DeletePool,
@@ -26,16 +30,22 @@ from ippools.commands import (
     GetPool,
     ListPoolDomains,
     ListPools,
+    RemoveAccount,
+    RemoveDedicatedIp,
+    RemoveDomain,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
+    RemoveSharedIp,
     RevokeDelegation,
+    SetAccountFeatures,
+    SetWarmup,
     UnlinkDomainPool,
 )
 from ippools.errors import ApiError, echo
 from ippools.outcome import Accepted, Outcome, Rejected
 from ippools.policies import Policies
-from ippools.rules import delegation, domains, listing, pool_ips, pools
+from ippools.rules import delegation, domains, listing, pool_ips, pools, provisioning
 from ippools.state import StateView
 
 __all__ = ["DECIDERS", "decide"]
@@ -60,6 +70,17 @@ DECIDERS: dict[type[Any], Decider] = {
     RevokeDelegation: delegation.revoke_delegation,
     GetDomainIps: domains.get_domain_ips,
     AssignDomainIp: domains.assign_domain_ip,
+    # the host's provisioning commands (no HTTP route)
+    CreateAccount: provisioning.create_account,
+    RemoveAccount: provisioning.remove_account,
+    SetAccountFeatures: provisioning.set_account_features,
+    AddDedicatedIp: provisioning.add_dedicated_ip,
+    RemoveDedicatedIp: provisioning.remove_dedicated_ip,
+    SetWarmup: provisioning.set_warmup,
+    AddSharedIp: provisioning.add_shared_ip,
+    RemoveSharedIp: provisioning.remove_shared_ip,
+    CreateDomain: provisioning.create_domain,
+    RemoveDomain: provisioning.remove_domain,
 }
 
 _DEFAULT_POLICIES = Policies()

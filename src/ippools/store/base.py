@@ -111,6 +111,21 @@ class Store:
         with self._adapter.reading():
             return self._state.pool_id_in_use(pool_id)
 
+    def shared_usage(self, ip: IPAddress) -> int | None:
+        """How many domains hold the shared IP ``ip``; None when it is not shared."""
+        with self._adapter.reading():
+            return self._state.shared_usage(ip)
+
+    def subaccounts_of(self, account_id: str) -> list[Account]:
+        """The subaccounts of the account, sorted by id."""
+        with self._adapter.reading():
+            return self._state.subaccounts_of(account_id)
+
+    def domains_of(self, account_id: str) -> list[Domain]:
+        """The account's domains in their effective state, sorted by id."""
+        with self._adapter.reading():
+            return self._state.domains_of(account_id)
+
     def pools_owned_by(self, account_id: str) -> list[Pool]:
         """The live DIPPs the account owns, sorted by pool id."""
         with self._adapter.reading():

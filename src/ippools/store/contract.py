@@ -200,6 +200,16 @@ def assert_same_reads(store: Store, reference: MemoryState, label: str = "") -> 
         _expect(store.account(account_id), reference.account(account_id), f"{where}account")
         _expect(_owned(store, account_id), _owned(reference, account_id), f"{where}owned IPs")
         _expect(
+            store.subaccounts_of(account_id),
+            reference.subaccounts_of(account_id),
+            f"{where}subaccounts_of({account_id})",
+        )
+        _expect(
+            store.domains_of(account_id),
+            reference.domains_of(account_id),
+            f"{where}domains_of({account_id})",
+        )
+        _expect(
             store.pools_owned_by(account_id),
             reference.pools_owned_by(account_id),
             f"{where}pools_owned_by({account_id})",
@@ -216,6 +226,11 @@ def assert_same_reads(store: Store, reference: MemoryState, label: str = "") -> 
             store.dedicated_ip(probe),
             reference.dedicated_ip(probe),
             f"{where}dedicated_ip({probe})",
+        )
+        _expect(
+            store.shared_usage(probe),
+            reference.shared_usage(probe),
+            f"{where}shared_usage({probe})",
         )
         _expect(
             store.pool_holding(probe),

@@ -30,7 +30,7 @@ __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA", "SCHEMA_VERSION", "prepare"
 APPLICATION_ID = 0x6970706C
 """``ippl``: marks a SQLite file as an ippools store."""
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _DOMAINS_BY_POOL = "CREATE INDEX domains_by_pool ON domains (pool_id, id) WHERE pool_id IS NOT NULL"
 _POOLS_BY_OWNER = "CREATE INDEX pools_by_owner ON pools (account_id)"
@@ -39,6 +39,10 @@ _DELEGATIONS = (
     " PRIMARY KEY (account_id, pool_id)) WITHOUT ROWID"
 )
 _DELEGATIONS_BY_POOL = "CREATE INDEX delegations_by_pool ON delegations (pool_id)"
+_ACCOUNTS_BY_PARENT = (
+    "CREATE INDEX accounts_by_parent ON accounts (parent_id) WHERE parent_id IS NOT NULL"
+)
+_DOMAINS_BY_ACCOUNT = "CREATE INDEX domains_by_account ON domains (account_id)"
 
 SCHEMA = (
     "CREATE TABLE accounts (id TEXT PRIMARY KEY, parent_id TEXT,"
@@ -50,6 +54,7 @@ SCHEMA = (
     "CREATE TABLE pools (pool_id TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
     " name TEXT NOT NULL, description TEXT NOT NULL, ips TEXT NOT NULL,"
     " delegated_to TEXT NOT NULL) WITHOUT ROWID",
+    _ACCOUNTS_BY_PARENT,
     _POOLS_BY_OWNER,
     _DELEGATIONS,
     _DELEGATIONS_BY_POOL,
@@ -67,6 +72,7 @@ SCHEMA = (
     # (pool_id, account_id, id), and serves one account's links in domain-id order.
     "CREATE INDEX domains_by_link ON domains (pool_id, account_id) WHERE pool_id IS NOT NULL",
     _DOMAINS_BY_POOL,
+    _DOMAINS_BY_ACCOUNT,
     "CREATE TABLE versions (kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
     " PRIMARY KEY (kind, id)) WITHOUT ROWID",
     "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"
@@ -89,13 +95,21 @@ def _add_delegations(conn: sqlite3.Connection) -> None:
     )
 
 
+def _add_provisioning_indexes(conn: sqlite3.Connection) -> None:
+    conn.execute(_ACCOUNTS_BY_PARENT)
+    conn.execute(_DOMAINS_BY_ACCOUNT)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _add_domains_by_pool,
     2: _add_delegations,
+    3: _add_provisioning_indexes,
 }
 """Steps from version N to N + 1, by N. Version 2 adds the index of a DIPP's links by
 domain id, for pages of linked domains; version 3 the indexes of DIPPs by owner and by
-the subaccounts they are delegated to, for listing DIPPs (3.11)."""
+the subaccounts they are delegated to, for listing DIPPs (3.11); version 4 the indexes
+of subaccounts by parent and of domains by account, for the host's provisioning
+commands."""
 
 
 def _header(conn: sqlite3.Connection) -> tuple[int, int, int]:

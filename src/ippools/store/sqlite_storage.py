@@ -71,6 +71,48 @@ class SqliteStorage:
             [(delta, ip_text(ip)) for ip in ips],
         )
 
+    def shared_usage(self, ip: IPAddress) -> int | None:
+        text = ip_text(ip)
+        row = self._one("SELECT ip, usage FROM shared_ips WHERE ip = ?", text)
+        return None if row is None else rows.usage(self._where, row)[1]
+
+    def subaccounts_of(self, account_id: str) -> list[Account]:
+        # Served by accounts_by_parent.
+        found = self._all(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE parent_id = ?", account_id
+        )
+        return [rows.account(self._where, row) for row in found]
+
+    def put_account(self, account: Account) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO accounts (id, parent_id, dipps, shared_ip_eligible)"
+            " VALUES (?, ?, ?, ?)",
+            account.id,
+            account.parent_id,
+            account.dipps,
+            account.shared_ip_eligible,
+        )
+
+    def remove_account(self, account_id: str) -> None:
+        self._run("DELETE FROM accounts WHERE id = ?", account_id)
+
+    def put_dedicated_ip(self, record: DedicatedIp) -> None:
+        self._run(
+            "INSERT OR REPLACE INTO dedicated_ips (ip, account_id, warmup) VALUES (?, ?, ?)",
+            ip_text(record.ip),
+            record.account_id,
+            record.warmup,
+        )
+
+    def remove_dedicated_ip(self, ip: IPAddress) -> None:
+        self._run("DELETE FROM dedicated_ips WHERE ip = ?", ip_text(ip))
+
+    def add_shared_ip(self, ip: IPAddress) -> None:
+        self._run("INSERT OR IGNORE INTO shared_ips (ip, usage) VALUES (?, 0)", ip_text(ip))
+
+    def remove_shared_ip(self, ip: IPAddress) -> None:
+        self._run("DELETE FROM shared_ips WHERE ip = ?", ip_text(ip))
+
     # -- DIPPs ---------------------------------------------------------------------
 
     def get_pool(self, pool_id: str) -> Pool | None:
@@ -201,6 +243,11 @@ class SqliteStorage:
             *args,
             sql_limit(limit),
         )
+        return [rows.domain(self._where, row) for row in found]
+
+    def domains_of(self, account_id: str) -> list[Domain]:
+        # Served by domains_by_account.
+        found = self._all(f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE account_id = ?", account_id)
         return [rows.domain(self._where, row) for row in found]
 
     def has_links(self, pool_id: str) -> bool:
