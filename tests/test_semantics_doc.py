@@ -1,14 +1,16 @@
 """docs/semantics.md restates every rule of the contract and names tests that exist.
 
 The page is only useful while its references hold: every ``tests/<file>.py::<name>`` it cites
-must be a test function of that file, every scenario it cites must be in the corpus, and every
-numbered rule of the contract (C1-C10, D1-D12, I1-I7, S1-S6, K1-K26, routes 3.1-3.16) must
-have an entry of its own that names a test or says that none pins it yet.
+must be a test function of that file, every scenario it cites must be in the corpus, every
+function it names as implementing a rule must exist, and every numbered rule of the contract
+(C1-C10, D1-D12, I1-I7, S1-S6, K1-K26, routes 3.1-3.16) must have an entry of its own
+that says where it is implemented and names a test or says that none pins it yet.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -19,6 +21,9 @@ TEST_REF = re.compile(r"\b(tests/[\w/]+\.py)::(\w+)")
 SCENARIO_REF = re.compile(r"\btests/scenarios/[\w.-]+\.json\b")
 SOURCE_REF = re.compile(r"\bsrc/ippools/[\w/]+\.py\b")
 HEADING = re.compile(r"^(#{1,6}) (.+)$", re.MULTILINE)
+IMPLEMENTED = re.compile(r"^Implemented by: (.*?)(?=\n\n|\Z)", re.MULTILINE | re.DOTALL)
+DOTTED = re.compile(r"`(ippools(?:\.\w+)+)`")
+NO_FUNCTION = "(no single function: "
 NO_TEST = "(no dedicated test yet)"
 OWN_DECISIONS = "## Decisions of our own"
 
@@ -181,3 +186,73 @@ def test_every_entry_names_a_test_or_says_it_has_none() -> None:
         if not (TEST_REF.search(body) or SCENARIO_REF.search(body) or NO_TEST in body)
     ]
     assert bare == []
+
+
+def resolve(dotted: str) -> object:
+    """The object ``dotted`` names: the longest importable module prefix, then its attributes.
+
+    Raises ImportError when not even ``ippools`` imports, AttributeError when an attribute is
+    missing.
+    """
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[cut:]:
+            found = getattr(found, name)
+        return found
+    raise ImportError(f"no module of {dotted!r} imports")
+
+
+def implemented_by(body: str) -> str | None:
+    """The text of the entry's ``Implemented by:`` paragraph, lines joined, or None."""
+    match = IMPLEMENTED.search(body)
+    return " ".join(match.group(1).split()) if match else None
+
+
+def test_every_implementing_name_resolves() -> None:
+    """Every dotted name on an ``Implemented by`` line imports: a module, then its attributes."""
+    lines = [" ".join(text.split()) for text in IMPLEMENTED.findall(doc_text())]
+    names = sorted({name for line in lines for name in DOTTED.findall(line)})
+    assert len(lines) >= len(LABELS) + len(OWN_DECISION_TOPICS)
+    assert len(names) >= 60  # a broken pattern finds none
+    wrong: list[str] = []
+    for name in names:
+        try:
+            resolve(name)
+        except (ImportError, AttributeError) as error:
+            wrong.append(f"{name}: {error}")
+    assert wrong == []
+
+
+def test_resolve_finds_functions_and_methods_and_refuses_missing_names() -> None:
+    """The resolver the check above relies on tells a real name from a wrong one."""
+    from ippools.rules.checks import actor_account
+    from ippools.stored_state import StoredState
+
+    assert resolve("ippools.rules.checks.actor_account") is actor_account
+    assert resolve("ippools.stored_state.StoredState.write") is StoredState.write
+    for wrong in ("ippools.rules.checks.no_such_check", "ippools.no_such_module.f"):
+        try:
+            resolve(wrong)
+        except AttributeError:
+            continue
+        raise AssertionError(f"{wrong} resolved")
+
+
+def test_every_entry_says_where_it_is_implemented() -> None:
+    """Each numbered entry, and each decision of our own, has an ``Implemented by`` line that
+    names a function or says ``(no single function: <why>)``."""
+    text = doc_text()
+    rules, own = text.split(OWN_DECISIONS, 1)
+    entries = [(h, body) for h, body in sections(rules) if leading_label(h) is not None]
+    entries += [(h, body) for h, body in sections(own) if h.startswith("### ")]
+    assert len(entries) >= len(LABELS) + len(OWN_DECISION_TOPICS)
+    missing: list[str] = []
+    for heading, body in entries:
+        line = implemented_by(body)
+        if line is None or not (DOTTED.search(line) or line.startswith(NO_FUNCTION)):
+            missing.append(heading)
+    assert missing == []

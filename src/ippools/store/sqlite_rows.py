@@ -91,7 +91,7 @@ def _ip_list(value: object) -> frozenset[IPAddress] | None:
         items = json.loads(value)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(items, list):
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
         return None
     ips = [parse_ip(item) for item in items]
     if any(ip is None for ip in ips):
