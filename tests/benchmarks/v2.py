@@ -78,7 +78,8 @@ def build_world(domains: int, linked: int, *, sub_linked: int = 0) -> World:
 
 
 def _median(repeat: int, run: Callable[[], Any]) -> float:
-    """The median seconds of ``repeat`` runs, with the cyclic collector paused."""
+    """The median seconds of ``repeat`` runs after one warm-up run, the collector paused."""
+    run()
     times = []
     for _ in range(repeat):
         gc.disable()
