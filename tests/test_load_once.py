@@ -237,7 +237,8 @@ ODD_VALUES = [
     None, True, False, 0, 1.5, "", " ", "a b", "a/b", "x\u00a0y", "x\u2028", "acct-1",
     "sub-1", POOL_A, "A" * 24, "g" * 24, "198.51.100.1", "198.51.100.01", "2001:db8::1",
     "fe80::1%eth0", [], ["198.51.100.1"], ["198.51.100.1", "198.51.100.1"], ["x"],
-    ["acct-1", "acct-1"], ["sub-1"], ["acct-1"], {}, {"ip": "198.51.100.1"},
+    ["acct-1", "acct-1"], ["sub-1"], ["acct-1"], {}, {"ip": "198.51.100.1"}, "\ud800",
+    "d\u00e9.example", [["198.51.100.1"]], ["198.51.100.1", None], ("198.51.100.1",),
 ]  # fmt: skip
 RECORDS: dict[str, dict[str, Any]] = {
     "accounts": {"id": "sub-1", "parent_id": "acct-1", "dipps": True, "shared_ip_eligible": False},
@@ -290,4 +291,8 @@ def test_a_record_built_directly_is_the_one_the_strict_hooks_build(
         strict["accounts"].pop()
     direct[kind].append(record)
     strict[kind].append(AsDict(record))
+    if kind == "domains":  # the same values again: what the first record showed valid is known
+        again = {**record, "id": "dom-8", "name": "y.example"}
+        direct[kind].append(again)
+        strict[kind].append(AsDict(again))
     assert outcome(direct) == outcome(strict)

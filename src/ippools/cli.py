@@ -19,7 +19,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator
-from importlib import metadata, resources
+from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
@@ -186,6 +186,8 @@ def example_names() -> list[str]:
 
 def _version() -> str:
     """The version of the installed ippools distribution ("unknown" when it is not installed)."""
+    from importlib import metadata  # here: it takes longer to import than a small replay runs
+
     try:
         return metadata.version("ippools")
     except metadata.PackageNotFoundError:

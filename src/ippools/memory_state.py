@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from itertools import chain, islice
 
 from ippools.arguments import check_count
-from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, domain_key
 from ippools.outcome import Changes, PendingUpdate, ReplaceWithPool, ReplaceWithShared, Tombstone
 from ippools.stored_state import StoredState, load_world
 from ippools.world import World
@@ -307,10 +307,15 @@ class MemoryStorage:
         return pool_id in self._links
 
     def add_domain(self, domain: Domain) -> None:
-        self._domains[domain.id] = domain
-        self._by_key[domain.key] = domain.id
-        self._domains_by_account.setdefault(domain.account_id, set()).add(domain.id)
-        self._link(domain)
+        domain_id = domain.id
+        self._domains[domain_id] = domain
+        self._by_key[domain_key(domain.name)] = domain_id
+        ids = self._domains_by_account.get(domain.account_id)
+        if ids is None:
+            ids = self._domains_by_account[domain.account_id] = set()
+        ids.add(domain_id)
+        if domain.pool_id is not None:
+            self._link(domain)
 
     def replace_domain(self, old: Domain, new: Domain) -> None:
         self._domains[new.id] = new

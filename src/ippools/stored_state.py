@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import heapq
 import operator
+from collections import Counter
 from collections.abc import Callable
 from itertools import islice
 
@@ -64,6 +65,7 @@ from ippools.world import World, check_world
 __all__ = ["StoredState", "load_world"]
 
 _by_id = operator.attrgetter("id")
+_ips_of = operator.attrgetter("ips")
 _by_pool_id = operator.attrgetter("pool_id")
 
 
@@ -75,10 +77,12 @@ def load_world(storage: Storage, world: World) -> None:
     """
     check_world(world)
     usage = dict.fromkeys(world.shared_ips, 0)
-    for domain in world.domains:
-        for ip in domain.ips:
+    # Domains share few distinct IP sets (every domain linked to a DIPP holds its
+    # IPs): count each set once, by the hash a frozenset keeps, not each IP.
+    for ips, holders in Counter(map(_ips_of, world.domains)).items():
+        for ip in ips:
             if ip in usage:
-                usage[ip] += 1
+                usage[ip] += holders
     storage.load(world, usage)
 
 

@@ -26,6 +26,7 @@ from ippools.model import (
     Domain,
     IPAddress,
     Pool,
+    domain_key,
     ip_address,
     ip_sort_key,
     ip_text,
@@ -187,41 +188,47 @@ def _problems(world: World) -> list[str]:
     linked: set[str] = set()
     names: dict[str, str] = {}
     seen_domains: set[str] = set()
+    # The usual domain holds only its account's own dedicated IPs, or shared IPs
+    # its account may use, and its DIPP's IPs when linked: none of those is a
+    # problem. Domains share few distinct IP sets, so each (account, set) pair is
+    # looked at once; only the others are walked IP by IP below.
+    fine: set[tuple[str, frozenset[IPAddress]]] = set()
     for domain in world.domains:
-        where = f"domains[{domain.id}]"
-        if domain.id in seen_domains:
-            add(f"{where}: id repeated")
-        seen_domains.add(domain.id)
-        key = domain.key
+        domain_id, account_id, ips = domain.id, domain.account_id, domain.ips
+        if domain_id in seen_domains:
+            add(f"domains[{domain_id}]: id repeated")
+        seen_domains.add(domain_id)
+        name = domain.name
+        key = domain_key(name)
         if key in names:
-            add(f"{where}: name {echo(domain.name)} repeats domain {echo(names[key])}")
+            add(f"domains[{domain_id}]: name {echo(name)} repeats domain {echo(names[key])}")
         else:
-            names[key] = domain.id
-        account = accounts.get(domain.account_id)
+            names[key] = domain_id
+        account = accounts.get(account_id)
         if account is None:
-            add(f"{where}: unknown account {echo(domain.account_id)}")
+            add(f"domains[{domain_id}]: unknown account {echo(account_id)}")
         pool = None
         if domain.pool_id is not None:
             pool = pools.get(domain.pool_id)
+            where = f"domains[{domain_id}]"
             if pool is None:
                 add(f"{where}: linked to unknown pool {echo(domain.pool_id)} (I2)")
-            elif not (
-                pool.account_id == domain.account_id or domain.account_id in pool.delegated_to
-            ):
+            elif not (pool.account_id == account_id or account_id in pool.delegated_to):
                 add(f"{where}: linked to pool {echo(pool.pool_id)} not visible to its account (I2)")
             else:
                 linked.add(pool.pool_id)
-                if pool.ips != domain.ips:
+                if pool.ips != ips:
                     add(f"{where}: holds other IPs than its pool {echo(pool.pool_id)} (I1)")
-        if not domain.ips:
-            add(f"{where}: holds no IP (I5)")
-        # Most domains hold only their own account's dedicated IPs, or shared IPs
-        # their account may use: none of those is a problem, and set operations
-        # find them without a per-IP look-up.
-        rest = domain.ips - own.get(domain.account_id, _NO_IPS)
-        if not rest or (account is not None and account.shared_ip_eligible and rest <= shared_only):
+        if not ips:
+            add(f"domains[{domain_id}]: holds no IP (I5)")
+        if (account_id, ips) in fine:
             continue
-        for ip in sorted_ips(domain.ips):
+        rest = ips - own.get(account_id, _NO_IPS)
+        if not rest or (account is not None and account.shared_ip_eligible and rest <= shared_only):
+            fine.add((account_id, ips))
+            continue
+        where = f"domains[{domain_id}]"
+        for ip in sorted_ips(ips):
             record = dedicated.get(ip)
             if record is None:
                 if ip not in shared:
@@ -229,13 +236,13 @@ def _problems(world: World) -> list[str]:
                 elif account is not None and not account.shared_ip_eligible:
                     add(f"{where}: holds shared IP {ip_text(ip)}, account not eligible (I5)")
                 continue
-            if record.account_id == domain.account_id:
+            if record.account_id == account_id:
                 continue
             inherited = (
                 pool is not None
                 and account is not None
                 and pool.account_id == account.parent_id == record.account_id
-                and domain.account_id in pool.delegated_to
+                and account_id in pool.delegated_to
                 and ip in pool.ips
             )
             if not inherited:
