@@ -16,6 +16,7 @@ from ippools import (
     Command,
     CreateAccount,
     CreateDomain,
+    DedicatedIp,
     DeletePool,
     Domain,
     InvalidChanges,
@@ -25,8 +26,12 @@ from ippools import (
     RemoveDedicatedIp,
     RemoveDomain,
     RemoveSharedIp,
+    ReplaceWithIp,
+    ReplaceWithPool,
+    ReplaceWithShared,
     SetAccountFeatures,
     SetWarmup,
+    Tombstone,
     World,
     world_problems,
 )
@@ -305,6 +310,92 @@ BAD_CHANGES = [
         Changes(deleted_shared_ips=(ip(SHARED_1),)),
         f"shared IP {SHARED_1} is removed but a domain holds it",
     ),
+    (
+        Changes(accounts=(account("acct-2", shared=False),)),
+        "account 'acct-2' is not shared-eligible but its domain 'dom-2' holds a shared IP",
+    ),
+    (
+        Changes(accounts=(account("sub-2", parent="sub-1"),)),
+        "account 'sub-2': parent 'sub-1' is not a top-level account",
+    ),
+    (  # acct-1 would be a subaccount with a subaccount of its own
+        Changes(accounts=(account("acct-1", parent="acct-2"),)),
+        "account 'acct-1' has a parent but also subaccounts, such as 'sub-1'",
+    ),
+    (  # A stays delegated to sub-1, which would no longer be acct-1's (I7)
+        Changes(accounts=(account("sub-1", parent="acct-2"),)),
+        f"account 'sub-1': DIPP {POOL_A!r} of 'acct-1' is delegated to it, and that is not its "
+        "parent",
+    ),
+    (
+        Changes(deleted_accounts=("sub-1",)),
+        "account 'sub-1' is removed but still has delegated DIPPs, domains",
+    ),
+    (
+        Changes(dedicated_ips=(DedicatedIp(ip("192.0.2.50"), "acct-9"),)),
+        "dedicated IP 192.0.2.50: account 'acct-9' does not exist",
+    ),
+    (
+        Changes(dedicated_ips=(DedicatedIp(ip(SHARED_1), "acct-1"),)),
+        f"dedicated IP {SHARED_1} is a shared IP too",
+    ),
+    (Changes(shared_ips=(ip(net(2)),)), f"shared IP {net(2)} is a dedicated IP too"),
+    (
+        Changes(deleted_dedicated_ips=(ip(net(1)),)),
+        f"dedicated IP {net(1)} is removed but DIPP {POOL_A!r} holds it",
+    ),
+    (
+        Changes(
+            deleted_dedicated_ips=(ip(net(2)),),
+            pools=(Pool(POOL_B, "acct-1", "n", "d", ips(net(2))),),
+        ),
+        f"dedicated IP {net(2)} is removed but DIPP {POOL_B!r} holds it",
+    ),
+    (
+        Changes(
+            deleted_dedicated_ips=(ip(net(2)),),
+            domains=(Domain("dom-9", "nine.example", "acct-1", None, ips(net(2))),),
+        ),
+        f"dedicated IP {net(2)} is removed but a domain holds it",
+    ),
+    (
+        Changes(domains=(Domain("dom-9", "nine.example", "acct-1", None, ips("192.0.2.50")),)),
+        "domain 'dom-9': IP 192.0.2.50 is neither a dedicated nor a shared IP",
+    ),
+    (
+        Changes(pools=(Pool(POOL_B, "acct-9", "n", "d"),)),
+        f"DIPP {POOL_B!r}: account 'acct-9' does not exist",
+    ),
+    (
+        Changes(pools=(Pool(POOL_B, "acct-1", "n", "d", frozenset(), frozenset({"sub-1"})),)),
+        f"DIPP {POOL_B!r} is delegated but has no IPs",
+    ),
+    (
+        Changes(deleted_pools=(Tombstone(POOL_A, "acct-1", ReplaceWithPool(POOL_B)),)),
+        f"deleted DIPP {POOL_A!r}: replacement DIPP {POOL_B!r} is not a live DIPP with IPs",
+    ),
+    (
+        Changes(
+            deleted_dedicated_ips=(ip(net(2)),),
+            deleted_pools=(Tombstone(POOL_A, "acct-1", ReplaceWithIp(ip(net(2)))),),
+        ),
+        f"deleted DIPP {POOL_A!r}: IP {net(2)} is not a dedicated IP of 'acct-1'",
+    ),
+    (
+        Changes(
+            deleted_pools=(
+                Tombstone(POOL_A, "acct-1", ReplaceWithShared(choices=(("dom-1", ip(net(2))),))),
+            )
+        ),
+        f"deleted DIPP {POOL_A!r}: IP {net(2)} chosen for 'dom-1' is not shared",
+    ),
+    (
+        Changes(
+            deleted_pools=(Tombstone(POOL_A, "acct-1", ReplaceWithIp(ip(net(2)))),),
+            domains=(Domain("dom-9", "nine.example", "acct-1", POOL_A, ips(net(1))),),
+        ),
+        f"domain 'dom-9': DIPP {POOL_A!r} is not a live DIPP",
+    ),
 ]
 
 
@@ -326,6 +417,13 @@ def test_a_hand_made_commit_that_breaks_the_state_is_refused_on_every_store(
     state = MemoryState(world())
     with pytest.raises(InvalidChanges):
         state.apply(changes)
+    assert state.world() == world()
+
+
+def test_removing_a_dedicated_ip_that_is_not_stored_changes_nothing() -> None:
+    """Removing an IP that is not a dedicated IP passes the check and writes nothing."""
+    state = MemoryState(world())
+    state.apply(Changes(deleted_dedicated_ips=(ip("192.0.2.50"),)))
     assert state.world() == world()
 
 

@@ -86,6 +86,24 @@ class _After:
                 return pool.pool_id
         return self.stored_holder(ip)
 
+    def subaccounts_of(self, account_id: str) -> list[Account]:
+        """The account's subaccounts once written."""
+        kept = [
+            a
+            for a in self.state.subaccounts_of(account_id)
+            if a.id not in self.accounts and a.id not in self.gone_accounts
+        ]
+        return kept + [a for a in self.accounts.values() if a.parent_id == account_id]
+
+    def pools_delegated_to(self, account_id: str) -> list[Pool]:
+        """The live DIPPs delegated to the account once written."""
+        kept = [
+            p
+            for p in self.state.pools_delegated_to(account_id)
+            if p.pool_id not in self.pools and p.pool_id not in self.gone_pools
+        ]
+        return kept + [p for p in self.pools.values() if account_id in p.delegated_to]
+
     def domains_of(self, account_id: str) -> list[Domain]:
         """The account's domains once written (effective state for those not written)."""
         kept = [
@@ -135,15 +153,25 @@ def _check_accounts(after: _After, changes: Changes) -> None:
                 raise _fail(
                     f"account {account.id!r}: parent {parent_id!r} is not a top-level account"
                 )
+            subaccounts = after.subaccounts_of(account.id)
+            if subaccounts:
+                raise _fail(
+                    f"account {account.id!r} has a parent but also subaccounts, such as "
+                    f"{subaccounts[0].id!r}"
+                )
+        for pool in after.pools_delegated_to(account.id):  # I7, whatever became of the parent
+            if pool.account_id != parent_id:
+                raise _fail(
+                    f"account {account.id!r}: DIPP {pool.pool_id!r} of {pool.account_id!r} "
+                    "is delegated to it, and that is not its parent"
+                )
     for account_id in changes.deleted_accounts:
         state = after.state
         left = [
             what
             for what, found in (
-                (
-                    "subaccounts",
-                    [a for a in state.subaccounts_of(account_id) if after.account(a.id)],
-                ),
+                ("subaccounts", after.subaccounts_of(account_id)),
+                ("delegated DIPPs", after.pools_delegated_to(account_id)),
                 ("domains", after.domains_of(account_id)),
                 (
                     "dedicated IPs",
