@@ -245,7 +245,7 @@ class Service:
         return run_worker(self, stop, delay=delay, poll=poll, leases=leases)
 
     def _finish(self, claims: list[Claim]) -> int:
-        with self.store.transaction():
+        with self.store.settling():
             for claim in claims:
                 self.store.run_update(claim.update)
             return self.store.mark_done(claim.id for claim in claims)
