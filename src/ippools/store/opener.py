@@ -20,7 +20,7 @@ from ippools.store.ports import StoreError
 from ippools.store.sqlite import SqliteStore
 from ippools.world import World
 
-__all__ = ["is_postgres_url", "open_store", "split_schema"]
+__all__ = ["is_postgres_url", "open_store", "safe_url", "split_schema"]
 
 _SCHEMES = ("postgresql", "postgres")
 
@@ -42,12 +42,12 @@ def split_schema(url: str, schema: str | None = None) -> tuple[str, str | None]:
     query = parse_qsl(parts.query, keep_blank_values=True)
     named = [value for key, value in query if key == "schema"]
     if len(named) > 1:
-        raise ValueError(f"{_safe(url)} names the schema {len(named)} times")
+        raise ValueError(f"{safe_url(url)} names the schema {len(named)} times")
     rest = urlencode([(key, value) for key, value in query if key != "schema"])
     return urlunsplit(parts._replace(query=rest)), (named[0] if named else schema)
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """``url`` with its password hidden, for a message."""
     parts = urlsplit(url)
     if parts.password is None:
@@ -62,24 +62,33 @@ def open_store(
     *,
     schema: str | None = None,
     clock: Clock = time.time,
+    create: bool = True,
 ) -> Store:
     """Open (or create, holding ``world``) the store at ``location``; see the module docs.
 
-    ``world`` is loaded only when the store is new (``store.created``).
+    ``world`` is loaded only when the store is new (``store.created``);
+    ``create=False`` refuses a location that holds no store yet (a missing or
+    empty SQLite file, a PostgreSQL schema without a store) with
+    :class:`~ippools.store.ports.StoreError`.
     Raises :class:`~ippools.store.ports.StoreError` as the chosen store does,
     and also for a PostgreSQL URL when psycopg is not installed.
     """
     if not is_postgres_url(location):
         if schema is not None:
             raise ValueError(f"a schema applies to a PostgreSQL store, not to {location!r:.100}")
+        path = os.fspath(location)
+        if not create and (path == ":memory:" or not os.path.isfile(path)):
+            raise StoreError(f"{path}: no such database file")
         return SqliteStore(location, world, clock=clock)
     assert isinstance(location, str)
     try:
         from ippools.store.postgres import DEFAULT_SCHEMA, PostgresStore
     except ImportError as error:
         raise StoreError(
-            f"{_safe(location)}: a PostgreSQL store needs the postgres extra, "
+            f"{safe_url(location)}: a PostgreSQL store needs the postgres extra, "
             f"ippools[postgres] ({error})"
         ) from None
     conninfo, named = split_schema(location, schema)
-    return PostgresStore(conninfo, world, schema=named or DEFAULT_SCHEMA, clock=clock)
+    return PostgresStore(
+        conninfo, world, schema=named or DEFAULT_SCHEMA, clock=clock, create=create
+    )

@@ -75,7 +75,7 @@ from psycopg import pq, sql
 from ippools.store.base import Clock, Store
 from ippools.store.ports import RecordKey, StoreError
 from ippools.store.postgres_outbox import OutboxTable
-from ippools.store.postgres_schema import check_schema_name, lock_key, prepare
+from ippools.store.postgres_schema import check_schema_name, lock_key, prepare, recreate
 from ippools.store.postgres_sql import DRIVER_ERRORS, Sql, register_text, translated
 from ippools.store.postgres_storage import PostgresStorage
 from ippools.store.sqlite_rows import version as checked_version
@@ -127,7 +127,15 @@ class PostgresAdapter:
     Raises as :class:`PostgresStore` does.
     """
 
-    def __init__(self, conninfo: str, world: World | None, *, schema: str, timeout: float) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        world: World | None,
+        *,
+        schema: str,
+        timeout: float,
+        create: bool = True,
+    ) -> None:
         self.schema = check_schema_name(schema)
         if not isinstance(timeout, int | float) or not timeout > 0:
             raise ValueError(f"timeout must be a number of seconds above 0, got {timeout!r}")
@@ -142,7 +150,7 @@ class PostgresAdapter:
         conn = self._take()
         try:
             with translated(self._where):
-                self.created = prepare(conn, self._where, self.schema, world)
+                self.created = prepare(conn, self._where, self.schema, world, create=create)
         finally:
             self._give_back(conn)
         self._sql = Sql(self._connection, self._where)
@@ -283,6 +291,22 @@ class PostgresAdapter:
         except DRIVER_ERRORS:  # a lost connection holds no lock
             conn.close()
 
+    def replace_world(self, world: World) -> None:
+        """Replace the whole store by a new one holding ``world`` (no pending update)."""
+        if self._units():
+            raise StoreError(f"{self._where}: cannot replace the store inside a unit of work")
+        conn = self._take()
+        try:
+            with translated(self._where):
+                conn.execute(_LOCK["write"], (self._key,))
+            try:
+                with translated(self._where):
+                    recreate(conn, self._where, self.schema, world)
+            finally:
+                self._unlock(conn)
+        finally:
+            self._give_back(conn)
+
     # -- versions ----------------------------------------------------------------
 
     def stored_version(self, key: RecordKey) -> int | None:
@@ -318,6 +342,8 @@ class PostgresStore(Store):
     gives the wall-clock time in seconds used for claim leases: the workers of
     one store must share it (synchronised clocks across machines).
 
+    ``create=False`` refuses a schema that holds no store yet.
+
     Raises :class:`~ippools.store.ports.StoreError` for a database that cannot
     be reached, a schema that holds other tables or a newer store schema,
     :class:`ValueError` for a schema name PostgreSQL would not keep as given,
@@ -332,14 +358,26 @@ class PostgresStore(Store):
         schema: str = DEFAULT_SCHEMA,
         timeout: float = 10.0,
         clock: Clock = time.time,
+        create: bool = True,
     ) -> None:
-        self._postgres = PostgresAdapter(conninfo, world, schema=schema, timeout=timeout)
+        self._postgres = PostgresAdapter(
+            conninfo, world, schema=schema, timeout=timeout, create=create
+        )
         super().__init__(self._postgres, clock=clock)
         self.schema = self._postgres.schema
         self.created = self._postgres.created
 
     def __enter__(self) -> PostgresStore:
         return self
+
+    def replace_world(self, world: World) -> None:
+        """Replace everything the store holds by ``world``, atomically for every process.
+
+        Raises :class:`~ippools.errors.DocumentError` for an invalid world (the
+        store is left as it was) and :class:`~ippools.store.ports.StoreError`
+        or :class:`~ippools.store.ports.StoreBusy` as a write does.
+        """
+        self._postgres.replace_world(world)
 
     def __repr__(self) -> str:
         return f"PostgresStore(schema={self.schema!r})"

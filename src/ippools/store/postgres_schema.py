@@ -43,6 +43,7 @@ __all__ = [
     "check_schema_name",
     "lock_key",
     "prepare",
+    "recreate",
 ]
 
 APPLICATION = "ippools"
@@ -139,7 +140,14 @@ def _version(conn: psycopg.Connection[Any], where: str, schema: str) -> int | No
     return version
 
 
-def prepare(conn: psycopg.Connection[Any], where: str, schema: str, world: World | None) -> bool:
+def prepare(
+    conn: psycopg.Connection[Any],
+    where: str,
+    schema: str,
+    world: World | None,
+    *,
+    create: bool = True,
+) -> bool:
     """Make ``schema`` a store of the current schema version; True when it was created.
 
     ``conn`` is in autocommit mode with ``search_path`` set to ``schema``. A new
@@ -147,7 +155,8 @@ def prepare(conn: psycopg.Connection[Any], where: str, schema: str, world: World
     one transaction; ``world`` is ignored for a schema that is already a store.
     Raises :class:`StoreError` for a foreign schema or a newer version and
     :class:`~ippools.errors.DocumentError` for a world that breaks a reference or
-    an invariant. Driver errors are left to the caller to translate, except
+    an invariant, and :class:`StoreError` when ``create`` is false and the schema
+    holds no store. Driver errors are left to the caller to translate, except
     those of loading ``world``.
     """
     if _version(conn, where, schema) == SCHEMA_VERSION:
@@ -155,6 +164,8 @@ def prepare(conn: psycopg.Connection[Any], where: str, schema: str, world: World
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema, "create"),))
         version = _version(conn, where, schema)
+        if version is None and not create:
+            raise StoreError(f"{where} holds no ippools store")
         if version is None:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             for statement in SCHEMA:
@@ -174,3 +185,14 @@ def prepare(conn: psycopg.Connection[Any], where: str, schema: str, world: World
                 "UPDATE ippools_meta SET value = %s WHERE name = 'schema_version'", (str(version),)
             )
         return False
+
+
+def recreate(conn: psycopg.Connection[Any], where: str, schema: str, world: World) -> None:
+    """Replace the store in ``schema`` by a new one holding ``world``, in one transaction.
+
+    The caller holds the store's exclusive lock; another connection sees the old
+    store or the new one, never a mix.
+    """
+    with conn.transaction():
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        prepare(conn, where, schema, world)
