@@ -151,8 +151,11 @@ class PostgresAdapter:
         try:
             with translated(self._where):
                 self.created = prepare(conn, self._where, self.schema, world, create=create)
-        finally:
-            self._give_back(conn)
+        except BaseException:
+            conn.close()
+            self.close()
+            raise
+        self._give_back(conn)
         self._sql = Sql(self._connection, self._where)
         self.storage = PostgresStorage(self._sql)
         self.outbox = OutboxTable(self._sql)
