@@ -294,6 +294,13 @@ class PostgresAdapter:
         except DRIVER_ERRORS:  # a lost connection holds no lock
             conn.close()
 
+    def host_statement(self, statement: str, *args: Any) -> list[Any]:
+        """Run a host's own statement in this thread's unit of work; its rows (or none)."""
+        conn = self._connection()
+        with translated(self._where):
+            cursor = conn.execute(statement, args)
+            return cursor.fetchall() if cursor.description is not None else []
+
     def replace_world(self, world: World) -> None:
         """Replace the whole store by a new one holding ``world`` (no pending update)."""
         if self._units():
@@ -372,6 +379,17 @@ class PostgresStore(Store):
 
     def __enter__(self) -> PostgresStore:
         return self
+
+    def host_statement(self, statement: str, *args: Any) -> list[Any]:
+        """Run a host's own SQL statement inside this thread's unit of work; return its rows.
+
+        For what a host writes together with a command, such as its audit record
+        from the service's observer (C2): it commits or rolls back with the
+        command. ``statement`` takes ``%s`` placeholders for ``args``. Outside a
+        unit of work, or inside a read snapshot for a write, it raises
+        :class:`~ippools.store.ports.StoreError`.
+        """
+        return self._postgres.host_statement(statement, *args)
 
     def replace_world(self, world: World) -> None:
         """Replace everything the store holds by ``world``, atomically for every process.
