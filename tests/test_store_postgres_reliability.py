@@ -164,8 +164,9 @@ def crash_writer(schema: str, journal_path: str, seed: int, ready: Any) -> None:
     with _store(schema) as store, open(journal_path, "ab") as journal:
         service = Service(store, Policies(ids=RandomIds()), observer=_audit(store))
         created: list[str] = []
+        parent = os.getppid()
         ready.set()
-        while True:
+        while os.getppid() == parent:  # an orphan (its test died) stops on its own
             outcome = service.execute(random_command(rng, created))
             _ack(journal, outcome)
             if isinstance(outcome.command, CreatePool) and outcome.status == 200:
@@ -177,8 +178,9 @@ def crash_worker(schema: str, seed: int, ready: Any) -> None:
     rng = random.Random(seed)
     with _store(schema) as store:
         service = Service(store, batch=rng.randint(1, 8), lease=3600)
+        parent = os.getppid()
         ready.set()
-        while True:
+        while os.getppid() == parent:
             if rng.random() < 0.8:
                 service.process_pending(rng.randint(1, 12))
             else:
