@@ -9,6 +9,10 @@ crashes in test_store_postgres_reliability.py.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -214,10 +218,42 @@ def test_a_write_inside_a_settling_unit_is_refused(schema: str) -> None:
 
 
 def test_worker_command_settles_a_postgres_store(schema: str) -> None:
-    """``ippools worker --db postgresql://...`` refuses a schema without a store (exit 2)."""
+    """``ippools worker --db postgresql://...`` refuses a schema without a store (exit 2,
+    creating nothing); on a store with pending updates it settles them, stops on SIGTERM
+    and says how many it did."""
     url = url_with_schema(schema)
     assert main(["worker", "--db", url]) == 2
     assert schema not in leftover_schemas(os.getpid())
+    world = contract_world()
+    reference = Engine(MemoryState(world))
+    with open_store(url, world) as store:
+        command = AddPoolIp(actor("acct-1"), POOL_A, "10.0.1.6")
+        assert Engine(store).execute(command).status == 200
+        reference.execute(command)
+        queued = store.pending_count
+        assert queued > 0
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ippools", "worker", "--db", url, "--settle-delay", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stderr is not None
+        first = worker.stderr.readline()
+        assert first.startswith("ippools: worker on postgresql://"), first
+        with open_store(url) as store:
+            deadline = time.monotonic() + 30
+            while store.pending_count:
+                assert time.monotonic() < deadline, "the worker did not settle in time"
+                time.sleep(0.05)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0
+    assert err == f"ippools: worker stopped; it processed {queued} pending updates\n"
+    reference.settle()
+    with open_store(url) as store:
+        assert store.world() == reference.state.world()
 
 
 def test_serve_on_postgres_answers_and_settles(schema: str, tmp_path: Path) -> None:
