@@ -11,9 +11,10 @@ On a state of 100,000 domains (``--domains``), for each store:
   ``Service.process_pending`` (batches of 100) until none is left.
 
 One untimed writer second warms each store up first (a fresh SQLite file checkpoints
-the loaded world on its first commits). Durable means a commit survives a power loss: SQLite ``synchronous=FULL``,
-PostgreSQL with its default ``synchronous_commit = on``. Processes start before the
-clock does (they wait on an event), so interpreter start-up is not measured.
+the loaded world on its first commits). Durable means a commit survives a power loss:
+SQLite ``synchronous=FULL``, PostgreSQL with its default ``synchronous_commit = on``.
+Processes start before the clock does (they wait on an event), so interpreter start-up
+is not measured.
 
 Usage: ``python -m tests.benchmarks.scaling [--domains N] [--seconds S] [--postgres URL]``
 (``nox -s scaling``); the PostgreSQL store goes to a schema of its own, dropped at the end.
