@@ -128,3 +128,31 @@ def fuzz(session: nox.Session) -> None:
         *session.posargs,
         env={"IPPOOLS_FUZZ": "1"},
     )
+
+
+@nox.session
+def crash(session: nox.Session) -> None:
+    """The PostgreSQL crash rounds at scale: 40 rounds of 5 SIGKILLed processes, 200 kills.
+
+    Needs the PostgreSQL server of ``IPPOOLS_TEST_POSTGRES_URL`` (see
+    ``tests/postgres.py``); ``IPPOOLS_CRASH_ROUNDS`` overrides the count.
+    """
+    session.install("-e", ".", *group("test"))
+    rounds = session.env.get("IPPOOLS_CRASH_ROUNDS", "40")
+    session.run(
+        "pytest",
+        "-s",
+        "tests/test_store_postgres_reliability.py",
+        "-k",
+        "sigkilled",
+        *session.posargs,
+        env={"IPPOOLS_CRASH_ROUNDS": rounds, "IPPOOLS_REQUIRE_POSTGRES": "1"},
+    )
+
+
+@nox.session
+def scaling(session: nox.Session) -> None:
+    """Benchmark (not a test): commands/s with 1, 2, 4 writer processes and settled
+    updates/s with 1, 2, 4 workers, PostgreSQL and SQLite side by side, 100,000 domains."""
+    session.install("-e", ".", *group("test"))
+    session.run("python", "-m", "tests.benchmarks.scaling", *session.posargs)

@@ -45,6 +45,7 @@ IMPURE = frozenset(
         "io",
         "os",
         "pathlib",
+        "psycopg",
         "random",
         "secrets",
         "socket",

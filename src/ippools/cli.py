@@ -33,7 +33,8 @@ from ippools.documents import (
 )
 from ippools.errors import DocumentError, echo
 from ippools.replay import ReplayResult, replay
-from ippools.store import Service, StoreError, open_sqlite
+from ippools.store import Service, StoreError, open_sqlite, open_store
+from ippools.store.opener import is_postgres_url, safe_url
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
 
@@ -226,7 +227,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=(
             "run on the SQLite store in FILE, a new file (or :memory:) that the replay "
-            "creates; without it the replay runs in memory"
+            "creates, or on a new PostgreSQL store: postgresql://...?schema=NAME, a schema "
+            "that holds no store yet; without it the replay runs in memory"
         ),
     )
     _add_serve(commands)
@@ -282,7 +284,7 @@ def _replay(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
         result = replay(scenario)
     else:
         try:
-            result = _replay_on_sqlite(scenario, args.db)
+            result = _replay_on_store(scenario, args.db)
         except _Unreadable as error:
             err.write(f"ippools: {_one_line(str(error))}\n")
             return EXIT_INVALID
@@ -310,8 +312,10 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _replay_on_sqlite(scenario: Scenario, path: str) -> ReplayResult:
-    """Replay on a new SQLite store at ``path``; an existing database is never touched."""
+def _replay_on_store(scenario: Scenario, path: str) -> ReplayResult:
+    """Replay on a new store at ``path``; an existing database is never touched."""
+    if is_postgres_url(path):
+        return _replay_on_postgres(scenario, path)
     if path != ":memory:" and os.path.exists(path) and os.path.getsize(path) > 0:
         raise _Unreadable(f"{path}: already exists; --db takes a new database file")
     try:
@@ -319,6 +323,22 @@ def _replay_on_sqlite(scenario: Scenario, path: str) -> ReplayResult:
             return replay(scenario, store)
     except StoreError as error:
         raise _Unreadable(f"{path}: {error}") from None
+
+
+def _replay_on_postgres(scenario: Scenario, url: str) -> ReplayResult:
+    """Replay on a new store in the schema ``url`` names; an existing store is never touched."""
+    label = safe_url(url)
+    try:
+        store = open_store(url, scenario.world)
+    except (StoreError, ValueError) as error:
+        raise _Unreadable(f"{label}: {error}") from None
+    with store:
+        if not getattr(store, "created", False):
+            raise _Unreadable(f"{label}: already holds a store; --db takes a new schema")
+        try:
+            return replay(scenario, store)
+        except StoreError as error:
+            raise _Unreadable(f"{label}: {error}") from None
 
 
 def _add_serve(commands: Any) -> None:
@@ -343,7 +363,7 @@ def _add_serve(commands: Any) -> None:
         help=(
             "the SQLite database: a new file is created, an existing ippools database is "
             "served as it is and its pending updates resume; :memory: (the default) keeps "
-            "it in memory"
+            "it in memory; a postgresql://...?schema=NAME URL serves a PostgreSQL store"
         ),
     )
     seed = serve.add_mutually_exclusive_group()
@@ -465,7 +485,12 @@ def _add_worker(commands: Any) -> None:
             "may run on one database. Exit status: 0 when stopped, 2 for a bad database."
         ),
     )
-    worker.add_argument("--db", metavar="FILE", required=True, help="the SQLite database")
+    worker.add_argument(
+        "--db",
+        metavar="FILE",
+        required=True,
+        help="the SQLite database, or a postgresql://...?schema=NAME URL",
+    )
     worker.add_argument(
         "--settle-delay",
         type=float,
@@ -477,19 +502,21 @@ def _add_worker(commands: Any) -> None:
 
 
 def _worker(args: argparse.Namespace, err: TextIO) -> int:
-    if args.db == ":memory:" or not os.path.isfile(args.db):
+    postgres = is_postgres_url(args.db)
+    label = safe_url(args.db) if postgres else args.db
+    if not postgres and (args.db == ":memory:" or not os.path.isfile(args.db)):
         err.write(f"ippools: {args.db}: no such database file\n")
         return EXIT_INVALID
     if args.settle_delay < 0 or args.batch < 1:
         err.write("ippools: --settle-delay must be >= 0 and --batch >= 1\n")
         return EXIT_INVALID
     try:
-        store = open_sqlite(args.db)
-    except StoreError as error:
+        store = open_store(args.db, create=False)
+    except (StoreError, ValueError) as error:
         err.write(f"ippools: {_one_line(str(error))}\n")
         return EXIT_INVALID
     with store:
-        err.write(f"ippools: worker on {args.db} (settle delay {args.settle_delay:g} s)\n")
+        err.write(f"ippools: worker on {label} (settle delay {args.settle_delay:g} s)\n")
         err.flush()
         done = Service(store, batch=args.batch).run_worker(delay=args.settle_delay)
     err.write(f"ippools: worker stopped; it processed {done} pending updates\n")

@@ -40,8 +40,11 @@ the service retries the whole command (nothing of the failed attempt was
 written) up to ``attempts`` times, then raises :class:`ConflictError`.
 
 Pending updates: :meth:`Service.process_pending` claims a batch of the oldest
-unclaimed updates (a short transaction that leases them to this worker), then
-carries them out and marks them done in a second transaction. Workers in threads
+unclaimed updates (a short settling unit, :meth:`~ippools.store.Store.settling`,
+that leases them to this worker), then carries them out and marks them done in a
+second one. Settling units never run beside a write transaction; on PostgreSQL
+they run beside one another, and one that loses a conflict to another worker
+raises :class:`~ippools.store.ports.StoreBusy` and is retried like a busy store. Workers in threads
 and processes take disjoint batches; a worker that dies leaves its batch leased,
 and another worker takes it again when the lease expires. Carrying out an update
 twice is harmless (S5), so a batch processed by two workers is counted once, by
@@ -245,7 +248,7 @@ class Service:
         return run_worker(self, stop, delay=delay, poll=poll, leases=leases)
 
     def _finish(self, claims: list[Claim]) -> int:
-        with self.store.transaction():
+        with self.store.settling():
             for claim in claims:
                 self.store.run_update(claim.update)
             return self.store.mark_done(claim.id for claim in claims)

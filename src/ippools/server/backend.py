@@ -39,7 +39,8 @@ from typing import Literal, TextIO, TypeAlias
 from ippools.documents import Expect, FieldValue, RequestStep, ScenarioRequest, make_converter
 from ippools.policies import IdSource, Policies, RandomIds, SequenceIds
 from ippools.server.keys import IDENTITY_HEADERS
-from ippools.store import Service, SqliteStore, StoreError
+from ippools.store import Service, SqliteStore, Store, StoreError, open_store
+from ippools.store.opener import is_postgres_url
 from ippools.wire import Request, Response
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
@@ -59,8 +60,11 @@ _WORKER_RETRY = 1.0
 
 def open_database(
     path: str, world: World | None = None, synchronous: Synchronous = "FULL"
-) -> SqliteStore:
+) -> Store:
     """Open the SQLite store at ``path`` (``:memory:`` or a file), new or existing.
+
+    A ``postgresql://`` URL opens a PostgreSQL store instead (see
+    :func:`~ippools.store.open_store`; ``synchronous`` does not apply to it).
 
     ``world`` seeds a new database; giving one for a file that already holds an
     ippools database raises :class:`~ippools.store.StoreError`, and the file is
@@ -69,8 +73,15 @@ def open_database(
     invalid world. ``synchronous`` is the store's: ``"FULL"`` (a commit survives
     a power loss) or ``"NORMAL"`` (it survives the death of the process).
     """
-    store = SqliteStore(path, world, synchronous=synchronous)
-    if world is not None and not store.created:
+    store: SqliteStore | Store
+    if is_postgres_url(path):
+        try:
+            store = open_store(path, world)
+        except ValueError as error:
+            raise StoreError(str(error)) from None
+    else:
+        store = SqliteStore(path, world, synchronous=synchronous)
+    if world is not None and not getattr(store, "created", True):
         store.close()
         raise StoreError(
             f"database {path!r} already holds a world; a world seeds only a new database "
@@ -282,14 +293,21 @@ class Backend:
             finally:
                 self._start_worker()
 
-    def _replaced(self, world: World) -> SqliteStore:
+    def _replaced(self, world: World) -> Store:
         """A store holding ``world`` at :attr:`path`; the old store is closed.
 
         A file keeps its path and inode: the new content is built aside, then
         copied in by SQLite's backup API in one transaction, so the file holds
-        the old content or the new one, whatever happens.
+        the old content or the new one, whatever happens. A PostgreSQL schema is
+        dropped and created again holding ``world``, in one transaction.
         """
         old = self._service.store
+        if is_postgres_url(self.path):
+            from ippools.store.postgres import PostgresStore
+
+            assert isinstance(old, PostgresStore)
+            old.replace_world(world)
+            return old
         if self.path == MEMORY:
             fresh = SqliteStore(MEMORY, world, synchronous=self.synchronous)
             old.close()

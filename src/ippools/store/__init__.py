@@ -6,8 +6,10 @@
 * :mod:`ippools.store.ports`: what an adapter implements (:class:`Adapter`,
   :class:`OutboxStorage`, the :class:`~ippools.storage.Storage` primitives) and
   the errors stores raise;
-* :class:`MemoryStore` (in memory) and :class:`SqliteStore` (a SQLite file, the
-  embedded default: ``open_sqlite(path, world)``);
+* :class:`MemoryStore` (in memory), :class:`SqliteStore` (a SQLite file, the
+  embedded default: ``open_sqlite(path, world)``) and the PostgreSQL store
+  (:mod:`ippools.store.postgres`, extra ``ippools[postgres]``); :func:`open_store`
+  picks SQLite or PostgreSQL from a path or a ``postgresql://`` URL;
 * :class:`Service` (from :mod:`ippools.service`): decide and commit commands or
   wire requests, and process pending updates, from several workers at once;
 * :mod:`ippools.store.contract`: the checks every store must pass, to run on
@@ -17,6 +19,7 @@
 from ippools.service import Service
 from ippools.store.base import Clock, Store
 from ippools.store.memory_store import MemoryStore
+from ippools.store.opener import open_store
 from ippools.store.ports import (
     DEFAULT_LEASE,
     Adapter,
@@ -42,4 +45,5 @@ __all__ = [
     "StoreBusy",
     "StoreError",
     "open_sqlite",
+    "open_store",
 ]

@@ -189,6 +189,16 @@ class Store:
         """
         return self._adapter.transaction()
 
+    def settling(self) -> AbstractContextManager[object]:
+        """A unit of work for carrying out pending updates: claim, run and mark done in it.
+
+        Settling units may run beside one another (on PostgreSQL; SQLite and
+        memory make them transactions), never beside a :meth:`transaction`,
+        which they join when opened inside one. Carrying out an update never
+        changes what a read answers, so that order does not matter to anyone.
+        """
+        return self._adapter.settling()
+
     def reading(self) -> AbstractContextManager[object]:
         """A read-only snapshot: every read inside the block sees the same state.
 
@@ -231,7 +241,7 @@ class Store:
         neither None nor a count.
         """
         check_count(limit, "limit", optional=True)
-        with self._adapter.transaction():
+        with self._adapter.settling():
             claims = self._adapter.outbox.oldest(limit)
             for claim in claims:
                 self._state.run_update(claim.update)
@@ -253,7 +263,7 @@ class Store:
         """
         check_count(limit, "limit")
         check_seconds(lease, "lease")
-        with self._adapter.transaction():
+        with self._adapter.settling():
             return self._adapter.outbox.claim(limit, self._clock(), lease)
 
     def run_update(self, update: PendingUpdate) -> None:
@@ -262,12 +272,12 @@ class Store:
         Idempotent, and harmless for an update that was already carried out,
         whose domain is gone, or that is no longer queued (S5).
         """
-        with self._adapter.transaction():
+        with self._adapter.settling():
             self._state.run_update(update)
 
     def mark_done(self, ids: Iterable[int]) -> int:
         """Remove the claimed updates ``ids`` from the outbox; return how many were still there."""
-        with self._adapter.transaction():
+        with self._adapter.settling():
             return self._adapter.outbox.mark_done(ids)
 
     @property

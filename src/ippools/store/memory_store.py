@@ -90,6 +90,9 @@ class MemoryAdapter:
     def transaction(self) -> AbstractContextManager[object]:
         return self._lock
 
+    def settling(self) -> AbstractContextManager[object]:
+        return self._lock
+
     def reading(self) -> AbstractContextManager[object]:
         return self._lock
 

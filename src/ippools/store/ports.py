@@ -12,7 +12,8 @@ claiming and processing pending updates. An adapter offers only primitives:
 * an :class:`Adapter`: :class:`~ippools.storage.Storage` primitives for the
   records (the same ones :class:`~ippools.memory_state.MemoryState` runs on),
   an :class:`OutboxStorage`, the stored versions, and the units of work:
-  ``transaction`` (serialising, for writes) and ``reading`` (a read-only
+  ``transaction`` (serialising, for writes), ``settling`` (for carrying out
+  pending updates, which may run beside one another) and ``reading`` (a read-only
   snapshot that does not wait for writers);
 * an :class:`OutboxStorage`: append updates, list the oldest, lease the
   oldest unleased ones, remove the ones done, count.
@@ -180,6 +181,16 @@ class Adapter(Protocol):
         :class:`StoreBusy` when the store stays busy beyond its timeout. When the
         block raises, an adapter that can roll back undoes what the block wrote;
         driver errors leave it as :class:`StoreError` or :class:`StoreBusy`.
+        """
+
+    def settling(self) -> AbstractContextManager[object]:
+        """A unit of work for carrying out pending updates (claim, run, mark done).
+
+        Carrying out an update never changes what a read answers, so an adapter
+        may let settling units run at once with one another (never with a
+        ``transaction``), provided that their writes stay those of some serial
+        order; it may also make it a ``transaction``. Inside this thread's
+        ``transaction`` it joins it. Errors as for ``transaction``.
         """
 
     def reading(self) -> AbstractContextManager[object]:

@@ -48,7 +48,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Literal
 
 from ippools.store import sqlite_rows as rows
@@ -171,6 +171,10 @@ class SqliteAdapter:
             except BaseException:
                 self._rollback(self._conn)
                 raise
+
+    def settling(self) -> AbstractContextManager[None]:
+        """A transaction: SQLite serialises every writer, workers included."""
+        return self.transaction()
 
     @contextmanager
     def reading(self) -> Iterator[None]:
