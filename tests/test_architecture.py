@@ -25,7 +25,10 @@ PACKAGE = SRC / "ippools"
 ADAPTERS = frozenset(
     {
         "cli",
+        "conform",
+        "corpus",
         "documents",
+        "openapi",
         "replay",
         "server",
         "service",

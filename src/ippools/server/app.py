@@ -5,6 +5,9 @@ Theory of operation
 For each HTTP request, :class:`IppoolsApp` does, in this order (the first
 failing step answers):
 
+0. ``GET /_ippools/openapi.json`` answers the OpenAPI document of the API
+   (:mod:`ippools.openapi`), in either mode, without authentication: it holds
+   nothing but the route table;
 1. size: a ``Content-Length`` above the body limit is 413 (so is a body that
    grows past it while it is read);
 2. identity: in public mode, HTTP Basic auth ``api:<key>`` with a key of the
@@ -44,6 +47,7 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 from ippools.errors import ConflictError
+from ippools.openapi import OPENAPI_PATH, openapi_document
 from ippools.server.backend import MEMORY, Backend, Synchronous
 from ippools.server.bodies import Malformed, parse_body, parse_query
 from ippools.server.control import CONTROL_PREFIX, control
@@ -73,6 +77,7 @@ access = logging.getLogger("ippools.server.access")
 _IDENTITY: Final = frozenset(h.lower() for h in IDENTITY_HEADERS)
 _JSON_HEADERS: Final = [(b"content-type", b"application/json")]
 _CHALLENGE: Final = (b"www-authenticate", b'Basic realm="ippools"')
+_OPENAPI: Final = OPENAPI_PATH.encode("ascii")
 _NO_KEY = "authentication required: HTTP Basic auth with the user 'api' and an API key"
 _BAD_AUTH = "the Authorization header is not HTTP Basic auth with the user 'api' and a key"
 _UNKNOWN_KEY = "invalid API key"
@@ -142,6 +147,7 @@ class IppoolsApp:
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="ippools-request")
         self._started = False
         self._start_lock = threading.Lock()
+        self.openapi = openapi_document()
 
     @property
     def mode(self) -> str:
@@ -218,6 +224,8 @@ class IppoolsApp:
     async def _answer(
         self, scope: Scope, receive: Receive, method: str, raw_path: bytes
     ) -> tuple[int, dict[str, Any]]:
+        if raw_path == _OPENAPI and method == "GET":
+            return 200, self.openapi
         raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
         length = [value for name, value in raw_headers if name.lower() == b"content-length"]
         if length and length[0].strip().isdigit() and int(length[0]) > self.max_body:
