@@ -422,7 +422,7 @@ def _check_one(
     for difference in result.differences:
         err.write(f"ippools: {label}: {_one_line(str(difference))}\n")
     for skipped in result.skipped:
-        err.write(f"ippools: {label}: not sent: {_one_line(skipped)}\n")
+        err.write(f"ippools: {label}: not sent: {_escaped(_one_line(skipped))}\n")
     notes = []
     if result.differences:
         count = len(result.differences)
@@ -738,6 +738,11 @@ def _openapi(out: _Writer) -> int:
 
     out.write(dump_json(openapi_document()))
     return EXIT_OK
+
+
+def _escaped(text: str) -> str:
+    """``text`` with what cannot be written as UTF-8 (a lone surrogate) as ``\\udxxx``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _one_line(text: str) -> str:

@@ -26,7 +26,8 @@ Blocking work (the store, the worker, resets) runs in a pool of threads, never
 on the event loop. Every answer is JSON: the wire layer's body as compact JSON
 with sorted keys (``{"message":"success"}``), or ``{"message": ...}`` for an
 error of the server's own (401, 413, 400 before the wire, 503 when the store
-stays busy, 500 for anything unexpected: the traceback goes to the log, never to
+stays busy, 500 for anything unexpected; a 405 names the path's methods in
+``Allow``: the traceback goes to the log, never to
 the client). One access log line per request gives the method, the path (no
 query string), the status and the milliseconds taken; no header, hence no key,
 is ever logged.
@@ -50,9 +51,11 @@ from ippools.errors import ConflictError
 from ippools.openapi import OPENAPI_PATH, openapi_document
 from ippools.server.backend import MEMORY, Backend, Synchronous
 from ippools.server.bodies import Malformed, parse_body, parse_query
-from ippools.server.control import CONTROL_PREFIX, control
+from ippools.server.control import CONTROL_METHODS, CONTROL_PREFIX, control
 from ippools.server.keys import IDENTITY_HEADERS, ApiKey, Keys, basic_auth_key
 from ippools.wire import Request
+from ippools.wire.parse import split_target
+from ippools.wire.routes import match
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
 
@@ -206,6 +209,8 @@ class IppoolsApp:
         extra: list[tuple[bytes, bytes]] = []
         try:
             status, body = await self._answer(scope, receive, method, raw_path)
+            if status == 405:
+                extra = [(b"allow", _allowed(raw_path, self.control).encode("ascii"))]
         except _Answer as answer:
             status, body, extra = answer.status, {"message": answer.message}, answer.headers
         except _Gone:
@@ -288,6 +293,16 @@ class IppoolsApp:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _allowed(raw_path: bytes, control: bool) -> str:
+    """The ``Allow`` header of a 405 answer (RFC 9110): the methods the path takes."""
+    path = raw_path.decode("utf-8", "replace")
+    if control and path.startswith(CONTROL_PREFIX):
+        return CONTROL_METHODS.get(path[len(CONTROL_PREFIX) :], "")
+    target = split_target(path)
+    found = match(target.segments) if target.segments is not None else None
+    return ", ".join(found[0].methods) if found is not None else ""
 
 
 def _text_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:

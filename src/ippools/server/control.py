@@ -28,11 +28,12 @@ from ippools.errors import DocumentError
 from ippools.server.backend import Backend
 from ippools.server.bodies import Malformed, parse_body
 
-__all__ = ["CONTROL_PREFIX", "control"]
+__all__ = ["CONTROL_METHODS", "CONTROL_PREFIX", "control"]
 
 CONTROL_PREFIX: Final = "/_ippools/"
 
-_METHODS: Final = {"pending": "GET", "world": "GET", "settle": "POST", "reset": "POST"}
+CONTROL_METHODS: Final = {"pending": "GET", "world": "GET", "settle": "POST", "reset": "POST"}
+"""Each control endpoint (the path under the prefix) and the one method it takes."""
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -57,7 +58,7 @@ def control(
 ) -> Answer:
     """Answer a request to a path under :data:`CONTROL_PREFIX` (blocking: run it off the loop)."""
     name = path[len(CONTROL_PREFIX) :]
-    allowed = _METHODS.get(name)
+    allowed = CONTROL_METHODS.get(name)
     if allowed is None:
         return 404, {"message": f"no control endpoint at {path[:120]!r}"}
     if method.upper() != allowed:
