@@ -134,9 +134,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
     sent: list[int] = []
 
     @given(case=operation.as_strategy())
-    @settings(
-        max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-    )
+    @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def check(case: Any) -> None:
         response = case.call_and_validate(checks=CHECKS)
         sent.append(response.status_code)
