@@ -396,3 +396,114 @@ def test_a_body_that_is_not_json_shows_as_such() -> None:
     """The difference shows the bytes, cut at 80."""
     assert repr(NotJson(b"<p>x</p>")) == "(not JSON: b'<p>x</p>')"
     assert repr(NotJson(b"x" * 100)) == f"(not JSON: b'{'x' * 80}'...)"
+
+
+# -- connections ----------------------------------------------------------------------------------
+
+
+class _Raw:
+    """A TCP server on a free port that runs ``serve(connection)`` for each connection."""
+
+    def __init__(self, serve: Callable[[socket.socket], None]) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.serve = serve
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            with connection:
+                self.serve(connection)
+
+    def close(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the thread
+        self.listener.close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def raw() -> Iterator[Callable[[Callable[[socket.socket], None]], _Raw]]:
+    started: list[_Raw] = []
+
+    def start(serve: Callable[[socket.socket], None]) -> _Raw:
+        started.append(_Raw(serve))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
+
+
+PENDING_ANSWER = b'HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{"pending": 0}'
+
+
+def _read_request(connection: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_kept_alive_connection_the_server_closed_is_opened_again(
+    raw: Callable[..., _Raw],
+) -> None:
+    """The server answers once per connection and closes it without saying so: the second
+    request goes out again on a new connection."""
+    requests: list[bytes] = []
+
+    def serve(connection: socket.socket) -> None:
+        requests.append(_read_request(connection))
+        connection.sendall(PENDING_ANSWER)
+
+    once = raw(serve)
+    client = HttpClient(once.url, timeout=5)
+    try:
+        assert client.count("GET", "pending", "pending") == 0
+        assert client.count("GET", "pending", "pending") == 0
+    finally:
+        client.close()
+    assert len(requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("serve", "reason"),
+    [
+        (lambda connection: None, "the connection was closed"),
+        (lambda connection: connection.sendall(b"HELLO\r\n\r\n"), "BadStatusLine: HELLO"),
+    ],
+    ids=["closed at once", "not HTTP"],
+)
+def test_a_connection_closed_or_not_http_is_unreachable(
+    raw: Callable[..., _Raw], serve: Callable[[socket.socket], None], reason: str
+) -> None:
+    target = raw(lambda connection: (_read_request(connection), serve(connection)))
+    client = HttpClient(target.url, timeout=5)
+    try:
+        with pytest.raises(Unreachable) as raised:
+            client.count("GET", "pending", "pending")
+    finally:
+        client.close()
+    assert str(raised.value).startswith(f"cannot reach {target.url}: {reason}")
+
+
+def test_a_target_that_never_answers_times_out(raw: Callable[..., _Raw]) -> None:
+    hold = threading.Event()
+    silent = raw(lambda connection: (_read_request(connection), hold.wait(10)))
+    client = HttpClient(silent.url, timeout=0.3)
+    try:
+        with pytest.raises(Unreachable) as raised:
+            client.count("GET", "pending", "pending")
+    finally:
+        client.close()
+        hold.set()
+    assert str(raised.value) == f"cannot reach {silent.url}: timed out"
