@@ -486,7 +486,11 @@ def test_a_kept_alive_connection_the_server_closed_is_opened_again(
 def test_a_connection_closed_or_not_http_is_unreachable(
     raw: Callable[..., _Raw], serve: Callable[[socket.socket], None], reason: str
 ) -> None:
-    target = raw(lambda connection: (_read_request(connection), serve(connection)))
+    def answer(connection: socket.socket) -> None:
+        _read_request(connection)
+        serve(connection)
+
+    target = raw(answer)
     client = HttpClient(target.url, timeout=5)
     try:
         with pytest.raises(Unreachable) as raised:
@@ -498,7 +502,12 @@ def test_a_connection_closed_or_not_http_is_unreachable(
 
 def test_a_target_that_never_answers_times_out(raw: Callable[..., _Raw]) -> None:
     hold = threading.Event()
-    silent = raw(lambda connection: (_read_request(connection), hold.wait(10)))
+
+    def never(connection: socket.socket) -> None:
+        _read_request(connection)
+        hold.wait(10)
+
+    silent = raw(never)
     client = HttpClient(silent.url, timeout=0.3)
     try:
         with pytest.raises(Unreachable) as raised:
