@@ -24,6 +24,7 @@ PACKAGE = SRC / "ippools"
 
 ADAPTERS = frozenset(
     {
+        "batch",
         "cli",
         "conform",
         "corpus",

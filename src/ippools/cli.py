@@ -21,10 +21,11 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import partial
 from importlib import metadata
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
-from ippools.conform import ControlError, HttpClient, Unreachable, conform
+from ippools.batch import Source, file_sources, run_batch, shipped_sources
+from ippools.batch import one_line as _one_line
+from ippools.conform import HttpClient, Unreachable, conform
 from ippools.corpus import corpus_names, read_corpus_file
 from ippools.documents import (
     Scenario,
@@ -310,7 +311,7 @@ def _replay(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
         return _usage("replay", "--db takes one scenario file, not several", err)
     if "-" in files:
         return _usage("replay", "- (standard input) is taken only as the one FILE", err)
-    return _run_batch(_sources(files), replay, out, err)
+    return _run_batch(file_sources(files), replay, out, err)
 
 
 def _replay_one(args: argparse.Namespace, db: str | None, out: _Writer, err: _Writer) -> int:
@@ -336,102 +337,17 @@ def _replay_one(args: argparse.Namespace, db: str | None, out: _Writer, err: _Wr
     return EXIT_OK if result.ok else EXIT_DIFFERENT
 
 
-Source = tuple[str, Callable[[], bytes]]
-"""A scenario of a batch: the label to show and how to read its bytes (raising _Unreadable)."""
-
-
-def _file_reader(path: str) -> Callable[[], bytes]:
-    def read() -> bytes:
-        try:
-            with open(path, "rb") as handle:
-                return handle.read()
-        except OSError as error:
-            raise _Unreadable(f"{path}: cannot read: {error.strerror or error}") from None
-
-    return read
-
-
-def _sources(names: list[str]) -> list[Source]:
-    """The files named, a directory standing for the ``*.json`` files directly inside it."""
-    found: list[Source] = []
-    for name in names:
-        if not os.path.isdir(name):
-            found.append((name, _file_reader(name)))
-            continue
-        inside = sorted(p for p in Path(name).iterdir() if p.suffix == ".json" and p.is_file())
-        if not inside:
-            found.append((name, _no_scenario(name)))
-        found += [(str(path), _file_reader(str(path))) for path in inside]
-    return found
-
-
-def _no_scenario(directory: str) -> Callable[[], bytes]:
-    def read() -> bytes:
-        raise _Unreadable(f"{directory}: a directory without any .json file")
-
-    return read
-
-
-def _shipped_sources() -> list[Source]:
-    return [(name, partial(read_corpus_file, name)) for name in corpus_names()]
-
-
 def _run_batch(
     sources: list[Source], check: Callable[[Scenario], ReplayResult], out: _Writer, err: _Writer
 ) -> int:
-    """Check every scenario of ``sources``: a summary line each and a total on ``out``.
+    """Check every scenario of ``sources`` (see :func:`ippools.batch.run_batch`).
 
-    Differences and problems go to ``err`` as ``ippools replay FILE`` writes them.
     The exit status is 2 when a file was invalid, else 1 when one failed, else 0.
-    Exceptions other than those of an unreadable file or a failing target end the run.
     """
-    counts = {"ok": 0, "FAIL": 0, "INVALID": 0}
-    for label, read in sources:
-        verdict, note = _check_one(label, read, check, err)
-        counts[verdict] += 1
-        out.write(f"{verdict:<8} {label}{note}\n")
-    total = len(sources)
-    out.write(
-        f"{total} file{'s' if total != 1 else ''}: {counts['ok']} passed, {counts['FAIL']} "
-        f"failed, {counts['INVALID']} invalid\n"
-    )
-    if counts["INVALID"]:
+    tally = run_batch(sources, check, out, err)
+    if tally.invalid:
         return EXIT_INVALID
-    return EXIT_DIFFERENT if counts["FAIL"] else EXIT_OK
-
-
-def _check_one(
-    label: str, read: Callable[[], bytes], check: Callable[[Scenario], ReplayResult], err: _Writer
-) -> tuple[str, str]:
-    """The verdict on one scenario of a batch and a note for its summary line."""
-    try:
-        data = read()
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise _Unreadable(f"{label}: not UTF-8 text (byte {error.start})") from None
-        scenario = _scenario(label, text)
-    except _Unreadable as error:
-        err.write(f"ippools: {_one_line(str(error))}\n")
-        return "INVALID", ""
-    try:
-        result = check(scenario)
-    except ControlError as error:
-        err.write(f"ippools: {label}: {_one_line(str(error))}\n")
-        return "FAIL", " (the control protocol failed)"
-    for difference in result.differences:
-        err.write(f"ippools: {label}: {_one_line(str(difference))}\n")
-    for skipped in result.skipped:
-        err.write(f"ippools: {label}: not sent: {_escaped(_one_line(skipped))}\n")
-    notes = []
-    if result.differences:
-        count = len(result.differences)
-        notes.append(f"{count} difference{'s' if count != 1 else ''}")
-    if result.skipped:
-        count = len(result.skipped)
-        notes.append(f"{count} step{'s' if count != 1 else ''} not sent")
-    note = f" ({', '.join(notes)})" if notes else ""
-    return ("ok" if result.ok else "FAIL"), note
+    return EXIT_DIFFERENT if tally.failed else EXIT_OK
 
 
 @contextlib.contextmanager
@@ -704,7 +620,7 @@ def _conform(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
         client = HttpClient(args.target, timeout=args.timeout)
     except ValueError as error:
         return _usage("conform", f"--target: {error}", err)
-    sources = _sources(args.file) if args.file else _shipped_sources()
+    sources = file_sources(args.file) if args.file else shipped_sources()
     try:
         return _run_batch(sources, partial(conform, client), out, err)
     except Unreachable as error:
@@ -738,15 +654,6 @@ def _openapi(out: _Writer) -> int:
 
     out.write(dump_json(openapi_document()))
     return EXIT_OK
-
-
-def _escaped(text: str) -> str:
-    """``text`` with what cannot be written as UTF-8 (a lone surrogate) as ``\\udxxx``."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def main(argv: list[str] | None = None) -> int:
