@@ -149,3 +149,11 @@ def test_help_documents_the_batch_exit_statuses(capsys: pytest.CaptureFixture[st
     text = " ".join(out.split())
     assert "several files, or a directory (its *.json files, in name order), run in one" in text
     assert "Exit status: 0 every scenario passed; 1 some failed; 2 some file is invalid" in text
+
+
+def test_conform_help_documents_its_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "conform", "--help")
+    assert code == 0
+    assert "  0  every scenario passed" in out
+    assert "  1  some scenario failed (a difference, or a control answer" in out
+    assert "or the target cannot be reached (one line, the run stops)" in out

@@ -1,6 +1,9 @@
-"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7),
-``ippools serve`` runs the reference HTTP server (``ippools[server]``) and ``ippools worker``
-processes the pending updates of a database.
+"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7), or many
+in one run (:mod:`ippools.batch`); ``ippools conform`` runs them against another
+implementation over HTTP (:mod:`ippools.conform`); ``ippools corpus`` lists or writes out the
+shipped corpus and ``ippools openapi`` prints the OpenAPI document; ``ippools serve`` runs the
+reference HTTP server (``ippools[server]``) and ``ippools worker`` processes the pending
+updates of a database.
 
 ``main`` never lets an exception escape: a wrong command line, or a scenario
 that cannot be read or is not valid, gives one line on standard error and exit

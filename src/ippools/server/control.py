@@ -3,7 +3,8 @@
 They let a client test suite (or ``ippools replay``'s counterpart over HTTP) run
 a scenario against a server: reset to a world and an id sequence, send the
 requests, settle N or all, read the stored world and the pending count.
-``docs/server.md`` specifies them for other implementations:
+``docs/server.md`` describes them and ``docs/conformance.md`` specifies them for other
+implementations, as the control protocol that ``ippools conform`` drives:
 
 ==========================  ==========================================================
 ``GET /_ippools/pending``   200 ``{"pending": N}``
