@@ -51,6 +51,9 @@ def test_operations_take_the_fields_their_endpoint_takes() -> None:
                 assert form["properties"][name]["oneOf"][1]["type"] == "array"
             assert ("application/json" in content) == endpoint.json
             assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "413", "503"}
+    for name, method in CONTROL_METHODS.items():
+        answers = paths[f"/_ippools/{name}"][method.lower()]["responses"]
+        assert set(answers) == {"200", "400", "401", "413", "503"}
     edit = paths["/v3/ip_pools/{pool_id}"]["patch"]
     fields = edit["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
     assert fields["add_ip"]["oneOf"][1] == {"type": "array", "items": {"type": "string"}}

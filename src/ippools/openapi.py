@@ -125,9 +125,12 @@ def _control(summary: str, answer: dict[str, Any], body: dict[str, Any] | None) 
                 "description": "the body is not a JSON object, has an unknown key or a bad value",
                 "content": _json({"$ref": "#/components/schemas/Error"}),
             },
-            "401": {
-                "description": "public mode: no valid API key",
-                "content": _json({"$ref": "#/components/schemas/Error"}),
+            **{
+                status: {
+                    "description": _ERRORS[status],
+                    "content": _json({"$ref": "#/components/schemas/Error"}),
+                }
+                for status in ("401", "413", "503")
             },
         },
     }
