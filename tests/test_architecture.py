@@ -24,8 +24,12 @@ PACKAGE = SRC / "ippools"
 
 ADAPTERS = frozenset(
     {
+        "batch",
         "cli",
+        "conform",
+        "corpus",
         "documents",
+        "openapi",
         "replay",
         "server",
         "service",

@@ -108,17 +108,19 @@ def test_invalid_scenario_exits_2_with_one_line(
 def test_missing_unreadable_and_binary_files_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """§7: a missing file, a directory and bytes that are not UTF-8 are exit 2, one line."""
+    """§7: a missing file, a directory without scenarios and bytes that are not UTF-8 are
+    exit 2, one line each."""
     missing = tmp_path / "missing.json"
     assert run(capsys, "replay", str(missing)) == (
         2,
         "",
         f"ippools: {missing}: cannot read: No such file or directory\n",
     )
-    code, out, err = run(capsys, "replay", str(tmp_path))
-    assert (code, out) == (2, "")
-    assert err.startswith(f"ippools: {tmp_path}: cannot read: ")
-    assert err.count("\n") == 1
+    assert run(capsys, "replay", str(tmp_path)) == (
+        2,
+        f"INVALID  {tmp_path}\n1 file: 0 passed, 0 failed, 1 invalid\n",
+        f"ippools: {tmp_path}: a directory without any .json file\n",
+    )
     binary = tmp_path / "b.json"
     binary.write_bytes(b'{"a": "\xff"}')
     assert run(capsys, "replay", str(binary)) == (
@@ -183,12 +185,10 @@ def test_arbitrary_json_through_the_cli_exits_2_with_one_line(
 
 def test_examples_are_listed_and_replayed(capsys: pytest.CaptureFixture[str]) -> None:
     """§7: --list-examples names the shipped scenarios; --example replays one."""
-    assert run(capsys, "replay", "--list-examples") == (
-        0,
-        "delete-with-replacement\nquickstart\n",
-        "",
-    )
-    assert example_names() == ["delete-with-replacement", "quickstart"]
+    code, out, err = run(capsys, "replay", "--list-examples")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == example_names()
+    assert {"delete-with-replacement", "quickstart", "deletion-chain"} <= set(example_names())
     code, out, err = run(capsys, "replay", "--example", "quickstart")
     assert (code, err) == (0, "")
     assert out == dump_json(unstructure(replay(load_scenario(quickstart())).output))
@@ -207,7 +207,8 @@ def test_examples_are_listed_and_replayed(capsys: pytest.CaptureFixture[str]) ->
         ["serve"],
         ["replay", "a.json", "--example", "quickstart"],
         ["replay", "--list-examples", "--example", "quickstart"],
-        ["replay", "a.json", "b.json"],
+        ["replay", "--db", "x.db", "a.json", "b.json"],
+        ["replay", "-", "a.json"],
         ["replay", "--bogus"],
     ],
 )

@@ -159,8 +159,9 @@ def test_help_documents_exit_status_4(capsys: pytest.CaptureFixture[str]) -> Non
             "(see ippools replay --help)",
         ),
         (
-            ["replay", "a.json", "b.json"],
-            "ippools: unrecognized arguments: b.json (see ippools --help)",
+            ["replay", "-", "b.json"],
+            "ippools replay: - (standard input) is taken only as the one FILE "
+            "(see ippools replay --help)",
         ),
         (
             ["replay", "--db"],

@@ -1,6 +1,7 @@
 """The scenario corpus: every file replays with every expectation holding.
 
-The expectations in ``tests/scenarios/`` are written from the contract. This module
+The expectations in ``src/ippools/scenarios/`` (shipped in the package) are written from
+the contract. This module
 replays each file, checks the corpus is complete enough for other implementations
 to rely on (every request step has an expectation, every file an ``expect_world``
 and a settled end, every route and decision covered), and pins the pending counts
@@ -31,8 +32,8 @@ from ippools.replay import Difference, ReplayResult, replay
 from ippools.world import world_problems
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = sorted((ROOT / "tests" / "scenarios").glob("*.json"))
-EXAMPLES = sorted((ROOT / "src" / "ippools" / "scenarios").glob("*.json"))
+SCENARIOS = ROOT / "src" / "ippools" / "scenarios"
+CORPUS = sorted(SCENARIOS.glob("*.json"))
 
 
 @cache
@@ -46,10 +47,10 @@ def load(path: Path) -> tuple[dict[str, Any], Scenario, ReplayResult]:
 def test_corpus_has_at_least_forty_scenarios() -> None:
     """The corpus is large enough to cover the contract (see the coverage tests below)."""
     assert len(CORPUS) >= 40
-    assert [p.stem for p in EXAMPLES] == example_names()
+    assert [p.stem for p in CORPUS] == example_names()
 
 
-@pytest.mark.parametrize("path", CORPUS + EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
 def test_scenario_replays_with_every_expectation_holding(path: Path) -> None:
     """§7: exit-0 semantics: no difference, nothing left pending, a world that keeps I1-I7."""
     doc, _, result = load(path)
@@ -59,7 +60,7 @@ def test_scenario_replays_with_every_expectation_holding(path: Path) -> None:
     assert doc["format"] == "ippools-scenario/1"
 
 
-@pytest.mark.parametrize("path", CORPUS + EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
 def test_scenario_expects_every_request_and_the_world(path: Path) -> None:
     """Every request step has an expectation and every file an expect_world, so it can fail."""
     _, scenario, _ = load(path)
@@ -87,7 +88,7 @@ def test_changing_one_expected_status_reports_exactly_that_difference(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """§7/K18: in a copy with one status changed, the replay reports that one difference."""
-    path = ROOT / "tests" / "scenarios" / "route-3.8-add-ip-d11.json"
+    path = SCENARIOS / "route-3.8-add-ip-d11.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["steps"][4]["expect"]["status"] = 404
     copy = tmp_path / "copy.json"
@@ -105,7 +106,7 @@ def test_truncated_corpus_file_is_an_invalid_scenario(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """§7: a corpus file cut short is exit 2 with one line naming the truncation."""
-    text = (ROOT / "tests" / "scenarios" / "deletion-chain.json").read_text(encoding="utf-8")
+    text = (SCENARIOS / "deletion-chain.json").read_text(encoding="utf-8")
     cut = tmp_path / "cut.json"
     cut.write_text(text[: len(text) // 2], encoding="utf-8")
     assert main(["replay", str(cut)]) == 2
@@ -123,7 +124,7 @@ def test_truncated_corpus_file_is_an_invalid_scenario(
 
 def _results(name: str) -> list[int]:
     """Per step: pending added (request) or updates processed (settle)."""
-    _, _, result = load(ROOT / "tests" / "scenarios" / name)
+    _, _, result = load(SCENARIOS / name)
     return [
         step.pending if isinstance(step, RequestResult) else step.settled
         for step in result.output.steps

@@ -12,9 +12,7 @@ from ippools.replay import replay
 from ippools.store import open_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.json")) + sorted(
-    (ROOT / "src" / "ippools" / "scenarios").glob("*.json")
-)
+SCENARIOS = sorted((ROOT / "src" / "ippools" / "scenarios").glob("*.json"))
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "semantics.md"
 
 TEST_REF = re.compile(r"\b(tests/[\w/]+\.py)::(\w+)")
-SCENARIO_REF = re.compile(r"\btests/scenarios/[\w.-]+\.json\b")
+SCENARIO_REF = re.compile(r"\bsrc/ippools/scenarios/[\w.-]+\.json\b")
 SOURCE_REF = re.compile(r"\bsrc/ippools/[\w/]+\.py\b")
 HEADING = re.compile(r"^(#{1,6}) (.+)$", re.MULTILINE)
 IMPLEMENTED = re.compile(r"^Implemented by: (.*?)(?=\n\n|\Z)", re.MULTILINE | re.DOTALL)
@@ -138,7 +138,7 @@ def test_every_cited_test_is_a_test_function_of_its_file() -> None:
 
 
 def test_every_cited_scenario_is_in_the_corpus() -> None:
-    """Every ``tests/scenarios/<file>.json`` the page cites exists."""
+    """Every ``src/ippools/scenarios/<file>.json`` the page cites exists."""
     refs = sorted(set(SCENARIO_REF.findall(doc_text())))
     assert len(refs) >= 30
     assert [ref for ref in refs if not (ROOT / ref).is_file()] == []

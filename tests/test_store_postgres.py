@@ -40,9 +40,7 @@ from tests.serving import Server, client_for, settle, stored
 from tests.support import actor
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = sorted((ROOT / "tests" / "scenarios").glob("*.json")) + sorted(
-    (ROOT / "src" / "ippools" / "scenarios").glob("*.json")
-)
+SCENARIOS = sorted((ROOT / "src" / "ippools" / "scenarios").glob("*.json"))
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
-"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7),
-``ippools serve`` runs the reference HTTP server (``ippools[server]``) and ``ippools worker``
-processes the pending updates of a database.
+"""The ``ippools`` command line: ``ippools replay`` runs a conformance scenario (§7), or many
+in one run (:mod:`ippools.batch`); ``ippools conform`` runs them against another
+implementation over HTTP (:mod:`ippools.conform`); ``ippools corpus`` lists or writes out the
+shipped corpus and ``ippools openapi`` prints the OpenAPI document; ``ippools serve`` runs the
+reference HTTP server (``ippools[server]``) and ``ippools worker`` processes the pending
+updates of a database.
 
 ``main`` never lets an exception escape: a wrong command line, or a scenario
 that cannot be read or is not valid, gives one line on standard error and exit
@@ -19,10 +22,13 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator
-from importlib import resources
-from importlib.resources.abc import Traversable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
+from ippools.batch import Source, file_sources, run_batch, shipped_sources
+from ippools.batch import one_line as _one_line
+from ippools.conform import HttpClient, Unreachable, conform
+from ippools.corpus import corpus_names, read_corpus_file
 from ippools.documents import (
     Scenario,
     dump_json,
@@ -68,6 +74,15 @@ exit status:
   4  the output could not be written (a full disk, a closed standard output):
      one line on standard error naming the cause; when the reader of a pipe
      stops reading (| head), the command ends quietly
+"""
+
+
+_BATCH_REPLAY = """\
+several files, or a directory (its *.json files, in name order), run in one process:
+one line per scenario (ok, FAIL or INVALID, then its name) and a total on standard
+output, each difference on standard error; no replay output. Exit status: 0 every
+scenario passed; 1 some failed; 2 some file is invalid (the others still run) or the
+command line is wrong; 3 and 4 as above.
 """
 
 
@@ -172,17 +187,9 @@ def _write_all(stream: Any, text: str) -> None:
         data = data[raw.write(data) or 0 :]
 
 
-def _examples() -> Traversable:
-    return resources.files("ippools").joinpath("scenarios")
-
-
 def example_names() -> list[str]:
     """The names of the scenarios shipped with the package, sorted."""
-    return sorted(
-        entry.name.removesuffix(".json")
-        for entry in _examples().iterdir()
-        if entry.is_file() and entry.name.endswith(".json")
-    )
+    return corpus_names()
 
 
 def _version() -> str:
@@ -211,11 +218,19 @@ def _parser() -> argparse.ArgumentParser:
             "Replay a scenario (format ippools-scenario/1) against the reference engine and "
             "print the replay output (format ippools-replay/1) as canonical JSON."
         ),
-        epilog=_EXIT_STATUS,
+        epilog=_EXIT_STATUS + "\n" + _BATCH_REPLAY,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    source = run.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", nargs="?", metavar="FILE", help="the scenario file; - for stdin")
+    run.add_argument(
+        "file",
+        nargs="*",
+        metavar="FILE",
+        help=(
+            "a scenario file (- for standard input) or a directory of them; several files or "
+            "a directory are replayed in one run, one summary line each"
+        ),
+    )
+    source = run.add_mutually_exclusive_group()
     source.add_argument(
         "--example", metavar="NAME", help="replay a scenario shipped with the package"
     )
@@ -233,6 +248,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_serve(commands)
     _add_worker(commands)
+    _add_conformance(commands)
     return parser
 
 
@@ -240,9 +256,12 @@ def _read(args: argparse.Namespace) -> tuple[str, str]:
     """The name to show and the text of the scenario the arguments name."""
     if args.example is not None:
         label = f"example {echo(args.example)}"
-        if args.example not in example_names():
-            raise _Unreadable(f"{label}: no such example (see ippools replay --list-examples)")
-        data = _examples().joinpath(f"{args.example}.json").read_bytes()
+        try:
+            data = read_corpus_file(args.example)
+        except KeyError:
+            raise _Unreadable(
+                f"{label}: no such example (see ippools replay --list-examples)"
+            ) from None
     elif args.file == "-":
         label = "<stdin>"
         stream = sys.stdin
@@ -265,26 +284,55 @@ def _read(args: argparse.Namespace) -> tuple[str, str]:
         raise _Unreadable(f"{label}: not UTF-8 text (byte {error.start})") from None
 
 
+def _scenario(label: str, text: str) -> Scenario:
+    try:
+        with _no_cycle_collection():
+            return load_scenario(parse_json(text))
+    except DocumentError as error:
+        raise _Unreadable(f"{label}: {error}") from None
+
+
+def _usage(command: str, message: str, err: _Writer) -> int:
+    err.write(f"ippools {command}: {message} (see ippools {command} --help)\n")
+    return EXIT_INVALID
+
+
 def _replay(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
+    files: list[str] = args.file
+    if files and (args.example is not None or args.list_examples):
+        other = "--example" if args.example is not None else "--list-examples"
+        return _usage("replay", f"argument FILE: not allowed with argument {other}", err)
     if args.list_examples:
         for name in example_names():
             out.write(f"{name}\n")
         return EXIT_OK
+    if args.example is None and not files:
+        return _usage(
+            "replay", "one of the arguments FILE --example --list-examples is required", err
+        )
+    if args.example is not None or (len(files) == 1 and not os.path.isdir(files[0])):
+        one = argparse.Namespace(example=args.example, file=files[0] if files else None)
+        return _replay_one(one, args.db, out, err)
+    if args.db is not None:
+        return _usage("replay", "--db takes one scenario file, not several", err)
+    if "-" in files:
+        return _usage("replay", "- (standard input) is taken only as the one FILE", err)
+    return _run_batch(file_sources(files), replay, out, err)
+
+
+def _replay_one(args: argparse.Namespace, db: str | None, out: _Writer, err: _Writer) -> int:
+    """Replay one scenario and print its replay output: what ``ippools replay FILE`` does."""
     try:
         label, text = _read(args)
-        try:
-            with _no_cycle_collection():
-                scenario = load_scenario(parse_json(text))
-        except DocumentError as error:
-            raise _Unreadable(f"{label}: {error}") from None
+        scenario = _scenario(label, text)
     except _Unreadable as error:
         err.write(f"ippools: {_one_line(str(error))}\n")
         return EXIT_INVALID
-    if args.db is None:
+    if db is None:
         result = replay(scenario)
     else:
         try:
-            result = _replay_on_store(scenario, args.db)
+            result = _replay_on_store(scenario, db)
         except _Unreadable as error:
             err.write(f"ippools: {_one_line(str(error))}\n")
             return EXIT_INVALID
@@ -293,6 +341,19 @@ def _replay(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
     for difference in result.differences:
         err.write(f"ippools: {label}: {_one_line(str(difference))}\n")
     return EXIT_OK if result.ok else EXIT_DIFFERENT
+
+
+def _run_batch(
+    sources: list[Source], check: Callable[[Scenario], ReplayResult], out: _Writer, err: _Writer
+) -> int:
+    """Check every scenario of ``sources`` (see :func:`ippools.batch.run_batch`).
+
+    The exit status is 2 when a file was invalid, else 1 when one failed, else 0.
+    """
+    tally = run_batch(sources, check, out, err)
+    if tally.invalid:
+        return EXIT_INVALID
+    return EXIT_DIFFERENT if tally.failed else EXIT_OK
 
 
 @contextlib.contextmanager
@@ -523,8 +584,107 @@ def _worker(args: argparse.Namespace, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+_BATCH_STATUS = """\
+output: one line per scenario (ok, FAIL or INVALID, then its name) and a total on
+standard output; each difference on standard error, as ippools replay FILE writes it
+
+exit status:
+  0  every scenario passed
+  1  some scenario failed (a difference, or a control answer that breaks the protocol)
+  2  some file is missing, not JSON or not a valid scenario (the others still run); a
+     wrong command line; or the target cannot be reached (one line, the run stops)
+  3  internal error (a bug in ippools)
+  4  the output could not be written
+"""
+
+
+def _add_conformance(commands: Any) -> None:
+    check = commands.add_parser(
+        "conform",
+        help="run scenarios against another implementation over HTTP",
+        description=(
+            "Run conformance scenarios against a running implementation of the API through its "
+            "control protocol (docs/conformance.md), comparing every answer as ippools replay "
+            "does. Without FILE, the whole corpus shipped with the package runs."
+        ),
+        epilog=_BATCH_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "--target", required=True, metavar="URL", help="the implementation: http://HOST:PORT"
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for each answer (30)",
+    )
+    check.add_argument(
+        "file", nargs="*", metavar="FILE", help="scenario files or directories of them"
+    )
+    corpus = commands.add_parser(
+        "corpus",
+        help="list the scenario corpus shipped with the package, or write it out",
+        description=(
+            "List the names of the conformance scenarios shipped with the package, or with "
+            "--out write each to DIR/NAME.json (DIR is created; files of the same name are "
+            "replaced). Exit status: 0, or 2 when DIR cannot be written."
+        ),
+    )
+    corpus.add_argument("--out", metavar="DIR", help="write the scenarios into DIR")
+    commands.add_parser(
+        "openapi",
+        help="print the OpenAPI 3.1 document of the HTTP API",
+        description=(
+            "Print the OpenAPI 3.1 document of the HTTP surface (the API's routes and the "
+            "control endpoints), generated from the route table, as ippools serve serves it "
+            "at /_ippools/openapi.json."
+        ),
+    )
+
+
+def _conform(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
+    if not args.timeout > 0:
+        return _usage("conform", "--timeout must be a number of seconds above 0", err)
+    try:
+        client = HttpClient(args.target, timeout=args.timeout)
+    except ValueError as error:
+        return _usage("conform", f"--target: {error}", err)
+    sources = file_sources(args.file) if args.file else shipped_sources()
+    try:
+        return _run_batch(sources, partial(conform, client), out, err)
+    except Unreachable as error:
+        err.write(f"ippools: {_one_line(str(error))}\n")
+        return EXIT_INVALID
+    finally:
+        client.close()
+
+
+def _corpus(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
+    names = corpus_names()
+    if args.out is None:
+        for name in names:
+            out.write(f"{name}\n")
+        return EXIT_OK
+    try:
+        os.makedirs(args.out, exist_ok=True)
+        for name in names:
+            with open(os.path.join(args.out, f"{name}.json"), "wb") as handle:
+                handle.write(read_corpus_file(name))
+    except OSError as error:
+        where = error.filename or args.out
+        err.write(f"ippools: {where}: cannot write: {error.strerror or error}\n")
+        return EXIT_INVALID
+    out.write(f"wrote {len(names)} scenarios to {args.out}\n")
+    return EXIT_OK
+
+
+def _openapi(out: _Writer) -> int:
+    from ippools.openapi import openapi_document
+
+    out.write(dump_json(openapi_document()))
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -558,4 +718,10 @@ def _run(argv: list[str] | None, out: _Stream, err: _Stream) -> int:
         return _serve(args, sys.stderr)
     if args.command == "worker":
         return _worker(args, sys.stderr)
+    if args.command == "conform":
+        return _conform(args, out, err)
+    if args.command == "corpus":
+        return _corpus(args, out, err)
+    if args.command == "openapi":
+        return _openapi(out)
     return _replay(args, out, err)

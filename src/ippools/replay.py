@@ -1,11 +1,14 @@
-"""Replay a scenario against the reference engine and compare it with its expectations.
+"""Run a scenario on a target and compare what it gives with its expectations.
 
-:func:`replay` runs each step of a :class:`~ippools.documents.Scenario` on an
-engine over a given state (a new :class:`~ippools.memory_state.MemoryState` by default,
-or a SQLite store for ``ippools replay --db``), with the scenario's ids as the id
-source: request steps go through :func:`ippools.wire.handle`, settle steps
-process pending updates. It returns the replay output (§7) and every
-expectation that did not hold, as :class:`Difference` values.
+:func:`run` runs each step of a :class:`~ippools.documents.Scenario` on a
+:class:`Target` (send a request, settle, read the stored world) and returns the
+replay output (§7) with every expectation that did not hold, as
+:class:`Difference` values. It is the one comparison of the package: the
+reference engine is a target (:class:`EngineTarget`, what :func:`replay` and
+``ippools replay`` use, over a new :class:`~ippools.memory_state.MemoryState`
+by default or a SQLite store for ``ippools replay --db``, with the scenario's
+ids as the id source), and so is another implementation over HTTP
+(:mod:`ippools.conform`).
 
 Comparisons are type-strict (K18): ``1``, ``1.0`` and ``true`` all differ, which
 Python's ``==`` does not see; :func:`json_equal` and :func:`json_differences` make
@@ -44,12 +47,18 @@ from ippools.world import World
 __all__ = [
     "ABSENT",
     "Difference",
+    "EngineTarget",
     "ReplayResult",
+    "ReplayState",
+    "Target",
+    "Unsendable",
     "json_differences",
     "json_equal",
     "merge_headers",
     "replay",
+    "run",
     "to_request",
+    "world_differences",
 ]
 
 
@@ -139,6 +148,8 @@ class ReplayResult:
 
     output: ReplayOutput
     differences: tuple[Difference, ...] = ()
+    skipped: tuple[str, ...] = ()
+    """The steps the target could not send, each named with the reason (none on the engine)."""
 
     @property
     def ok(self) -> bool:
@@ -181,11 +192,15 @@ def to_request(
     request: ScenarioRequest, defaults: Iterable[tuple[str, str | None]] = ()
 ) -> Request:
     """The wire request of a scenario request, with the default headers merged in (K17)."""
+    return _wire_request(request, merge_headers(defaults, request.headers))
+
+
+def _wire_request(request: ScenarioRequest, headers: tuple[tuple[str, str], ...]) -> Request:
     return Request(
         method=request.method,
         path=request.path,
         query=_pairs(request.query),
-        headers=merge_headers(defaults, request.headers),
+        headers=headers,
         form=_pairs(request.form or ()),
         json=request.json,
     )
@@ -246,19 +261,96 @@ class ReplayState(WritableState, Protocol):
         """The stored state as a world."""
 
 
-def _limit(step: SettleStep, state: ReplayState) -> int | None:
-    """The limit to process: None (all) when the step's exceeds what is pending.
+class Unsendable(Exception):
+    """A target cannot carry this request at all; the message says why (the step is skipped)."""
+
+
+class Target(Protocol):
+    """Where the steps of a scenario run: the reference engine, or an implementation over HTTP.
+
+    A target starts on the scenario's world and ids. Its methods may raise
+    exceptions of their own, which end the run.
+    """
+
+    def send(self, request: ScenarioRequest, headers: tuple[tuple[str, str], ...]) -> RequestResult:
+        """Send ``request`` with ``headers`` (the defaults merged in, K17) and give its result.
+
+        Raises :class:`Unsendable` for a request this target cannot carry.
+        """
+
+    def settle(self, limit: int | None) -> int:
+        """Process at most ``limit`` pending updates (all of them when None); how many it did."""
+
+    def stored(self) -> tuple[World, int]:
+        """The stored world (K15) and the number of pending updates left."""
+
+
+def _limit(limit: int | None, state: ReplayState) -> int | None:
+    """The limit to process: None (all) when ``limit`` exceeds what is pending.
 
     Processing queues nothing new, so the two are the same, and a store need not
     take a limit of any size (``settle: 10**30`` is a valid step).
     """
-    if step.limit is None or step.limit >= state.pending_count:
+    if limit is None or limit >= state.pending_count:
         return None
-    return step.limit
+    return limit
+
+
+class EngineTarget:
+    """The reference engine over ``state`` as a :class:`Target`, with ``ids`` as its id source."""
+
+    def __init__(self, state: ReplayState, ids: Sequence[str] = ()) -> None:
+        self.engine = Engine(state, Policies(ids=SequenceIds(ids)))
+
+    def send(self, request: ScenarioRequest, headers: tuple[tuple[str, str], ...]) -> RequestResult:
+        state = self.engine.state
+        before = state.pending_count
+        response = handle(self.engine, _wire_request(request, headers))
+        return RequestResult(response.status, response.body, state.pending_count - before)
+
+    def settle(self, limit: int | None) -> int:
+        return self.engine.process(_limit(limit, self.engine.state))
+
+    def stored(self) -> tuple[World, int]:
+        state = self.engine.state
+        return state.world(), state.pending_count
+
+
+def run(scenario: Scenario, target: Target) -> ReplayResult:
+    """Run the steps of ``scenario`` on ``target`` and compare what they give with its
+    expectations (§7, K15-K18).
+
+    Each request step is sent with its headers merged over the defaults (K17) and
+    compared with its ``expect``; each settle step settles; at the end the stored
+    world is compared with ``expect_world``. A step the target raises
+    :class:`Unsendable` for is not compared: it is named in
+    :attr:`ReplayResult.skipped`, and its place in the output holds status 0.
+    """
+    results: list[StepResult] = []
+    differences: list[Difference] = []
+    skipped: list[str] = []
+    for index, step in enumerate(scenario.steps):
+        if isinstance(step, SettleStep):
+            results.append(SettleResult(target.settle(step.limit)))
+            continue
+        headers = merge_headers(scenario.default_headers, step.request.headers)
+        try:
+            result = target.send(step.request, headers)
+        except Unsendable as error:
+            skipped.append(f"{_label(index, step.request)}: {error}")
+            results.append(RequestResult(0, {}, 0))
+            continue
+        results.append(result)
+        differences += _step_differences(index, step, result)
+    world, pending = target.stored()
+    if scenario.expect_world is not None:
+        differences += world_differences(scenario.expect_world, world)
+    output = ReplayOutput(tuple(results), world, pending)
+    return ReplayResult(output, tuple(differences), tuple(skipped))
 
 
 def replay(scenario: Scenario, state: ReplayState | None = None) -> ReplayResult:
-    """Run ``scenario`` and compare what it gives with its expectations (§7, K15-K18).
+    """Run ``scenario`` on the reference engine and compare what it gives with its expectations.
 
     The engine runs over ``state``, which must hold ``scenario.world`` (by default
     a new :class:`MemoryState`; ``ippools.store.open_sqlite`` gives a SQLite one),
@@ -268,20 +360,4 @@ def replay(scenario: Scenario, state: ReplayState | None = None) -> ReplayResult
     """
     if state is None:
         state = MemoryState(scenario.world)
-    engine = Engine(state, Policies(ids=SequenceIds(scenario.ids)))
-    results: list[StepResult] = []
-    differences: list[Difference] = []
-    for index, step in enumerate(scenario.steps):
-        if isinstance(step, SettleStep):
-            results.append(SettleResult(engine.process(_limit(step, engine.state))))
-            continue
-        before = engine.state.pending_count
-        response = handle(engine, to_request(step.request, scenario.default_headers))
-        result = RequestResult(response.status, response.body, engine.state.pending_count - before)
-        results.append(result)
-        differences += _step_differences(index, step, result)
-    world = engine.state.world()
-    if scenario.expect_world is not None:
-        differences += world_differences(scenario.expect_world, world)
-    output = ReplayOutput(tuple(results), world, engine.state.pending_count)
-    return ReplayResult(output, tuple(differences))
+    return run(scenario, EngineTarget(state, scenario.ids))

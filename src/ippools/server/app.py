@@ -5,6 +5,9 @@ Theory of operation
 For each HTTP request, :class:`IppoolsApp` does, in this order (the first
 failing step answers):
 
+0. ``GET /_ippools/openapi.json`` answers the OpenAPI document of the API
+   (:mod:`ippools.openapi`), in either mode, without authentication: it holds
+   nothing but the route table;
 1. size: a ``Content-Length`` above the body limit is 413 (so is a body that
    grows past it while it is read);
 2. identity: in public mode, HTTP Basic auth ``api:<key>`` with a key of the
@@ -23,7 +26,8 @@ Blocking work (the store, the worker, resets) runs in a pool of threads, never
 on the event loop. Every answer is JSON: the wire layer's body as compact JSON
 with sorted keys (``{"message":"success"}``), or ``{"message": ...}`` for an
 error of the server's own (401, 413, 400 before the wire, 503 when the store
-stays busy, 500 for anything unexpected: the traceback goes to the log, never to
+stays busy, 500 for anything unexpected; a 405 names the path's methods in
+``Allow``: the traceback goes to the log, never to
 the client). One access log line per request gives the method, the path (no
 query string), the status and the milliseconds taken; no header, hence no key,
 is ever logged.
@@ -44,11 +48,14 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 from ippools.errors import ConflictError
+from ippools.openapi import OPENAPI_PATH, openapi_document
 from ippools.server.backend import MEMORY, Backend, Synchronous
 from ippools.server.bodies import Malformed, parse_body, parse_query
-from ippools.server.control import CONTROL_PREFIX, control
+from ippools.server.control import CONTROL_METHODS, CONTROL_PREFIX, control
 from ippools.server.keys import IDENTITY_HEADERS, ApiKey, Keys, basic_auth_key
 from ippools.wire import Request
+from ippools.wire.parse import split_target
+from ippools.wire.routes import match
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
 
@@ -73,6 +80,7 @@ access = logging.getLogger("ippools.server.access")
 _IDENTITY: Final = frozenset(h.lower() for h in IDENTITY_HEADERS)
 _JSON_HEADERS: Final = [(b"content-type", b"application/json")]
 _CHALLENGE: Final = (b"www-authenticate", b'Basic realm="ippools"')
+_OPENAPI: Final = OPENAPI_PATH.encode("ascii")
 _NO_KEY = "authentication required: HTTP Basic auth with the user 'api' and an API key"
 _BAD_AUTH = "the Authorization header is not HTTP Basic auth with the user 'api' and a key"
 _UNKNOWN_KEY = "invalid API key"
@@ -142,6 +150,7 @@ class IppoolsApp:
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="ippools-request")
         self._started = False
         self._start_lock = threading.Lock()
+        self.openapi = openapi_document()
 
     @property
     def mode(self) -> str:
@@ -200,6 +209,8 @@ class IppoolsApp:
         extra: list[tuple[bytes, bytes]] = []
         try:
             status, body = await self._answer(scope, receive, method, raw_path)
+            if status == 405:
+                extra = [(b"allow", _allowed(raw_path, self.control).encode("ascii"))]
         except _Answer as answer:
             status, body, extra = answer.status, {"message": answer.message}, answer.headers
         except _Gone:
@@ -218,6 +229,8 @@ class IppoolsApp:
     async def _answer(
         self, scope: Scope, receive: Receive, method: str, raw_path: bytes
     ) -> tuple[int, dict[str, Any]]:
+        if raw_path == _OPENAPI and method == "GET":
+            return 200, self.openapi
         raw_headers: list[tuple[bytes, bytes]] = list(scope["headers"])
         length = [value for name, value in raw_headers if name.lower() == b"content-length"]
         if length and length[0].strip().isdigit() and int(length[0]) > self.max_body:
@@ -280,6 +293,16 @@ class IppoolsApp:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _allowed(raw_path: bytes, control: bool) -> str:
+    """The ``Allow`` header of a 405 answer (RFC 9110): the methods the path takes."""
+    path = raw_path.decode("utf-8", "replace")
+    if control and path.startswith(CONTROL_PREFIX):
+        return CONTROL_METHODS.get(path[len(CONTROL_PREFIX) :], "")
+    target = split_target(path)
+    found = match(target.segments) if target.segments is not None else None
+    return ", ".join(found[0].methods) if found is not None else ""
 
 
 def _text_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:

@@ -3,7 +3,8 @@
 They let a client test suite (or ``ippools replay``'s counterpart over HTTP) run
 a scenario against a server: reset to a world and an id sequence, send the
 requests, settle N or all, read the stored world and the pending count.
-``docs/server.md`` specifies them for other implementations:
+``docs/server.md`` describes them and ``docs/conformance.md`` specifies them for other
+implementations, as the control protocol that ``ippools conform`` drives:
 
 ==========================  ==========================================================
 ``GET /_ippools/pending``   200 ``{"pending": N}``
@@ -28,11 +29,12 @@ from ippools.errors import DocumentError
 from ippools.server.backend import Backend
 from ippools.server.bodies import Malformed, parse_body
 
-__all__ = ["CONTROL_PREFIX", "control"]
+__all__ = ["CONTROL_METHODS", "CONTROL_PREFIX", "control"]
 
 CONTROL_PREFIX: Final = "/_ippools/"
 
-_METHODS: Final = {"pending": "GET", "world": "GET", "settle": "POST", "reset": "POST"}
+CONTROL_METHODS: Final = {"pending": "GET", "world": "GET", "settle": "POST", "reset": "POST"}
+"""Each control endpoint (the path under the prefix) and the one method it takes."""
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -57,7 +59,7 @@ def control(
 ) -> Answer:
     """Answer a request to a path under :data:`CONTROL_PREFIX` (blocking: run it off the loop)."""
     name = path[len(CONTROL_PREFIX) :]
-    allowed = _METHODS.get(name)
+    allowed = CONTROL_METHODS.get(name)
     if allowed is None:
         return 404, {"message": f"no control endpoint at {path[:120]!r}"}
     if method.upper() != allowed:
