@@ -11,9 +11,9 @@ import ipaddress
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, sorted_ips
 from ippools.testing._arguments import check_bool, check_int, check_optional_bool, check_strategy
-from ippools.testing._choices import mostly, often, pick, sometimes
+from ippools.testing._choices import below, choose, mostly, often, pick, sometimes
 from ippools.world import World
 
 __all__ = ["POOL_NAMES", "accounts", "ips", "worlds"]
@@ -111,6 +111,9 @@ def _world_pool_id(index: int) -> str:
     return "abcdef"[index] * 24 if index < 6 else f"e{index:023x}"
 
 
+_IPS = ips()
+
+
 @st.composite
 def _worlds(
     draw: st.DrawFn,
@@ -123,35 +126,41 @@ def _worlds(
     max_dedicated_ips: int,
     max_shared_ips: int,
 ) -> World:
-    # Accounts: later ones may be subaccounts of earlier top-level ones.
+    # Sizes first, each one bounded small integer: shrinking goes to small worlds directly.
+    account_count = 1 + draw(below(max_accounts))
+    dedicated_count = min_dedicated_ips + draw(below(max_dedicated_ips - min_dedicated_ips + 1))
+    shared_count = draw(below(max_shared_ips + 1))
+    pool_count = min_pools + draw(below(max_pools - min_pools + 1))
+    domain_count = min_domains + draw(below(max_domains - min_domains + 1))
+
+    # Accounts: later ones are mostly subaccounts of earlier top-level ones (inherited DIPPs).
     accounts_: list[Account] = []
-    for index in range(draw(st.integers(1, max_accounts))):
+    for index in range(account_count):
         tops = [a.id for a in accounts_ if a.parent_id is None]
-        parent = draw(st.sampled_from([None, *tops]))
-        accounts_.append(Account(f"acct-{index + 1}", parent, mostly(draw), draw(st.booleans())))
+        parent = choose(draw, tops) if tops and often(draw) else None
+        accounts_.append(Account(f"acct-{index + 1}", parent, mostly(draw), often(draw)))
     account_ids = [a.id for a in accounts_]
 
-    # IPs: the first ``shared_count`` are shared, the others dedicated.
-    dedicated_count = draw(st.integers(min_dedicated_ips, max_dedicated_ips))
-    shared_count = draw(st.integers(0, max_shared_ips))
+    # IPs: the first ``shared_count`` are shared (in C5 order), the others dedicated.
     size = dedicated_count + shared_count
-    every_ip = draw(st.lists(ips(), unique=True, min_size=size, max_size=size))
-    shared = every_ip[:shared_count]
+    every_ip = draw(st.lists(_IPS, unique=True, min_size=size, max_size=size))
+    shared = sorted_ips(every_ip[:shared_count])
+    # Parents own more of them, so that their DIPPs can be delegated.
+    parents = sorted({a.parent_id for a in accounts_ if a.parent_id is not None})
     dedicated = [
-        DedicatedIp(ip, draw(st.sampled_from(account_ids)), draw(st.booleans()))
+        DedicatedIp(ip, pick(draw, (1, parents), (1, account_ids)), sometimes(draw, 3))
         for ip in every_ip[shared_count:]
     ]
 
     # DIPPs: mostly owned by an account with the feature and free dedicated IPs, holding
-    # some of them (I3).
+    # some of them (I3), and mostly by a parent, which may delegate them.
     free: dict[str, list[IPAddress]] = {}
     for record in dedicated:
         free.setdefault(record.account_id, []).append(record.ip)
     featured = {a.id for a in accounts_ if a.dipps}
-    parents = {a.parent_id for a in accounts_ if a.parent_id is not None}
     owners: list[str] = []
     pool_ips: list[list[IPAddress]] = []
-    for _ in range(draw(st.integers(min_pools, max_pools))):
+    for _ in range(pool_count):
         with_free = [a for a in account_ids if free.get(a)]
         able = [a for a in with_free if a in featured]
         owner = pick(
@@ -177,48 +186,58 @@ def _worlds(
         delegated: list[str] = []
         if subs and pool_ips[index] and often(draw):  # I4, I7: only with IPs, to subaccounts
             delegated = draw(st.lists(st.sampled_from(subs), unique=True, min_size=1))
-        name = draw(st.sampled_from(POOL_NAMES))
-        description = draw(st.sampled_from(("a pool", *POOL_NAMES)))
+        name = choose(draw, POOL_NAMES)
+        description = choose(draw, ("a pool", *POOL_NAMES))
         pools.append(
             Pool(_world_pool_id(index), owner, name, description, pool_ips[index], delegated)
         )
 
     # Domains: linked to a visible DIPP holding its IPs (I1, I2, I6), or holding some of
-    # the account's dedicated IPs and, if eligible, shared IPs (I5).
-    options: dict[str, tuple[list[Pool], list[IPAddress]]] = {}
+    # the account's dedicated IPs and, if eligible, the lowest shared IPs (I5): so the
+    # shared IPs are held unevenly, the lowest by the most domains, and D4's choice is
+    # not simply the lowest.
+    options: dict[str, tuple[list[Pool], list[IPAddress], list[IPAddress]]] = {}
     for account in accounts_:
         linkable = [
             p
             for p in pools
             if p.ips and (account.id == p.account_id or account.id in p.delegated_to)
         ]
-        holdable = [r.ip for r in dedicated if r.account_id == account.id]
-        if account.shared_ip_eligible:
-            holdable += shared
-        if linkable or holdable:
-            options[account.id] = (linkable, holdable)
+        own = [r.ip for r in dedicated if r.account_id == account.id]
+        eligible = shared if account.shared_ip_eligible else []
+        if linkable or own or eligible:
+            options[account.id] = (linkable, own, eligible)
     domains: list[Domain] = []
     if options:
-        for index in range(draw(st.integers(min_domains, max_domains))):
+        for index in range(domain_count):
             owner = pick(
                 draw,
-                (2, sorted(a for a, (linkable, _) in options.items() if linkable)),
+                (2, sorted(a for a, (linkable, _, _) in options.items() if linkable)),
+                (1, sorted(a for a, (_, _, eligible) in options.items() if eligible)),
                 (1, sorted(options)),
             )
-            linkable, holdable = options[owner]
+            linkable, own, eligible = options[owner]
             domain_id = f"dom-{index + 1}"
-            name = draw(
-                st.sampled_from((f"mail{index + 1}.example.com", f"Mail{index + 1}.Example.COM"))
-            )
-            if linkable and (not holdable or often(draw)):
-                link = draw(st.sampled_from(linkable))
+            name = choose(draw, (f"mail{index + 1}.example.com", f"Mail{index + 1}.Example.COM"))
+            if linkable and (not (own or eligible) or sometimes(draw, 2)):
+                link = choose(draw, linkable)
                 domains.append(Domain(domain_id, name, owner, link.pool_id, link.ips))
-            else:
-                size = draw(st.integers(1, min(3, len(holdable))))
-                held = draw(
-                    st.lists(st.sampled_from(holdable), min_size=size, max_size=size, unique=True)
+                continue
+            own_count = draw(below(min(2, len(own)) + 1)) if own else 0
+            shared_count = draw(below(len(eligible) + 1)) if eligible else 0
+            if own_count + shared_count == 0:
+                own_count, shared_count = (1, 0) if own else (0, 1)
+            held = (
+                draw(
+                    st.lists(
+                        st.sampled_from(own), min_size=own_count, max_size=own_count, unique=True
+                    )
                 )
-                domains.append(Domain(domain_id, name, owner, None, held))
+                if own_count
+                else []
+            )
+            ips_ = held + eligible[:shared_count]
+            domains.append(Domain(domain_id, name, owner, None, ips_))
     return World(accounts_, dedicated, shared, domains, pools)
 
 

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import attrs
-from hypothesis import event
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import (
@@ -54,7 +54,12 @@ from ippools.testing import strategies
 from ippools.testing.invariants import assert_invariants
 from ippools.world import World
 
-__all__ = ["MACHINE_POOL_IDS", "InspectableState", "make_machine"]
+__all__ = ["MACHINE_POOL_IDS", "MACHINE_SETTINGS", "InspectableState", "make_machine"]
+
+MACHINE_SETTINGS = settings(
+    deadline=None, stateful_step_count=25, suppress_health_check=[HealthCheck.too_slow]
+)
+"""The settings a machine runs with when none are given (its ``TestCase.settings``)."""
 
 MACHINE_POOL_IDS: tuple[str, ...] = tuple(digit * 24 for digit in "1234")
 """The pool ids the default policies hand out to creations, in order (then the K16 fallbacks)."""
@@ -62,7 +67,16 @@ MACHINE_POOL_IDS: tuple[str, ...] = tuple(digit * 24 for digit in "1234")
 _FALLBACK_IDS = tuple(f"{n:024x}" for n in range(1, 3))
 
 # Worlds with some of everything, so that most runs have asynchronous work to interleave.
-_DEFAULT_WORLDS = strategies.worlds(min_dedicated_ips=2, min_domains=2, min_pools=1)
+_DEFAULT_WORLDS = strategies.worlds(
+    max_accounts=3,
+    min_dedicated_ips=2,
+    max_dedicated_ips=5,
+    max_shared_ips=3,
+    min_domains=2,
+    max_domains=4,
+    min_pools=1,
+    max_pools=2,
+)
 
 
 class InspectableState(WritableState, Protocol):
@@ -146,10 +160,15 @@ def make_machine(
         @rule(data=st.data())
         def run_command(self, data: st.DataObject) -> None:
             """Any command, valid or not, of any type, on both engines."""
-            _, model = self._engines()
+            system, model = self._engines()
             # Aim at the world as it is now, so that DIPPs created by earlier steps
-            # are acted on by their owners.
-            aim = strategies.commands(model.state.world(), pool_ids=self.pool_ids, kinds=chosen)
+            # are acted on by their owners, and mostly at domains with pending work.
+            aim = strategies.commands(
+                model.state.world(),
+                pool_ids=self.pool_ids,
+                kinds=chosen,
+                pending_domains=_lagging(system.state),
+            )
             self._execute(data.draw(aim, label="command"))
 
         @precondition(lambda machine: bool(getattr(machine, "pages", None)))
@@ -232,6 +251,13 @@ def make_machine(
             if state.pending_count == 0:
                 self._check_stored(self.system, self.model, "stored world with nothing pending")
 
+        def teardown(self) -> None:
+            """Close the state under test, when it has ``close`` (a store): every run
+            releases what it opened, even when it failed."""
+            close = getattr(self.system.state, "close", None) if self.system else None
+            if callable(close):
+                close()
+
         def _check_stored(
             self, system: Engine[Any], model: Engine[MemoryState], label: str
         ) -> None:
@@ -245,7 +271,16 @@ def make_machine(
             return self.system, self.model
 
     IppoolsMachine.__name__ = IppoolsMachine.__qualname__ = "IppoolsMachine"
+    IppoolsMachine.TestCase.settings = MACHINE_SETTINGS
     return IppoolsMachine
+
+
+def _lagging(state: InspectableState) -> list[str]:
+    """The names of the domains whose stored record lags behind their effective state."""
+    if state.pending_count == 0:
+        return []
+    stored = set(state.world().domains)
+    return [d.name for d in state.effective_world().domains if d not in stored]
 
 
 def _has_pending(machine: Any) -> bool:
