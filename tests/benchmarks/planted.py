@@ -131,6 +131,10 @@ class Measure:
     message: str
 
 
+_RULES = ("state.run_command(", "state.walk_page(", "state.process(", "state.settle(")
+"""How the reported example prints the machine's rules (its initial world and checks aside)."""
+
+
 class _Recording:
     """A state factory that remembers the last world it was given (the reported example's)."""
 
@@ -180,11 +184,7 @@ def find(bug: str, run_seed: int) -> Measure:
     if error is None:  # pragma: no cover - the same seed finds it again
         return Measure(False, first_failure, shrunk, 0, 0, "found once, not again")
     notes = getattr(error, "__notes__", [])
-    steps = [
-        line
-        for line in notes
-        if line.startswith("state.") and not line.startswith(("state.start(", "state.teardown("))
-    ]
+    steps = [line for line in notes if line.startswith(_RULES)]
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     return Measure(True, first_failure, shrunk, len(steps), _records(recording.last), message)
 

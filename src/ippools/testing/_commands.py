@@ -274,6 +274,11 @@ _WEIGHTS: dict[type[Any], int] = {
     AssignDomainIp: 3,
 }
 
+_DOMAIN_COMMANDS = frozenset(
+    {RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool, GetDomainIps, AssignDomainIp}
+)
+"""The commands that name a domain, which may have pending work."""
+
 _BUILDERS: dict[type[Any], Callable[[st.DrawFn, WorldValues], Command]] = {
     RemoveDomainIp: _remove_domain_ip,
     RemoveDomainPool: _remove_domain_pool,
@@ -344,5 +349,10 @@ def commands(
 
 @st.composite
 def _commands(draw: st.DrawFn, values: WorldValues, kinds: list[type[Any]]) -> Command:
-    kind = pick(draw, *[(_WEIGHTS[kind], [kind]) for kind in kinds])
+    # Domains with pending work draw the domain commands three times as often (S3).
+    boost = 3 if values.pending_names else 1
+    kind = pick(
+        draw,
+        *[(_WEIGHTS[kind] * (boost if kind in _DOMAIN_COMMANDS else 1), [kind]) for kind in kinds],
+    )
     return _BUILDERS[kind](draw, values)

@@ -231,7 +231,7 @@ def draw_domain_name(
     Mostly one with pending work, when there is one, or from ``likely``.
     """
     name = pick(
-        draw, (4, values.pending_names), (6, likely), (3, values.names), (1, _BAD_DOMAIN_NAMES)
+        draw, (8, values.pending_names), (6, likely), (3, values.names), (1, _BAD_DOMAIN_NAMES)
     )
     form = pick(draw, (8, ["as stored"]), (1, ["upper"]), (1, ["trailing dot"]))
     if name not in values.domain_owner or form == "as stored":

@@ -111,7 +111,13 @@ def _world_pool_id(index: int) -> str:
     return "abcdef"[index] * 24 if index < 6 else f"e{index:023x}"
 
 
-_IPS = ips()
+# The addresses of worlds: few and small, IPv4, IPv6 and IPv4-mapped IPv6 (K4), so that
+# a failing example shrinks to 198.51.100.1 in one step, not through a 128-bit integer.
+_WORLD_IPS = st.one_of(
+    below(16).map(lambda n: _v4(n + 1)),
+    below(16).map(lambda n: _v6(n + 1)),
+    below(16).map(lambda n: _mapped(n + 1)),
+)
 
 
 @st.composite
@@ -143,7 +149,7 @@ def _worlds(
 
     # IPs: the first ``shared_count`` are shared (in C5 order), the others dedicated.
     size = dedicated_count + shared_count
-    every_ip = draw(st.lists(_IPS, unique=True, min_size=size, max_size=size))
+    every_ip = draw(st.lists(_WORLD_IPS, unique=True, min_size=size, max_size=size))
     shared = sorted_ips(every_ip[:shared_count])
     # Parents own more of them, so that their DIPPs can be delegated.
     parents = sorted({a.parent_id for a in accounts_ if a.parent_id is not None})

@@ -51,6 +51,7 @@ from ippools.outcome import PendingUpdate, Rejected
 from ippools.policies import Policies, SequenceIds
 from ippools.state import WritableState
 from ippools.testing import strategies
+from ippools.testing._choices import below
 from ippools.testing.invariants import assert_invariants
 from ippools.world import World
 
@@ -212,12 +213,18 @@ def make_machine(
                 )
 
         @precondition(_has_pending)
-        @rule(limit=st.integers(1, max_process))
-        def process(self, limit: int) -> None:
-            """Process up to ``limit`` pending updates, oldest first (S5)."""
+        @rule(data=st.data())
+        def process(self, data: st.DataObject) -> None:
+            """Process some pending updates, oldest first (S5): mostly fewer than are
+            pending, so that commands meet domains with work left, sometimes up to
+            ``max_process`` whatever is pending."""
             system, _ = self._engines()
             state: InspectableState = system.state
             queued = state.pending
+            partial = min(max_process, len(queued) - 1)
+            whole = data.draw(below(5), label="whole queue") == 4  # one time in five
+            most = partial if partial >= 1 and not whole else max_process
+            limit = 1 + data.draw(below(most), label="limit")
             done = system.process(limit)
             assert done == min(limit, len(queued)), (
                 f"S5: processing up to {limit} of {len(queued)} updates reported {done}"
