@@ -28,7 +28,7 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import attrs
@@ -156,13 +156,12 @@ def _records(world: World | None) -> int:
     )
 
 
-def _run(machine: type[RuleBasedStateMachine], phases: Iterable[Phase]) -> BaseException | None:
+def _run(machine: type[RuleBasedStateMachine], *, shrink: bool) -> BaseException | None:
+    """Run with the default settings, without the example database, shrinking or not."""
+    phases = tuple(p for p in MACHINE_SETTINGS.phases if shrink or p is not Phase.shrink)
     try:
         run_state_machine_as_test(
-            machine,
-            settings=settings(
-                MACHINE_SETTINGS, database=None, phases=tuple(phases), report_multiple_bugs=False
-            ),
+            machine, settings=settings(MACHINE_SETTINGS, database=None, phases=phases)
         )
     except Exception as error:
         return error
@@ -174,12 +173,12 @@ def find(bug: str, run_seed: int) -> Measure:
     recording = _Recording(PLANTED[bug])
     machine = seed(run_seed)(make_machine(recording))
     start = time.perf_counter()
-    first = _run(machine, (Phase.generate,))
+    first = _run(machine, shrink=False)
     first_failure = time.perf_counter() - start
     if first is None:
         return Measure(False, first_failure, 0.0, 0, 0, "not found")
     start = time.perf_counter()
-    error = _run(machine, (Phase.generate, Phase.shrink))
+    error = _run(machine, shrink=True)
     shrunk = time.perf_counter() - start
     if error is None:  # pragma: no cover - the same seed finds it again
         return Measure(False, first_failure, shrunk, 0, 0, "found once, not again")

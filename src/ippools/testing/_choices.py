@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
-__all__ = ["below", "choose", "mostly", "often", "pick", "sometimes"]
+__all__ = ["below", "choose", "mostly", "often", "pick", "sometimes", "subset"]
 
 T = TypeVar("T")
 
@@ -65,3 +65,15 @@ def mostly(draw: st.DrawFn) -> bool:
 def often(draw: st.DrawFn) -> bool:
     """True about three times in four; shrinks to False."""
     return draw(below(4)) != 0
+
+
+def subset(draw: st.DrawFn, values: Sequence[T], min_size: int, max_size: int) -> list[T]:
+    """Between ``min_size`` and ``max_size`` distinct ``values``, in the order drawn.
+
+    ``min_size`` must not exceed ``len(values)``. The size is drawn first and shrinks
+    to ``min_size``; each member is an index into what is left, shrinking to the first.
+    """
+    top = min(max_size, len(values))
+    size = min_size + draw(below(top - min_size + 1)) if top > min_size else min_size
+    left = list(values)
+    return [left.pop(draw(below(len(left))) if len(left) > 1 else 0) for _ in range(size)]

@@ -7,13 +7,15 @@ every drawn world passes :func:`ippools.world.world_problems`.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, sorted_ips
 from ippools.testing._arguments import check_bool, check_int, check_optional_bool, check_strategy
-from ippools.testing._choices import below, choose, mostly, often, pick, sometimes
+from ippools.testing._choices import below, choose, mostly, often, pick, sometimes, subset
 from ippools.world import World
 
 __all__ = ["POOL_NAMES", "accounts", "ips", "worlds"]
@@ -111,13 +113,58 @@ def _world_pool_id(index: int) -> str:
     return "abcdef"[index] * 24 if index < 6 else f"e{index:023x}"
 
 
-# The addresses of worlds: few and small, IPv4, IPv6 and IPv4-mapped IPv6 (K4), so that
-# a failing example shrinks to 198.51.100.1 in one step, not through a 128-bit integer.
-_WORLD_IPS = st.one_of(
-    below(16).map(lambda n: _v4(n + 1)),
-    below(16).map(lambda n: _v6(n + 1)),
-    below(16).map(lambda n: _mapped(n + 1)),
+# The addresses of worlds: few, small and readable; IPv4, IPv6 and IPv4-mapped IPv6 (K4)
+# dedicated addresses, and shared ones from other documentation ranges, so that the two
+# never collide and a failing example shrinks to the first address in one step.
+_DEDICATED_ADDRESSES: tuple[IPAddress, ...] = tuple(
+    ip for n in range(1, 9) for ip in (_v4(n), _v6(n), _mapped(n))
 )
+_SHARED_ADDRESSES: tuple[IPAddress, ...] = tuple(
+    ip
+    for n in range(1, 5)
+    for ip in (ipaddress.IPv4Address(f"203.0.113.{n}"), ipaddress.IPv6Address(f"2001:db8:5::{n}"))
+)
+
+
+@lru_cache(maxsize=64)
+def _dedicated_ip(
+    parents: tuple[str, ...], account_ids: tuple[str, ...]
+) -> st.SearchStrategy[DedicatedIp]:
+    """One dedicated IP, mostly a parent's, so that its DIPPs can be delegated (one strategy
+    per family of accounts)."""
+
+    @st.composite
+    def dedicated_ip(draw: st.DrawFn) -> DedicatedIp:
+        ip = choose(draw, _DEDICATED_ADDRESSES)
+        return DedicatedIp(ip, pick(draw, (1, parents), (1, account_ids)), sometimes(draw, 3))
+
+    return dedicated_ip()
+
+
+@st.composite
+def _domain(
+    draw: st.DrawFn, options: dict[str, tuple[list[Pool], list[IPAddress], list[IPAddress]]]
+) -> Domain:
+    """A domain with a placeholder id and name: linked to a visible DIPP holding its IPs
+    (I1, I2, I6), or holding some of the account's dedicated IPs and, if eligible, the
+    lowest shared IPs (I5)."""
+    owner = pick(
+        draw,
+        (2, sorted(a for a, (linkable, _, _) in options.items() if linkable)),
+        (1, sorted(a for a, (_, _, eligible) in options.items() if eligible)),
+        (1, sorted(options)),
+    )
+    linkable, own, eligible = options[owner]
+    name = choose(draw, ("mail{}.example.com", "Mail{}.Example.COM"))
+    if linkable and (not (own or eligible) or sometimes(draw, 2)):
+        link = choose(draw, linkable)
+        return Domain("dom-0", name, owner, link.pool_id, link.ips)
+    own_count = draw(below(min(2, len(own)) + 1)) if own else 0
+    shared_count = draw(below(len(eligible) + 1)) if eligible else 0
+    if own_count + shared_count == 0:
+        own_count, shared_count = (1, 0) if own else (0, 1)
+    held = subset(draw, own, own_count, own_count) if own_count else []
+    return Domain("dom-0", name, owner, None, held + eligible[:shared_count])
 
 
 @st.composite
@@ -132,31 +179,26 @@ def _worlds(
     max_dedicated_ips: int,
     max_shared_ips: int,
 ) -> World:
-    # Sizes first, each one bounded small integer: shrinking goes to small worlds directly.
-    account_count = 1 + draw(below(max_accounts))
-    dedicated_count = min_dedicated_ips + draw(below(max_dedicated_ips - min_dedicated_ips + 1))
-    shared_count = draw(below(max_shared_ips + 1))
-    pool_count = min_pools + draw(below(max_pools - min_pools + 1))
-    domain_count = min_domains + draw(below(max_domains - min_domains + 1))
-
-    # Accounts: later ones are mostly subaccounts of earlier top-level ones (inherited DIPPs).
+    # Accounts first, a small bounded count: later ones are mostly subaccounts of earlier
+    # top-level ones (inherited DIPPs).
     accounts_: list[Account] = []
-    for index in range(account_count):
+    for index in range(1 + draw(below(max_accounts))):
         tops = [a.id for a in accounts_ if a.parent_id is None]
         parent = choose(draw, tops) if tops and often(draw) else None
         accounts_.append(Account(f"acct-{index + 1}", parent, mostly(draw), often(draw)))
     account_ids = [a.id for a in accounts_]
-
-    # IPs: the first ``shared_count`` are shared (in C5 order), the others dedicated.
-    size = dedicated_count + shared_count
-    every_ip = draw(st.lists(_WORLD_IPS, unique=True, min_size=size, max_size=size))
-    shared = sorted_ips(every_ip[:shared_count])
-    # Parents own more of them, so that their DIPPs can be delegated.
     parents = sorted({a.parent_id for a in accounts_ if a.parent_id is not None})
-    dedicated = [
-        DedicatedIp(ip, pick(draw, (1, parents), (1, account_ids)), sometimes(draw, 3))
-        for ip in every_ip[shared_count:]
-    ]
+
+    # IPs, then domains, are lists: shrinking deletes any one of them directly.
+    dedicated = draw(
+        st.lists(
+            _dedicated_ip(tuple(parents), tuple(account_ids)),
+            min_size=min_dedicated_ips,
+            max_size=max_dedicated_ips,
+            unique_by=lambda record: record.ip,
+        )
+    )
+    shared = sorted_ips(subset(draw, _SHARED_ADDRESSES, 0, max_shared_ips))
 
     # DIPPs: mostly owned by an account with the feature and free dedicated IPs, holding
     # some of them (I3), and mostly by a parent, which may delegate them.
@@ -166,7 +208,7 @@ def _worlds(
     featured = {a.id for a in accounts_ if a.dipps}
     owners: list[str] = []
     pool_ips: list[list[IPAddress]] = []
-    for _ in range(pool_count):
+    for _ in range(min_pools + draw(below(max_pools - min_pools + 1))):
         with_free = [a for a in account_ids if free.get(a)]
         able = [a for a in with_free if a in featured]
         owner = pick(
@@ -180,9 +222,7 @@ def _worlds(
         if free.get(owner) and not sometimes(draw):
             # Mostly leave the owner an IP in no DIPP, so that commands can add one.
             most = max(1, len(free[owner]) - 1)
-            held = draw(
-                st.lists(st.sampled_from(free[owner]), min_size=1, max_size=most, unique=True)
-            )
+            held = subset(draw, free[owner], 1, most)
             free[owner] = [ip for ip in free[owner] if ip not in held]
         owners.append(owner)
         pool_ips.append(held)
@@ -191,17 +231,15 @@ def _worlds(
         subs = [a.id for a in accounts_ if a.parent_id == owner]
         delegated: list[str] = []
         if subs and pool_ips[index] and often(draw):  # I4, I7: only with IPs, to subaccounts
-            delegated = draw(st.lists(st.sampled_from(subs), unique=True, min_size=1))
+            delegated = subset(draw, subs, 1, len(subs))
         name = choose(draw, POOL_NAMES)
         description = choose(draw, ("a pool", *POOL_NAMES))
         pools.append(
             Pool(_world_pool_id(index), owner, name, description, pool_ips[index], delegated)
         )
 
-    # Domains: linked to a visible DIPP holding its IPs (I1, I2, I6), or holding some of
-    # the account's dedicated IPs and, if eligible, the lowest shared IPs (I5): so the
-    # shared IPs are held unevenly, the lowest by the most domains, and D4's choice is
-    # not simply the lowest.
+    # Domains: eligible ones hold the lowest shared IPs, so the shared IPs are held
+    # unevenly, the lowest by the most domains, and D4's choice is not simply the lowest.
     options: dict[str, tuple[list[Pool], list[IPAddress], list[IPAddress]]] = {}
     for account in accounts_:
         linkable = [
@@ -215,35 +253,10 @@ def _worlds(
             options[account.id] = (linkable, own, eligible)
     domains: list[Domain] = []
     if options:
-        for index in range(domain_count):
-            owner = pick(
-                draw,
-                (2, sorted(a for a, (linkable, _, _) in options.items() if linkable)),
-                (1, sorted(a for a, (_, _, eligible) in options.items() if eligible)),
-                (1, sorted(options)),
-            )
-            linkable, own, eligible = options[owner]
-            domain_id = f"dom-{index + 1}"
-            name = choose(draw, (f"mail{index + 1}.example.com", f"Mail{index + 1}.Example.COM"))
-            if linkable and (not (own or eligible) or sometimes(draw, 2)):
-                link = choose(draw, linkable)
-                domains.append(Domain(domain_id, name, owner, link.pool_id, link.ips))
-                continue
-            own_count = draw(below(min(2, len(own)) + 1)) if own else 0
-            shared_count = draw(below(len(eligible) + 1)) if eligible else 0
-            if own_count + shared_count == 0:
-                own_count, shared_count = (1, 0) if own else (0, 1)
-            held = (
-                draw(
-                    st.lists(
-                        st.sampled_from(own), min_size=own_count, max_size=own_count, unique=True
-                    )
-                )
-                if own_count
-                else []
-            )
-            ips_ = held + eligible[:shared_count]
-            domains.append(Domain(domain_id, name, owner, None, ips_))
+        drawn = draw(st.lists(_domain(options), min_size=min_domains, max_size=max_domains))
+        for index, domain in enumerate(drawn, start=1):
+            named = domain.name.format(index)
+            domains.append(attrs.evolve(domain, id=f"dom-{index}", name=named))
     return World(accounts_, dedicated, shared, domains, pools)
 
 

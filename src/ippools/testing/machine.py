@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import attrs
-from hypothesis import HealthCheck, event, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import (
@@ -58,9 +58,20 @@ from ippools.world import World
 __all__ = ["MACHINE_POOL_IDS", "MACHINE_SETTINGS", "InspectableState", "make_machine"]
 
 MACHINE_SETTINGS = settings(
-    deadline=None, stateful_step_count=25, suppress_health_check=[HealthCheck.too_slow]
+    deadline=None,
+    stateful_step_count=25,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow],
 )
-"""The settings a machine runs with when none are given (its ``TestCase.settings``)."""
+"""The settings a machine runs with when none are given (its ``TestCase.settings``).
+
+No deadline (a store may be slow on a loaded machine), runs of at most 25 steps
+(the bugs the default distribution reaches need a handful; shorter runs shrink
+faster), one failure reported (shrinking starts at the first one found), and no
+explain phase (it reruns a failing example many times to say
+which steps could vary, which a shrunk run of a few steps shows by itself).
+"""
 
 MACHINE_POOL_IDS: tuple[str, ...] = tuple(digit * 24 for digit in "1234")
 """The pool ids the default policies hand out to creations, in order (then the K16 fallbacks)."""
@@ -149,6 +160,7 @@ def make_machine(
             self.pool_ids: list[str] = []
             # 3.12 answers to follow: the command that got each and its ``paging.next`` token.
             self.pages: list[tuple[ListPoolDomains, str]] = []
+            self.aim: tuple[tuple[World, list[str]], st.SearchStrategy[Command]] | None = None
 
         @initialize(world=world_strategy)
         def start(self, world: World) -> None:
@@ -164,13 +176,14 @@ def make_machine(
             system, model = self._engines()
             # Aim at the world as it is now, so that DIPPs created by earlier steps
             # are acted on by their owners, and mostly at domains with pending work.
-            aim = strategies.commands(
-                model.state.world(),
-                pool_ids=self.pool_ids,
-                kinds=chosen,
-                pending_domains=_lagging(system.state),
-            )
-            self._execute(data.draw(aim, label="command"))
+            # Most commands change nothing: the strategy is reused while the world is.
+            key = (model.state.world(), _lagging(system.state))
+            if self.aim is None or self.aim[0] != key:
+                aim = strategies.commands(
+                    key[0], pool_ids=self.pool_ids, kinds=chosen, pending_domains=key[1]
+                )
+                self.aim = (key, aim)
+            self._execute(data.draw(self.aim[1], label="command"))
 
         @precondition(lambda machine: bool(getattr(machine, "pages", None)))
         @rule(data=st.data())
