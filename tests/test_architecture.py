@@ -26,6 +26,7 @@ ADAPTERS = frozenset(
     {
         "cli",
         "documents",
+        "pytest_plugin",
         "replay",
         "server",
         "service",

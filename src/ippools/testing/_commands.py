@@ -48,9 +48,9 @@ from ippools.testing._world_values import (
 from ippools.testing._worlds import POOL_NAMES
 from ippools.world import World
 
-__all__ = ["commands"]
+__all__ = ["COMMAND_TYPES", "commands"]
 
-_COMMAND_TYPES: tuple[type[Any], ...] = (
+COMMAND_TYPES: tuple[type[Any], ...] = (
     RemoveDomainIp,
     RemoveDomainPool,
     UnlinkDomainPool,
@@ -327,7 +327,7 @@ def commands(
         if not is_pool_id(pool_id):
             raise InvalidArgument(f"pool_ids: {pool_id!r} is not 24 lowercase hex digits")
     if kinds is None:
-        chosen = list(_COMMAND_TYPES)
+        chosen = list(COMMAND_TYPES)
     else:
         chosen = list(kinds)
         if not chosen:
@@ -344,7 +344,7 @@ def commands(
         if not isinstance(name, str):
             raise InvalidArgument(f"pending_domains: {name!r} is not a domain name")
     values = WorldValues(world, extra, lagging)
-    return _commands(values, [kind for kind in _COMMAND_TYPES if kind in chosen])
+    return _commands(values, [kind for kind in COMMAND_TYPES if kind in chosen])
 
 
 @st.composite

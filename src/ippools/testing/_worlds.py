@@ -156,7 +156,7 @@ def _domain(
     )
     linkable, own, eligible = options[owner]
     name = choose(draw, ("mail{}.example.com", "Mail{}.Example.COM"))
-    if linkable and (not (own or eligible) or sometimes(draw, 2)):
+    if linkable and (not (own or eligible) or not sometimes(draw, 3)):
         link = choose(draw, linkable)
         return Domain("dom-0", name, owner, link.pool_id, link.ips)
     own_count = draw(below(min(2, len(own)) + 1)) if own else 0
