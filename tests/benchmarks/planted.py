@@ -131,7 +131,7 @@ class Measure:
     message: str
 
 
-_RULES = ("state.run_command(", "state.walk_page(", "state.process(")
+_RULES = ("state.step(",)
 """How the reported example prints the machine's rules (its initial world and checks aside)."""
 
 

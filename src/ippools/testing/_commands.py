@@ -270,7 +270,7 @@ _WEIGHTS: dict[type[Any], int] = {
     ListPoolDomains: 2,
     DelegatePool: 2,
     RevokeDelegation: 3,
-    GetDomainIps: 1,
+    GetDomainIps: 2,
     AssignDomainIp: 3,
 }
 
@@ -278,6 +278,12 @@ _DOMAIN_COMMANDS = frozenset(
     {RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool, GetDomainIps, AssignDomainIp}
 )
 """The commands that name a domain, which may have pending work."""
+
+_PENDING_WEIGHTS = {
+    kind: weight * (6 if kind is GetDomainIps else 3 if kind in _DOMAIN_COMMANDS else 1)
+    for kind, weight in _WEIGHTS.items()
+}
+"""The weights while some domains have pending work."""
 
 _BUILDERS: dict[type[Any], Callable[[st.DrawFn, WorldValues], Command]] = {
     RemoveDomainIp: _remove_domain_ip,
@@ -349,10 +355,8 @@ def commands(
 
 @st.composite
 def _commands(draw: st.DrawFn, values: WorldValues, kinds: list[type[Any]]) -> Command:
-    # Domains with pending work draw the domain commands three times as often (S3).
-    boost = 3 if values.pending_names else 1
-    kind = pick(
-        draw,
-        *[(_WEIGHTS[kind] * (boost if kind in _DOMAIN_COMMANDS else 1), [kind]) for kind in kinds],
-    )
+    # Domains with pending work draw the domain commands three times as often (S3), and
+    # the read of a domain's IPs six times: it must answer the effective state (S2).
+    weights = _PENDING_WEIGHTS if values.pending_names else _WEIGHTS
+    kind = pick(draw, *[(weights[kind], [kind]) for kind in kinds])
     return _BUILDERS[kind](draw, values)

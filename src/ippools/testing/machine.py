@@ -11,9 +11,10 @@ From one generated world the machine builds two engines with the same ids:
 * the *system under test* (built on ``state_factory(world)``) executes every
   command, valid or not (now and then asking 3.12 for the page after one it
   answered earlier, with the token of that answer), and processes pending
-  updates only when the ``process`` rule says so, which runs only while
-  something is pending: mostly fewer updates than are pending, sometimes all of
-  them (a settle). Commands aim mostly at the domains whose stored record lags
+  updates only when a step says so, while something is pending: mostly fewer
+  updates than are pending, sometimes all of them (a settle). Every step is one
+  rule, ``step``, that draws what it does (no preconditions, so no run is given
+  up as invalid). Commands aim mostly at the domains whose stored record lags
   (pending work), where a store is most likely to be wrong;
 * the world it starts from is small (at most three accounts, five dedicated IPs,
   three shared IPs held unevenly, four domains, two DIPPs) and shrinks towards
@@ -44,7 +45,6 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
-    precondition,
     rule,
 )
 
@@ -82,6 +82,10 @@ MACHINE_POOL_IDS: tuple[str, ...] = tuple(digit * 24 for digit in "1234")
 """The pool ids the default policies hand out to creations, in order (then the K16 fallbacks)."""
 
 _FALLBACK_IDS = tuple(f"{n:024x}" for n in range(1, 3))
+
+# What a step does: a command three times in six, processing (when something is pending)
+# twice, the next page of an earlier answer (when there is one) once; shrinks to a command.
+_STEPS = st.sampled_from(("command", "command", "command", "process", "process", "page"))
 
 # Worlds with some of everything, so that most runs have asynchronous work to interleave.
 _DEFAULT_WORLDS = strategies.worlds(
@@ -176,6 +180,22 @@ def make_machine(
             _same_world(self.system.state.world(), world, "stored world at the start")
 
         @rule(data=st.data())
+        def step(self, data: st.DataObject) -> None:
+            """One step: mostly a command; while updates are pending, often processing
+            some; now and then the next page of an earlier answer.
+
+            One rule with its own weights, not three with preconditions: a rule
+            whose precondition fails makes Hypothesis draw again and, often enough,
+            give the whole run up as invalid."""
+            system, _ = self._engines()
+            what = data.draw(_STEPS, label="step")
+            if what == "page" and self.pages:
+                self.walk_page(data)
+            elif what != "command" and system.state.pending_count > 0:
+                self.process(data)
+            else:
+                self.run_command(data)
+
         def run_command(self, data: st.DataObject) -> None:
             """Any command, valid or not, of any type, on both engines."""
             system, model = self._engines()
@@ -190,8 +210,6 @@ def make_machine(
                 self.aim = (key, aim)
             self._execute(data.draw(self.aim[1], label="command"))
 
-        @precondition(lambda machine: bool(getattr(machine, "pages", None)))
-        @rule(data=st.data())
         def walk_page(self, data: st.DataObject) -> None:
             """3.12: ask for the next page with the token of an earlier answer (3.12.3)."""
             earlier, token = data.draw(st.sampled_from(self.pages), label="earlier page")
@@ -230,8 +248,6 @@ def make_machine(
                     f"followed by the command's {got.pending!r}"
                 )
 
-        @precondition(_has_pending)
-        @rule(data=st.data())
         def process(self, data: st.DataObject) -> None:
             """Process pending updates, oldest first (S5): mostly fewer than are pending,
             so that commands meet domains with work left; one time in four everything
@@ -303,12 +319,6 @@ def _lagging(state: InspectableState) -> list[str]:
         return []
     stored = set(state.world().domains)
     return [d.name for d in state.effective_world().domains if d not in stored]
-
-
-def _has_pending(machine: Any) -> bool:
-    """Processing is worth a step only when something is pending (the invariant covers the rest)."""
-    system = getattr(machine, "system", None)
-    return system is not None and system.state.pending_count > 0
 
 
 def _same_world(got: World, expected: World, label: str) -> None:
