@@ -175,7 +175,7 @@ def draw_pool_target(draw: st.DrawFn, values: WorldValues) -> str:
     """A DIPP id: one with linked domains or delegations, any of the world, another, or odd."""
     return pick(
         draw,
-        (5, values.busy_pools),
+        (8, values.busy_pools),
         (3, values.world_pools),
         (1, values.extra_pools),
         (1, _BAD_POOL_IDS),
