@@ -29,8 +29,8 @@ from ippools.testing.register import register_strategies
 from ippools.testing.strategies import accounts, actors, commands, ips, worlds
 
 __all__ = [
-    "MACHINE_SETTINGS",
     "InspectableState",
+    "MACHINE_SETTINGS",
     "accounts",
     "actors",
     "assert_invariants",
