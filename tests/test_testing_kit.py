@@ -19,7 +19,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from ippools import Account, Actor, DedicatedIp, Domain, Pool, World
 from ippools.store import MemoryStore, SqliteStore
 from ippools.store.contract import CHECKS
-from ippools.testing import MACHINE_SETTINGS, check_invariants, make_machine
+from ippools.testing import check_invariants, make_machine
+from ippools.testing.machine import MACHINE_SETTINGS
 from ippools.testing.strategies import COMMAND_TYPES
 from ippools.world import world_problems
 from tests.benchmarks.planted import PLANTED

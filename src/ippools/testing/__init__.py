@@ -24,13 +24,12 @@ except ImportError as error:  # pragma: no cover - tested in a subprocess withou
     ) from error
 
 from ippools.testing.invariants import assert_invariants, check_invariants
-from ippools.testing.machine import MACHINE_SETTINGS, InspectableState, make_machine
+from ippools.testing.machine import InspectableState, make_machine
 from ippools.testing.register import register_strategies
 from ippools.testing.strategies import accounts, actors, commands, ips, worlds
 
 __all__ = [
     "InspectableState",
-    "MACHINE_SETTINGS",
     "accounts",
     "actors",
     "assert_invariants",
