@@ -273,13 +273,20 @@ def worlds(
 ) -> st.SearchStrategy[World]:
     """Valid settled worlds: every reference resolves and I1-I7 hold.
 
-    Accounts are ``acct-1``, ``acct-2``, ...; later ones may be subaccounts of
-    earlier top-level ones; the DIPPs feature and shared-IP eligibility vary.
-    Dedicated IPs (some on warmup) and shared IPs mix IPv4 and IPv6. DIPPs are
-    owned by any account, hold some of their owner's dedicated IPs and may be
-    delegated to the owner's subaccounts. Each domain is either linked to a DIPP
-    visible to its account, holding exactly that DIPP's IPs, or unlinked,
-    holding some of its account's dedicated IPs (and shared IPs if eligible).
+    Accounts are ``acct-1``, ``acct-2``, ...; later ones are mostly subaccounts
+    of earlier top-level ones; the DIPPs feature and shared-IP eligibility vary.
+    Dedicated IPs (some on warmup, mostly a parent's) are documentation
+    addresses, IPv4, IPv6 and IPv4-mapped; shared IPs come from other
+    documentation ranges (``203.0.113.0/24``, ``2001:db8:5::/64``). DIPPs are
+    mostly owned by a parent, hold some of their owner's dedicated IPs and may
+    be delegated to the owner's subaccounts. Each domain is either linked to a
+    DIPP visible to its account (inherited ones included), holding exactly that
+    DIPP's IPs, or unlinked, holding some of its account's dedicated IPs and, if
+    eligible, the lowest shared IPs, so that shared IPs are held unevenly.
+
+    Shrinking goes towards fewer records: dedicated IPs and domains are lists
+    from which any one record can be deleted, other counts are small integers
+    drawn before the records, and every choice shrinks to its first value.
 
     ``max_accounts`` must be at least 1, the other limits at least 0, and each
     ``min_`` at most its ``max_``. Since a domain must hold an IP, ``min_domains``
