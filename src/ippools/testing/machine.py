@@ -18,7 +18,7 @@ From one generated world the machine builds two engines with the same ids:
   (pending work), where a store is most likely to be wrong;
 * the world it starts from is small (at most three accounts, five dedicated IPs,
   three shared IPs held unevenly, four domains, two DIPPs) and shrinks towards
-  fewer records; runs are at most 25 steps (:data:`MACHINE_SETTINGS`), and the
+  fewer records; runs are at most 20 steps (:data:`MACHINE_SETTINGS`), and the
   store under test is closed at the end of every run (``teardown``);
 * the *model*, an engine on :class:`~ippools.memory_state.MemoryState`, settles
   completely after every command, which is the sequential meaning of S1.
@@ -63,17 +63,18 @@ from ippools.world import World
 __all__ = ["MACHINE_POOL_IDS", "MACHINE_SETTINGS", "InspectableState", "make_machine"]
 
 MACHINE_SETTINGS = settings(
+    max_examples=200,
     deadline=None,
-    stateful_step_count=25,
+    stateful_step_count=20,
     phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow],
 )
 """The settings a machine runs with when none are given (its ``TestCase.settings``).
 
-No deadline (a store may be slow on a loaded machine), runs of at most 25 steps
-(the bugs the default distribution reaches need a handful; shorter runs shrink
-faster), one failure reported (shrinking starts at the first one found), and no
+200 runs, no deadline (a store may be slow on a loaded machine), runs of at
+most 20 steps (the bugs the default distribution reaches need a handful; shorter
+runs shrink much faster, more of them find as much), one failure reported (shrinking starts at the first one found), and no
 explain phase (it reruns a failing example many times to say
 which steps could vary, which a shrunk run of a few steps shows by itself).
 """
