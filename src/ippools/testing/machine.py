@@ -74,9 +74,10 @@ MACHINE_SETTINGS = settings(
 
 200 runs, no deadline (a store may be slow on a loaded machine), runs of at
 most 20 steps (the bugs the default distribution reaches need a handful; shorter
-runs shrink much faster, more of them find as much), one failure reported (shrinking starts at the first one found), and no
-explain phase (it reruns a failing example many times to say
-which steps could vary, which a shrunk run of a few steps shows by itself).
+runs shrink much faster, more of them find as much), one failure reported
+(shrinking starts at the first one found), and no explain phase (it reruns a
+failing example many times to say which steps could vary, which a shrunk run of
+a few steps shows by itself).
 """
 
 MACHINE_POOL_IDS: tuple[str, ...] = tuple(digit * 24 for digit in "1234")
