@@ -102,6 +102,14 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "tests.benchmarks.server")  # needs wrk (apt-get install wrk)
 
 
+@nox.session
+def planted(session: nox.Session) -> None:
+    """The state machine with its default settings against four planted bugs: time to the
+    first failure, time to the shrunk example and its size, per bug and seed."""
+    session.install("-e", ".", *group("test"))
+    session.run("python", "-m", "tests.benchmarks.planted", *session.posargs)
+
+
 FUZZ_TESTS = (
     "tests/test_wire_fuzz.py",
     "tests/test_documents.py",

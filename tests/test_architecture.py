@@ -30,6 +30,7 @@ ADAPTERS = frozenset(
         "corpus",
         "documents",
         "openapi",
+        "pytest_plugin",
         "replay",
         "server",
         "service",

@@ -142,6 +142,14 @@ def _with(function: Callable[..., object], *args: Any, **kwargs: Any) -> Callabl
             r"kinds must name at least one command type, got none",
         ),
         (
+            _with(commands, World(), pending_domains="example.com"),
+            r"pending_domains must be domain names, not one string: 'example.com'",
+        ),
+        (
+            _with(commands, World(), pending_domains=[3]),
+            r"pending_domains: 3 is not a domain name",
+        ),
+        (
             _with(commands, World(), kinds=[str]),
             r"kinds: <class 'str'> is not an ippools command type",
         ),

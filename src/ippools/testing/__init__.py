@@ -7,11 +7,25 @@
 * :mod:`ippools.testing.machine`: :func:`make_machine`, a Hypothesis state
   machine that runs a state implementation against the sequential model.
 
-Needs the ``testing`` extra (Hypothesis); never imports pytest.
+* :mod:`ippools.testing.register`: :func:`register_strategies`, which makes
+  ``st.from_type`` resolve ippools' records, worlds and commands (run by
+  Hypothesis itself through its entry point, when ippools is installed).
+
+Needs the ``testing`` extra (Hypothesis); without it, importing this package
+raises :class:`ImportError` saying what to install. Never imports pytest; the
+pytest plugin is :mod:`ippools.pytest_plugin`.
 """
+
+try:
+    import hypothesis  # noqa: F401  (the extra this package needs)
+except ImportError as error:  # pragma: no cover - tested in a subprocess without Hypothesis
+    raise ImportError(
+        'ippools.testing needs Hypothesis, the "testing" extra: pip install "ippools[testing]"'
+    ) from error
 
 from ippools.testing.invariants import assert_invariants, check_invariants
 from ippools.testing.machine import InspectableState, make_machine
+from ippools.testing.register import register_strategies
 from ippools.testing.strategies import accounts, actors, commands, ips, worlds
 
 __all__ = [
@@ -23,5 +37,6 @@ __all__ = [
     "commands",
     "ips",
     "make_machine",
+    "register_strategies",
     "worlds",
 ]

@@ -31,7 +31,7 @@ from ippools.commands import (
 from ippools.model import is_pool_id
 from ippools.rules.listing import page_token
 from ippools.testing._arguments import check_world
-from ippools.testing._choices import mostly, pick, sometimes
+from ippools.testing._choices import below, choose, mostly, pick, sometimes
 from ippools.testing._world_values import (
     WorldValues,
     draw_actor,
@@ -48,9 +48,9 @@ from ippools.testing._world_values import (
 from ippools.testing._worlds import POOL_NAMES
 from ippools.world import World
 
-__all__ = ["commands"]
+__all__ = ["COMMAND_TYPES", "commands"]
 
-_COMMAND_TYPES: tuple[type[Any], ...] = (
+COMMAND_TYPES: tuple[type[Any], ...] = (
     RemoveDomainIp,
     RemoveDomainPool,
     UnlinkDomainPool,
@@ -89,7 +89,6 @@ _BAD_BODIES: tuple[Any, ...] = (
 )
 
 
-@st.composite
 def _remove_domain_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     name, stored = draw_domain_name(draw, values, values.unlinked_names)
     actor = draw_actor(draw, values, values.domain_owner.get(stored))
@@ -100,7 +99,6 @@ def _remove_domain_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     return RemoveDomainIp(actor, name, ip, replacement, pool_id)
 
 
-@st.composite
 def _remove_domain_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     name, stored = draw_domain_name(draw, values)
     actor = draw_actor(draw, values, values.domain_owner.get(stored))
@@ -110,7 +108,6 @@ def _remove_domain_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     return RemoveDomainPool(actor, name, replacement, pool_id)
 
 
-@st.composite
 def _unlink_domain_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     name, stored = draw_domain_name(draw, values, values.linked_names)
     actor = draw_actor(draw, values, values.domain_owner.get(stored))
@@ -118,7 +115,6 @@ def _unlink_domain_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     return UnlinkDomainPool(actor, name, ip, pool_id)
 
 
-@st.composite
 def _create_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     actor = draw_actor(draw, values)
     given: list[str | None] = [None, *POOL_NAMES]
@@ -129,13 +125,11 @@ def _create_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     return CreatePool(actor, name, description, tuple(ips_))
 
 
-@st.composite
 def _get_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     return GetPool(draw_actor(draw, values, values.pool_owner.get(pool_id)), pool_id)
 
 
-@st.composite
 def _delete_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
@@ -144,27 +138,27 @@ def _delete_pool(draw: st.DrawFn, values: WorldValues) -> Command:
 
 
 _EDIT_FIELDS = ("add_ip", "remove_ip", "link_domain", "unlink_domain", "name", "description")
+_EDITED_FIELDS = st.lists(st.sampled_from(_EDIT_FIELDS), unique=True, min_size=1, max_size=3)
 
 
-@st.composite
 def _edit_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
     who = actor.account_id
     in_pool = values.pool_ips.get(pool_id, [])
     free = values.free_ips.get(who, [])
-    fields = draw(st.lists(st.sampled_from(_EDIT_FIELDS), unique=True, min_size=1, max_size=3))
+    fields = draw(_EDITED_FIELDS)
 
     def some(field: str, pick: Callable[[], str]) -> tuple[str, ...]:
         if field not in fields:
             return ()
-        return tuple(pick() for _ in range(draw(st.integers(1, 2))))
+        return tuple(pick() for _ in range(1 + draw(below(2))))
 
     return EditPool(
         actor,
         pool_id,
-        name=draw(st.sampled_from(POOL_NAMES)) if "name" in fields else None,
-        description=draw(st.sampled_from(POOL_NAMES)) if "description" in fields else None,
+        name=choose(draw, POOL_NAMES) if "name" in fields else None,
+        description=choose(draw, POOL_NAMES) if "description" in fields else None,
         add_ips=some("add_ip", lambda: draw_ip(draw, values, who, free)),
         remove_ips=some("remove_ip", lambda: draw_ip(draw, values, who, in_pool)),
         link_domain_ids=some("link_domain", lambda: draw_domain_id(draw, values, who)),
@@ -172,7 +166,6 @@ def _edit_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     )
 
 
-@st.composite
 def _add_pool_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
@@ -180,7 +173,6 @@ def _add_pool_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     return AddPoolIp(actor, pool_id, draw_ip(draw, values, who, values.free_ips.get(who, [])))
 
 
-@st.composite
 def _remove_pool_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
@@ -188,32 +180,27 @@ def _remove_pool_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     return RemovePoolIp(actor, pool_id, ip)
 
 
-@st.composite
 def _add_pool_ips(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
     body: Any
     if sometimes(draw):  # 3.10.2: anything but {"ips": [strings]} is 400
-        body = copy.deepcopy(draw(st.sampled_from(_BAD_BODIES)))
+        body = copy.deepcopy(choose(draw, _BAD_BODIES))
     else:
         who = actor.account_id
         body = {"ips": draw_ip_list(draw, values, who, values.free_ips.get(who, []), min_size=1)}
     return AddPoolIps(actor, pool_id, body)
 
 
-@st.composite
 def _list_pools(draw: st.DrawFn, values: WorldValues) -> Command:
     return ListPools(draw_actor(draw, values))
 
 
-@st.composite
 def _list_pool_domains(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     owner = values.pool_owner.get(pool_id)
     subs = values.delegated.get(pool_id, [])
-    actor = draw_actor(
-        draw, values, draw(st.sampled_from(subs)) if subs and sometimes(draw, 3) else owner
-    )
+    actor = draw_actor(draw, values, choose(draw, subs) if subs and sometimes(draw, 3) else owner)
     limit = pick(draw, (8, _LIMITS), (1, _BAD_LIMITS))
     page = None
     if sometimes(draw, 3):
@@ -222,14 +209,12 @@ def _list_pool_domains(draw: st.DrawFn, values: WorldValues) -> Command:
     return ListPoolDomains(actor, pool_id, limit, page)
 
 
-@st.composite
 def _delegate_pool(draw: st.DrawFn, values: WorldValues) -> Command:
     pool_id = draw_pool_target(draw, values)
     actor = draw_actor(draw, values, values.pool_owner.get(pool_id))
     return DelegatePool(actor, pool_id, draw_subaccount(draw, values, actor.account_id))
 
 
-@st.composite
 def _revoke_delegation(draw: st.DrawFn, values: WorldValues) -> Command:
     delegated = values.delegated_pools
     pool_id = pick(draw, (3, delegated), (1, [draw_pool_target(draw, values)]))
@@ -248,13 +233,11 @@ def _revoke_delegation(draw: st.DrawFn, values: WorldValues) -> Command:
     return RevokeDelegation(actor, pool_id, sub, ip, replacement)
 
 
-@st.composite
 def _get_domain_ips(draw: st.DrawFn, values: WorldValues) -> Command:
     name, stored = draw_domain_name(draw, values)
     return GetDomainIps(draw_actor(draw, values, values.domain_owner.get(stored)), name)
 
 
-@st.composite
 def _assign_domain_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     name, stored = draw_domain_name(draw, values)
     actor = draw_actor(draw, values, values.domain_owner.get(stored))
@@ -278,20 +261,31 @@ _WEIGHTS: dict[type[Any], int] = {
     UnlinkDomainPool: 2,
     CreatePool: 2,
     GetPool: 1,
-    DeletePool: 2,
+    DeletePool: 3,
     EditPool: 4,
-    AddPoolIp: 4,
-    RemovePoolIp: 3,
-    AddPoolIps: 2,
+    AddPoolIp: 6,
+    RemovePoolIp: 4,
+    AddPoolIps: 3,
     ListPools: 1,
     ListPoolDomains: 2,
     DelegatePool: 2,
     RevokeDelegation: 3,
-    GetDomainIps: 1,
+    GetDomainIps: 2,
     AssignDomainIp: 3,
 }
 
-_BUILDERS: dict[type[Any], Callable[[WorldValues], st.SearchStrategy[Command]]] = {
+_DOMAIN_COMMANDS = frozenset(
+    {RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool, GetDomainIps, AssignDomainIp}
+)
+"""The commands that name a domain, which may have pending work."""
+
+_PENDING_WEIGHTS = {
+    kind: weight * (6 if kind is GetDomainIps else 3 if kind in _DOMAIN_COMMANDS else 1)
+    for kind, weight in _WEIGHTS.items()
+}
+"""The weights while some domains have pending work."""
+
+_BUILDERS: dict[type[Any], Callable[[st.DrawFn, WorldValues], Command]] = {
     RemoveDomainIp: _remove_domain_ip,
     RemoveDomainPool: _remove_domain_pool,
     UnlinkDomainPool: _unlink_domain_pool,
@@ -316,6 +310,7 @@ def commands(
     *,
     pool_ids: Iterable[str] = (),
     kinds: Iterable[type[Any]] | None = None,
+    pending_domains: Iterable[str] = (),
 ) -> st.SearchStrategy[Command]:
     """Commands of every type of :mod:`ippools.commands`, aimed at ``world``.
 
@@ -328,7 +323,9 @@ def commands(
 
     ``pool_ids`` adds DIPP ids that do not exist in ``world`` yet, such as the
     ids an id source will hand out to creations. ``kinds`` restricts the
-    command types (default: all sixteen).
+    command types (default: all sixteen). ``pending_domains`` names the domains
+    of ``world`` whose stored record lags behind (pending work): commands on a
+    domain aim at them most often, since a store is most likely wrong there.
     """
     world = check_world(world)
     extra = list(pool_ids) if not isinstance(pool_ids, str) else [pool_ids]
@@ -336,7 +333,7 @@ def commands(
         if not is_pool_id(pool_id):
             raise InvalidArgument(f"pool_ids: {pool_id!r} is not 24 lowercase hex digits")
     if kinds is None:
-        chosen = list(_COMMAND_TYPES)
+        chosen = list(COMMAND_TYPES)
     else:
         chosen = list(kinds)
         if not chosen:
@@ -344,10 +341,26 @@ def commands(
         for kind in chosen:
             if kind not in _BUILDERS:
                 raise InvalidArgument(f"kinds: {kind!r} is not an ippools command type")
-    return _commands(WorldValues(world, extra), [kind for kind in _COMMAND_TYPES if kind in chosen])
+    if isinstance(pending_domains, str):
+        raise InvalidArgument(
+            f"pending_domains must be domain names, not one string: {pending_domains!r}"
+        )
+    lagging = list(pending_domains)
+    for name in lagging:
+        if not isinstance(name, str):
+            raise InvalidArgument(f"pending_domains: {name!r} is not a domain name")
+    values = WorldValues(world, extra, lagging)
+    return _commands(values, [kind for kind in COMMAND_TYPES if kind in chosen])
 
 
 @st.composite
 def _commands(draw: st.DrawFn, values: WorldValues, kinds: list[type[Any]]) -> Command:
-    kind = pick(draw, *[(_WEIGHTS[kind], [kind]) for kind in kinds])
-    return draw(_BUILDERS[kind](values))
+    # Domains with pending work draw the domain commands three times as often (S3), and
+    # the read of a domain's IPs six times: it must answer the effective state (S2).
+    # That read comes first then: the choice Hypothesis draws most, and shrinks to.
+    if values.pending_names:
+        order = sorted(kinds, key=lambda kind: kind is not GetDomainIps)
+        kind = pick(draw, *[(_PENDING_WEIGHTS[kind], [kind]) for kind in order])
+    else:
+        kind = pick(draw, *[(_WEIGHTS[kind], [kind]) for kind in kinds])
+    return _BUILDERS[kind](draw, values)

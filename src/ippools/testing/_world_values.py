@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ippools.commands import Actor
 from ippools.model import IPAddress, ip_text, sorted_ips
 from ippools.testing._arguments import check_world
-from ippools.testing._choices import pick, sometimes
+from ippools.testing._choices import below, choose, pick, sometimes
 from ippools.world import World
 
 __all__ = [
@@ -76,7 +76,9 @@ def _texts(ips_: Iterable[IPAddress]) -> list[str]:
 class WorldValues:
     """The values a world offers to commands, and who owns each of them."""
 
-    def __init__(self, world: World, extra_pool_ids: Sequence[str]) -> None:
+    def __init__(
+        self, world: World, extra_pool_ids: Sequence[str], pending_domains: Sequence[str] = ()
+    ) -> None:
         self.account_ids = [a.id for a in world.accounts]
         self.subaccounts: dict[str, list[str]] = {}
         for account in world.accounts:
@@ -95,6 +97,7 @@ class WorldValues:
             for account_id in (pool.account_id, *sorted(pool.delegated_to)):
                 self.visible_pools.setdefault(account_id, []).append(pool.pool_id)
         self.names = [d.name for d in world.domains]
+        self.pending_names = [d.name for d in world.domains if d.name in pending_domains]
         self.linked_names = [d.name for d in world.domains if d.pool_id is not None]
         self.unlinked_names = [d.name for d in world.domains if d.pool_id is None]
         self.domain_owner = {d.name: d.account_id for d in world.domains}
@@ -126,13 +129,13 @@ def draw_actor(draw: st.DrawFn, values: WorldValues, owner: str | None = None) -
     requestor: str | None = _REQUESTOR
     client: str | None = _CLIENT
     if sometimes(draw, 20):
-        flaw = draw(st.sampled_from(("account", "requestor", "client")))
+        flaw = choose(draw, ("account", "requestor", "client"))
         if flaw == "account":  # C1
-            account_id = draw(st.sampled_from(_BAD_ACCOUNT_IDS))
+            account_id = choose(draw, _BAD_ACCOUNT_IDS)
         elif flaw == "requestor":  # C2
-            requestor = draw(st.sampled_from(_BAD_REQUESTORS))
+            requestor = choose(draw, _BAD_REQUESTORS)
         else:
-            client = draw(st.sampled_from(_BAD_CLIENTS))
+            client = choose(draw, _BAD_CLIENTS)
     return Actor(account_id, requestor, client)
 
 
@@ -165,14 +168,14 @@ def draw_ip(draw: st.DrawFn, values: WorldValues, who: str, likely: Sequence[str
 def draw_ip_list(
     draw: st.DrawFn, values: WorldValues, who: str, likely: Sequence[str] = (), *, min_size: int
 ) -> list[str]:
-    return [draw_ip(draw, values, who, likely) for _ in range(draw(st.integers(min_size, 3)))]
+    return [draw_ip(draw, values, who, likely) for _ in range(min_size + draw(below(4 - min_size)))]
 
 
 def draw_pool_target(draw: st.DrawFn, values: WorldValues) -> str:
     """A DIPP id: one with linked domains or delegations, any of the world, another, or odd."""
     return pick(
         draw,
-        (5, values.busy_pools),
+        (8, values.busy_pools),
         (3, values.world_pools),
         (1, values.extra_pools),
         (1, _BAD_POOL_IDS),
@@ -223,8 +226,13 @@ def draw_replacements(
 def draw_domain_name(
     draw: st.DrawFn, values: WorldValues, likely: Sequence[str] = ()
 ) -> tuple[str, str]:
-    """A domain name as a path would carry it (C6), and the name as the world stores it."""
-    name = pick(draw, (6, likely), (3, values.names), (1, _BAD_DOMAIN_NAMES))
+    """A domain name as a path would carry it (C6), and the name as the world stores it.
+
+    Mostly one with pending work, when there is one, or from ``likely``.
+    """
+    name = pick(
+        draw, (8, values.pending_names), (6, likely), (3, values.names), (1, _BAD_DOMAIN_NAMES)
+    )
     form = pick(draw, (8, ["as stored"]), (1, ["upper"]), (1, ["trailing dot"]))
     if name not in values.domain_owner or form == "as stored":
         return name, name

@@ -7,13 +7,15 @@ every drawn world passes :func:`ippools.world.world_problems`.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool
+from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, sorted_ips
 from ippools.testing._arguments import check_bool, check_int, check_optional_bool, check_strategy
-from ippools.testing._choices import mostly, often, pick, sometimes
+from ippools.testing._choices import below, choose, mostly, often, pick, sometimes, subset
 from ippools.world import World
 
 __all__ = ["POOL_NAMES", "accounts", "ips", "worlds"]
@@ -111,6 +113,60 @@ def _world_pool_id(index: int) -> str:
     return "abcdef"[index] * 24 if index < 6 else f"e{index:023x}"
 
 
+# The addresses of worlds: few, small and readable; IPv4, IPv6 and IPv4-mapped IPv6 (K4)
+# dedicated addresses, and shared ones from other documentation ranges, so that the two
+# never collide and a failing example shrinks to the first address in one step.
+_DEDICATED_ADDRESSES: tuple[IPAddress, ...] = tuple(
+    ip for n in range(1, 9) for ip in (_v4(n), _v6(n), _mapped(n))
+)
+_SHARED_ADDRESSES: tuple[IPAddress, ...] = tuple(
+    ip
+    for n in range(1, 5)
+    for ip in (ipaddress.IPv4Address(f"203.0.113.{n}"), ipaddress.IPv6Address(f"2001:db8:5::{n}"))
+)
+
+
+@lru_cache(maxsize=64)
+def _dedicated_ip(
+    parents: tuple[str, ...], account_ids: tuple[str, ...]
+) -> st.SearchStrategy[DedicatedIp]:
+    """One dedicated IP, mostly a parent's, so that its DIPPs can be delegated (one strategy
+    per family of accounts)."""
+
+    @st.composite
+    def dedicated_ip(draw: st.DrawFn) -> DedicatedIp:
+        ip = choose(draw, _DEDICATED_ADDRESSES)
+        return DedicatedIp(ip, pick(draw, (1, parents), (1, account_ids)), sometimes(draw, 3))
+
+    return dedicated_ip()
+
+
+@st.composite
+def _domain(
+    draw: st.DrawFn, options: dict[str, tuple[list[Pool], list[IPAddress], list[IPAddress]]]
+) -> Domain:
+    """A domain with a placeholder id and name: linked to a visible DIPP holding its IPs
+    (I1, I2, I6), or holding some of the account's dedicated IPs and, if eligible, the
+    lowest shared IPs (I5)."""
+    owner = pick(
+        draw,
+        (2, sorted(a for a, (linkable, _, _) in options.items() if linkable)),
+        (1, sorted(a for a, (_, _, eligible) in options.items() if eligible)),
+        (1, sorted(options)),
+    )
+    linkable, own, eligible = options[owner]
+    name = choose(draw, ("mail{}.example.com", "Mail{}.Example.COM"))
+    if linkable and (not (own or eligible) or not sometimes(draw, 3)):
+        link = choose(draw, linkable)
+        return Domain("dom-0", name, owner, link.pool_id, link.ips)
+    own_count = draw(below(min(2, len(own)) + 1)) if own else 0
+    shared_count = draw(below(len(eligible) + 1)) if eligible else 0
+    if own_count + shared_count == 0:
+        own_count, shared_count = (1, 0) if own else (0, 1)
+    held = subset(draw, own, own_count, own_count) if own_count else []
+    return Domain("dom-0", name, owner, None, held + eligible[:shared_count])
+
+
 @st.composite
 def _worlds(
     draw: st.DrawFn,
@@ -123,35 +179,36 @@ def _worlds(
     max_dedicated_ips: int,
     max_shared_ips: int,
 ) -> World:
-    # Accounts: later ones may be subaccounts of earlier top-level ones.
+    # Accounts first, a small bounded count: later ones are mostly subaccounts of earlier
+    # top-level ones (inherited DIPPs).
     accounts_: list[Account] = []
-    for index in range(draw(st.integers(1, max_accounts))):
+    for index in range(1 + draw(below(max_accounts))):
         tops = [a.id for a in accounts_ if a.parent_id is None]
-        parent = draw(st.sampled_from([None, *tops]))
-        accounts_.append(Account(f"acct-{index + 1}", parent, mostly(draw), draw(st.booleans())))
+        parent = choose(draw, tops) if tops and often(draw) else None
+        accounts_.append(Account(f"acct-{index + 1}", parent, mostly(draw), often(draw)))
     account_ids = [a.id for a in accounts_]
+    parents = sorted({a.parent_id for a in accounts_ if a.parent_id is not None})
 
-    # IPs: the first ``shared_count`` are shared, the others dedicated.
-    dedicated_count = draw(st.integers(min_dedicated_ips, max_dedicated_ips))
-    shared_count = draw(st.integers(0, max_shared_ips))
-    size = dedicated_count + shared_count
-    every_ip = draw(st.lists(ips(), unique=True, min_size=size, max_size=size))
-    shared = every_ip[:shared_count]
-    dedicated = [
-        DedicatedIp(ip, draw(st.sampled_from(account_ids)), draw(st.booleans()))
-        for ip in every_ip[shared_count:]
-    ]
+    # IPs, then domains, are lists: shrinking deletes any one of them directly.
+    dedicated = draw(
+        st.lists(
+            _dedicated_ip(tuple(parents), tuple(account_ids)),
+            min_size=min_dedicated_ips,
+            max_size=max_dedicated_ips,
+            unique_by=lambda record: record.ip,
+        )
+    )
+    shared = sorted_ips(subset(draw, _SHARED_ADDRESSES, 0, max_shared_ips))
 
     # DIPPs: mostly owned by an account with the feature and free dedicated IPs, holding
-    # some of them (I3).
+    # some of them (I3), and mostly by a parent, which may delegate them.
     free: dict[str, list[IPAddress]] = {}
     for record in dedicated:
         free.setdefault(record.account_id, []).append(record.ip)
     featured = {a.id for a in accounts_ if a.dipps}
-    parents = {a.parent_id for a in accounts_ if a.parent_id is not None}
     owners: list[str] = []
     pool_ips: list[list[IPAddress]] = []
-    for _ in range(draw(st.integers(min_pools, max_pools))):
+    for _ in range(min_pools + draw(below(max_pools - min_pools + 1))):
         with_free = [a for a in account_ids if free.get(a)]
         able = [a for a in with_free if a in featured]
         owner = pick(
@@ -165,9 +222,7 @@ def _worlds(
         if free.get(owner) and not sometimes(draw):
             # Mostly leave the owner an IP in no DIPP, so that commands can add one.
             most = max(1, len(free[owner]) - 1)
-            held = draw(
-                st.lists(st.sampled_from(free[owner]), min_size=1, max_size=most, unique=True)
-            )
+            held = subset(draw, free[owner], 1, most)
             free[owner] = [ip for ip in free[owner] if ip not in held]
         owners.append(owner)
         pool_ips.append(held)
@@ -176,49 +231,32 @@ def _worlds(
         subs = [a.id for a in accounts_ if a.parent_id == owner]
         delegated: list[str] = []
         if subs and pool_ips[index] and often(draw):  # I4, I7: only with IPs, to subaccounts
-            delegated = draw(st.lists(st.sampled_from(subs), unique=True, min_size=1))
-        name = draw(st.sampled_from(POOL_NAMES))
-        description = draw(st.sampled_from(("a pool", *POOL_NAMES)))
+            delegated = subset(draw, subs, 1, len(subs))
+        name = choose(draw, POOL_NAMES)
+        description = choose(draw, ("a pool", *POOL_NAMES))
         pools.append(
             Pool(_world_pool_id(index), owner, name, description, pool_ips[index], delegated)
         )
 
-    # Domains: linked to a visible DIPP holding its IPs (I1, I2, I6), or holding some of
-    # the account's dedicated IPs and, if eligible, shared IPs (I5).
-    options: dict[str, tuple[list[Pool], list[IPAddress]]] = {}
+    # Domains: eligible ones hold the lowest shared IPs, so the shared IPs are held
+    # unevenly, the lowest by the most domains, and D4's choice is not simply the lowest.
+    options: dict[str, tuple[list[Pool], list[IPAddress], list[IPAddress]]] = {}
     for account in accounts_:
         linkable = [
             p
             for p in pools
             if p.ips and (account.id == p.account_id or account.id in p.delegated_to)
         ]
-        holdable = [r.ip for r in dedicated if r.account_id == account.id]
-        if account.shared_ip_eligible:
-            holdable += shared
-        if linkable or holdable:
-            options[account.id] = (linkable, holdable)
+        own = [r.ip for r in dedicated if r.account_id == account.id]
+        eligible = shared if account.shared_ip_eligible else []
+        if linkable or own or eligible:
+            options[account.id] = (linkable, own, eligible)
     domains: list[Domain] = []
     if options:
-        for index in range(draw(st.integers(min_domains, max_domains))):
-            owner = pick(
-                draw,
-                (2, sorted(a for a, (linkable, _) in options.items() if linkable)),
-                (1, sorted(options)),
-            )
-            linkable, holdable = options[owner]
-            domain_id = f"dom-{index + 1}"
-            name = draw(
-                st.sampled_from((f"mail{index + 1}.example.com", f"Mail{index + 1}.Example.COM"))
-            )
-            if linkable and (not holdable or often(draw)):
-                link = draw(st.sampled_from(linkable))
-                domains.append(Domain(domain_id, name, owner, link.pool_id, link.ips))
-            else:
-                size = draw(st.integers(1, min(3, len(holdable))))
-                held = draw(
-                    st.lists(st.sampled_from(holdable), min_size=size, max_size=size, unique=True)
-                )
-                domains.append(Domain(domain_id, name, owner, None, held))
+        drawn = draw(st.lists(_domain(options), min_size=min_domains, max_size=max_domains))
+        for index, domain in enumerate(drawn, start=1):
+            named = domain.name.format(index)
+            domains.append(attrs.evolve(domain, id=f"dom-{index}", name=named))
     return World(accounts_, dedicated, shared, domains, pools)
 
 
@@ -235,13 +273,20 @@ def worlds(
 ) -> st.SearchStrategy[World]:
     """Valid settled worlds: every reference resolves and I1-I7 hold.
 
-    Accounts are ``acct-1``, ``acct-2``, ...; later ones may be subaccounts of
-    earlier top-level ones; the DIPPs feature and shared-IP eligibility vary.
-    Dedicated IPs (some on warmup) and shared IPs mix IPv4 and IPv6. DIPPs are
-    owned by any account, hold some of their owner's dedicated IPs and may be
-    delegated to the owner's subaccounts. Each domain is either linked to a DIPP
-    visible to its account, holding exactly that DIPP's IPs, or unlinked,
-    holding some of its account's dedicated IPs (and shared IPs if eligible).
+    Accounts are ``acct-1``, ``acct-2``, ...; later ones are mostly subaccounts
+    of earlier top-level ones; the DIPPs feature and shared-IP eligibility vary.
+    Dedicated IPs (some on warmup, mostly a parent's) are documentation
+    addresses, IPv4, IPv6 and IPv4-mapped; shared IPs come from other
+    documentation ranges (``203.0.113.0/24``, ``2001:db8:5::/64``). DIPPs are
+    mostly owned by a parent, hold some of their owner's dedicated IPs and may
+    be delegated to the owner's subaccounts. Each domain is either linked to a
+    DIPP visible to its account (inherited ones included), holding exactly that
+    DIPP's IPs, or unlinked, holding some of its account's dedicated IPs and, if
+    eligible, the lowest shared IPs, so that shared IPs are held unevenly.
+
+    Shrinking goes towards fewer records: dedicated IPs and domains are lists
+    from which any one record can be deleted, other counts are small integers
+    drawn before the records, and every choice shrinks to its first value.
 
     ``max_accounts`` must be at least 1, the other limits at least 0, and each
     ``min_`` at most its ``max_``. Since a domain must hold an IP, ``min_domains``

@@ -11,9 +11,15 @@ From one generated world the machine builds two engines with the same ids:
 * the *system under test* (built on ``state_factory(world)``) executes every
   command, valid or not (now and then asking 3.12 for the page after one it
   answered earlier, with the token of that answer), and processes pending
-  updates only when a rule says so: some of them (``process``) or all of them
-  (``settle``); these two rules run only while something is pending, so that
-  most steps are commands;
+  updates only when a step says so, while something is pending: mostly fewer
+  updates than are pending, sometimes all of them (a settle). Every step is one
+  rule, ``step``, that draws what it does (no preconditions, so no run is given
+  up as invalid). Commands aim mostly at the domains whose stored record lags
+  (pending work), where a store is most likely to be wrong;
+* the world it starts from is small (at most three accounts, five dedicated IPs,
+  three shared IPs held unevenly, four domains, two DIPPs) and shrinks towards
+  fewer records; runs are at most 20 steps (:data:`MACHINE_SETTINGS`), and the
+  store under test is closed at the end of every run (``teardown``);
 * the *model*, an engine on :class:`~ippools.memory_state.MemoryState`, settles
   completely after every command, which is the sequential meaning of S1.
 
@@ -32,14 +38,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import attrs
-from hypothesis import event
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
-    precondition,
     rule,
 )
 
@@ -51,18 +56,50 @@ from ippools.outcome import PendingUpdate, Rejected
 from ippools.policies import Policies, SequenceIds
 from ippools.state import WritableState
 from ippools.testing import strategies
+from ippools.testing._choices import below
 from ippools.testing.invariants import assert_invariants
 from ippools.world import World
 
-__all__ = ["MACHINE_POOL_IDS", "InspectableState", "make_machine"]
+__all__ = ["MACHINE_POOL_IDS", "MACHINE_SETTINGS", "InspectableState", "make_machine"]
+
+MACHINE_SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    stateful_step_count=20,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+"""The settings a machine runs with when none are given (its ``TestCase.settings``).
+
+200 runs, no deadline (a store may be slow on a loaded machine), runs of at
+most 20 steps (the bugs the default distribution reaches need a handful; shorter
+runs shrink much faster, more of them find as much), one failure reported
+(shrinking starts at the first one found), and no explain phase (it reruns a
+failing example many times to say which steps could vary, which a shrunk run of
+a few steps shows by itself).
+"""
 
 MACHINE_POOL_IDS: tuple[str, ...] = tuple(digit * 24 for digit in "1234")
 """The pool ids the default policies hand out to creations, in order (then the K16 fallbacks)."""
 
 _FALLBACK_IDS = tuple(f"{n:024x}" for n in range(1, 3))
 
+# What a step does: a command three times in six, processing (when something is pending)
+# twice, the next page of an earlier answer (when there is one) once; shrinks to a command.
+_STEPS = st.sampled_from(("command", "command", "command", "process", "process", "page"))
+
 # Worlds with some of everything, so that most runs have asynchronous work to interleave.
-_DEFAULT_WORLDS = strategies.worlds(min_dedicated_ips=2, min_domains=2, min_pools=1)
+_DEFAULT_WORLDS = strategies.worlds(
+    max_accounts=3,
+    min_dedicated_ips=2,
+    max_dedicated_ips=5,
+    max_shared_ips=3,
+    min_domains=2,
+    max_domains=4,
+    min_pools=1,
+    max_pools=2,
+)
 
 
 class InspectableState(WritableState, Protocol):
@@ -104,7 +141,7 @@ def make_machine(
     ``pool_ids`` are the ids commands may name besides the world's: the ones the
     id source hands out (default: :data:`MACHINE_POOL_IDS` and the first
     fallback ids). ``kinds`` restricts the command types (default: all sixteen).
-    ``process`` steps process between 1 and ``max_process`` updates.
+    ``process`` steps process between 1 and ``max_process`` updates, or settle.
 
     Raises :class:`hypothesis.errors.InvalidArgument` for a bad argument.
     """
@@ -134,6 +171,7 @@ def make_machine(
             self.pool_ids: list[str] = []
             # 3.12 answers to follow: the command that got each and its ``paging.next`` token.
             self.pages: list[tuple[ListPoolDomains, str]] = []
+            self.aim: tuple[tuple[World, list[str]], st.SearchStrategy[Command]] | None = None
 
         @initialize(world=world_strategy)
         def start(self, world: World) -> None:
@@ -144,16 +182,36 @@ def make_machine(
             _same_world(self.system.state.world(), world, "stored world at the start")
 
         @rule(data=st.data())
+        def step(self, data: st.DataObject) -> None:
+            """One step: mostly a command; while updates are pending, often processing
+            some; now and then the next page of an earlier answer.
+
+            One rule with its own weights, not three with preconditions: a rule
+            whose precondition fails makes Hypothesis draw again and, often enough,
+            give the whole run up as invalid."""
+            system, _ = self._engines()
+            what = data.draw(_STEPS, label="step")
+            if what == "page" and self.pages:
+                self.walk_page(data)
+            elif what != "command" and system.state.pending_count > 0:
+                self.process(data)
+            else:
+                self.run_command(data)
+
         def run_command(self, data: st.DataObject) -> None:
             """Any command, valid or not, of any type, on both engines."""
-            _, model = self._engines()
+            system, model = self._engines()
             # Aim at the world as it is now, so that DIPPs created by earlier steps
-            # are acted on by their owners.
-            aim = strategies.commands(model.state.world(), pool_ids=self.pool_ids, kinds=chosen)
-            self._execute(data.draw(aim, label="command"))
+            # are acted on by their owners, and mostly at domains with pending work.
+            # Most commands change nothing: the strategy is reused while the world is.
+            key = (model.state.world(), _lagging(system.state))
+            if self.aim is None or self.aim[0] != key:
+                aim = strategies.commands(
+                    key[0], pool_ids=self.pool_ids, kinds=chosen, pending_domains=key[1]
+                )
+                self.aim = (key, aim)
+            self._execute(data.draw(self.aim[1], label="command"))
 
-        @precondition(lambda machine: bool(getattr(machine, "pages", None)))
-        @rule(data=st.data())
         def walk_page(self, data: st.DataObject) -> None:
             """3.12: ask for the next page with the token of an earlier answer (3.12.3)."""
             earlier, token = data.draw(st.sampled_from(self.pages), label="earlier page")
@@ -192,13 +250,26 @@ def make_machine(
                     f"followed by the command's {got.pending!r}"
                 )
 
-        @precondition(_has_pending)
-        @rule(limit=st.integers(1, max_process))
-        def process(self, limit: int) -> None:
-            """Process up to ``limit`` pending updates, oldest first (S5)."""
-            system, _ = self._engines()
+        def process(self, data: st.DataObject) -> None:
+            """Process pending updates, oldest first (S5): mostly fewer than are pending,
+            so that commands meet domains with work left; one time in four everything
+            (a settle), after which the stored world is the model's world (S1).
+
+            One rule for both, so that a partial process is not undone by a settle
+            as often as it is made."""
+            system, model = self._engines()
             state: InspectableState = system.state
             queued = state.pending
+            if data.draw(below(4), label="settle") == 3:
+                done = system.settle()
+                assert done == len(queued), f"S5: settle processed {done} of {len(queued)}"
+                assert state.pending_count == 0, (
+                    f"S5: {state.pending_count} updates left after settle"
+                )
+                self._check_stored(system, model, "stored world after settle")
+                return
+            most = max(1, min(max_process, len(queued) - 1))
+            limit = 1 + data.draw(below(most), label="limit")
             done = system.process(limit)
             assert done == min(limit, len(queued)), (
                 f"S5: processing up to {limit} of {len(queued)} updates reported {done}"
@@ -207,18 +278,6 @@ def make_machine(
                 f"S5: after processing {done} updates the queue is {state.pending!r}, "
                 f"expected {queued[done:]!r}"
             )
-
-        @precondition(_has_pending)
-        @rule()
-        def settle(self) -> None:
-            """Process everything: the stored world is then the model's world (S1)."""
-            system, model = self._engines()
-            state: InspectableState = system.state
-            queued = state.pending_count
-            done = system.settle()
-            assert done == queued, f"S5: settle processed {done} of {queued} updates"
-            assert state.pending_count == 0, f"S5: {state.pending_count} updates left after settle"
-            self._check_stored(system, model, "stored world after settle")
 
         @invariant()
         def agrees_with_model(self) -> None:
@@ -231,6 +290,13 @@ def make_machine(
             _same_world(effective, self.model.state.world(), "S1: effective world vs the model")
             if state.pending_count == 0:
                 self._check_stored(self.system, self.model, "stored world with nothing pending")
+
+        def teardown(self) -> None:
+            """Close the state under test, when it has ``close`` (a store): every run
+            releases what it opened, even when it failed."""
+            close = getattr(self.system.state, "close", None) if self.system else None
+            if callable(close):
+                close()
 
         def _check_stored(
             self, system: Engine[Any], model: Engine[MemoryState], label: str
@@ -245,13 +311,16 @@ def make_machine(
             return self.system, self.model
 
     IppoolsMachine.__name__ = IppoolsMachine.__qualname__ = "IppoolsMachine"
+    IppoolsMachine.TestCase.settings = MACHINE_SETTINGS
     return IppoolsMachine
 
 
-def _has_pending(machine: Any) -> bool:
-    """Processing is worth a step only when something is pending (the invariant covers the rest)."""
-    system = getattr(machine, "system", None)
-    return system is not None and system.state.pending_count > 0
+def _lagging(state: InspectableState) -> list[str]:
+    """The names of the domains whose stored record lags behind their effective state."""
+    if state.pending_count == 0:
+        return []
+    stored = set(state.world().domains)
+    return [d.name for d in state.effective_world().domains if d not in stored]
 
 
 def _same_world(got: World, expected: World, label: str) -> None:

@@ -20,8 +20,8 @@ and actors) and ``_commands`` (commands). What they share lives in
 choices).
 """
 
-from ippools.testing._commands import commands
+from ippools.testing._commands import COMMAND_TYPES, commands
 from ippools.testing._world_values import actors
 from ippools.testing._worlds import accounts, ips, worlds
 
-__all__ = ["accounts", "actors", "commands", "ips", "worlds"]
+__all__ = ["COMMAND_TYPES", "accounts", "actors", "commands", "ips", "worlds"]
