@@ -33,11 +33,10 @@ from typing import Protocol, TypeAlias
 
 import attrs
 
-from ippools.conform import ControlError
 from ippools.corpus import corpus_names, read_corpus_file
 from ippools.documents import Scenario, load_scenario, parse_json
 from ippools.errors import DocumentError
-from ippools.replay import ReplayResult
+from ippools.replay import ControlError, ReplayResult
 
 __all__ = [
     "Source",

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TextIO
 
 from ippools.batch import Source, file_sources, run_batch, shipped_sources
 from ippools.batch import one_line as _one_line
-from ippools.conform import HttpClient, Unreachable, conform
 from ippools.corpus import corpus_names, read_corpus_file
 from ippools.documents import (
     Scenario,
@@ -645,6 +644,9 @@ def _add_conformance(commands: Any) -> None:
 
 
 def _conform(args: argparse.Namespace, out: _Writer, err: _Writer) -> int:
+    # Imported here: HTTP costs a replay a tenth of a second of start-up it never uses.
+    from ippools.conform import HttpClient, Unreachable, conform
+
     if not args.timeout > 0:
         return _usage("conform", "--timeout must be a number of seconds above 0", err)
     try:

@@ -49,7 +49,7 @@ from ippools.documents import (
     unstructure,
 )
 from ippools.errors import DocumentError
-from ippools.replay import ReplayResult, Unsendable, run
+from ippools.replay import ControlError, ReplayResult, Unsendable, run
 from ippools.world import World
 
 __all__ = [
@@ -74,10 +74,6 @@ _PATH: Final = re.compile(r"/[\x21-\x7e]*")
 _CONTROL_CHARS: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _FRAMING: Final = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 _RETRIED: Final = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-
-
-class ControlError(Exception):
-    """The control protocol answered something other than what it must; the message says what."""
 
 
 class Unreachable(Exception):

@@ -46,6 +46,7 @@ from ippools.world import World
 
 __all__ = [
     "ABSENT",
+    "ControlError",
     "Difference",
     "EngineTarget",
     "ReplayResult",
@@ -263,6 +264,14 @@ class ReplayState(WritableState, Protocol):
 
 class Unsendable(Exception):
     """A target cannot carry this request at all; the message says why (the step is skipped)."""
+
+
+class ControlError(Exception):
+    """The control protocol answered something other than what it must; the message says what.
+
+    A target over HTTP raises it (:mod:`ippools.conform`); a batch run reports the file as
+    failed with that message.
+    """
 
 
 class Target(Protocol):
