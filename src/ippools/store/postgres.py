@@ -3,9 +3,9 @@
 Theory of operation
 -------------------
 :class:`PostgresStore` is :class:`~ippools.store.base.Store` over
-:class:`PostgresAdapter`, whose records are the SQL primitives of
-:class:`~ippools.store.postgres_storage.PostgresStorage` and whose outbox is
-:class:`~ippools.store.postgres_outbox.OutboxTable`, in a schema the host names
+:class:`PostgresAdapter`, whose records, outbox and versions are the SQL
+primitives shared with the SQLite store (:mod:`ippools.store.sql_storage`; claims
+by :class:`~ippools.store.postgres_outbox.PostgresOutbox`), in a schema the host names
 (:mod:`ippools.store.postgres_schema`). The adapter holds a pool of connections
 in autocommit mode; each unit of work takes one for its duration, so the threads
 of a process work at once, and every primitive runs on the connection of the
@@ -72,13 +72,13 @@ import psycopg
 from psycopg import conninfo as pg_conninfo
 from psycopg import pq, sql
 
+from ippools.store import sql_storage
 from ippools.store.base import Clock, Store
 from ippools.store.ports import RecordKey, StoreError
-from ippools.store.postgres_outbox import OutboxTable
+from ippools.store.postgres_outbox import PostgresOutbox
 from ippools.store.postgres_schema import check_schema_name, lock_key, prepare, recreate
 from ippools.store.postgres_sql import DRIVER_ERRORS, Sql, register_text, translated
-from ippools.store.postgres_storage import PostgresStorage
-from ippools.store.sqlite_rows import version as checked_version
+from ippools.store.sql_storage import SqlStorage
 from ippools.world import World
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresAdapter", "PostgresStore", "connect", "describe"]
@@ -157,8 +157,8 @@ class PostgresAdapter:
             raise
         self._give_back(conn)
         self._sql = Sql(self._connection, self._where)
-        self.storage = PostgresStorage(self._sql)
-        self.outbox = OutboxTable(self._sql)
+        self.storage = SqlStorage(self._sql)
+        self.outbox = PostgresOutbox(self._sql)
 
     # -- connections -------------------------------------------------------------
 
@@ -320,17 +320,10 @@ class PostgresAdapter:
     # -- versions ----------------------------------------------------------------
 
     def stored_version(self, key: RecordKey) -> int | None:
-        row = self._sql.one(
-            "SELECT version FROM versions WHERE kind = %s AND id = %s", key.kind, key.id
-        )
-        return None if row is None else checked_version(self._where, (key.kind, key.id), row[0])
+        return sql_storage.stored_version(self._sql, key)
 
     def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
-        self._sql.many(
-            "INSERT INTO versions (kind, id, version) VALUES (%s, %s, %s)"
-            " ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version",
-            [(key.kind, key.id, version) for key, version in versions.items()],
-        )
+        sql_storage.set_versions(self._sql, versions)
 
     def close(self) -> None:
         """Close every idle connection; connections in use close when given back."""

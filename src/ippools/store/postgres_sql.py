@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -32,21 +33,17 @@ from psycopg import errors
 from psycopg.types.string import StrDumperUnknown, TextLoader
 
 from ippools.store.ports import StoreBusy, StoreError
+from ippools.store.sql_storage import SQL_INT_MAX
 
 __all__ = [
     "DRIVER_ERRORS",
-    "SQL_INT_MAX",
     "Sql",
     "escape_text",
     "register_text",
-    "sql_limit",
     "store_error",
     "translated",
     "unescape_text",
 ]
-
-SQL_INT_MAX = 2**63 - 1
-"""The largest ``bigint``."""
 
 _BUSY = (
     errors.LockNotAvailable,
@@ -116,8 +113,19 @@ def translated(where: str) -> Iterator[None]:
         raise store_error(where, error) from error
 
 
+@lru_cache(maxsize=256)
+def _placeholders(sql: str) -> str:
+    """``sql`` with psycopg's ``%s`` for each ``?`` (no statement holds a literal ``?``)."""
+    return sql.replace("?", "%s")
+
+
 class Sql:
-    """Runs statements on ``connection()``, translating driver errors for the store ``where``."""
+    """Runs statements on ``connection()``, translating driver errors for the store ``where``.
+
+    A statement takes ``?`` placeholders, the style of the statements shared with
+    the SQLite store (:mod:`ippools.store.sql_storage`); each text is translated
+    to psycopg's ``%s`` once.
+    """
 
     def __init__(self, connection: Callable[[], psycopg.Connection[Any]], where: str) -> None:
         self.connection = connection
@@ -126,21 +134,21 @@ class Sql:
     def one(self, sql: str, *args: Any) -> Any:
         """The first row of ``sql``, or None."""
         try:
-            return self.connection().execute(sql, args).fetchone()
+            return self.connection().execute(_placeholders(sql), args).fetchone()
         except DRIVER_ERRORS as error:
             raise store_error(self.where, error) from error
 
     def all(self, sql: str, *args: Any) -> list[Any]:
         """Every row of ``sql``."""
         try:
-            return self.connection().execute(sql, args).fetchall()
+            return self.connection().execute(_placeholders(sql), args).fetchall()
         except DRIVER_ERRORS as error:
             raise store_error(self.where, error) from error
 
     def run(self, sql: str, *args: Any) -> int:
         """Run one statement; return how many rows it changed."""
         try:
-            return self.connection().execute(sql, args).rowcount
+            return self.connection().execute(_placeholders(sql), args).rowcount
         except DRIVER_ERRORS as error:
             raise store_error(self.where, error) from error
 
@@ -151,12 +159,12 @@ class Sql:
             return 0
         try:
             with self.connection().cursor() as cursor:
-                cursor.executemany(sql, batch)
+                cursor.executemany(_placeholders(sql), batch)
                 return max(cursor.rowcount, 0)
         except DRIVER_ERRORS as error:
             raise store_error(self.where, error) from error
 
-
-def sql_limit(limit: int | None) -> int | None:
-    """``limit`` for a ``LIMIT`` clause: None (no limit) for None or beyond a ``bigint``."""
-    return None if limit is None or limit > SQL_INT_MAX else limit
+    @staticmethod
+    def limit(limit: int | None) -> int | None:
+        """``limit`` for a ``LIMIT`` clause: None (no limit) for None or beyond a ``bigint``."""
+        return None if limit is None or limit > SQL_INT_MAX else limit

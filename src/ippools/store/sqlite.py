@@ -3,11 +3,11 @@
 Theory of operation
 -------------------
 :class:`SqliteStore` is :class:`~ippools.store.base.Store` over
-:class:`SqliteAdapter`, whose records are the SQL primitives of
-:class:`~ippools.store.sqlite_storage.SqliteStorage` and whose outbox is
-:class:`~ippools.store.sqlite_outbox.OutboxTable`. The file is in write-ahead-log
-mode. Several stores, in several threads or processes, may open the same file:
-SQLite serialises their writers, and readers never wait for a writer.
+:class:`SqliteAdapter`, whose records, outbox and versions are the SQL
+primitives shared with the PostgreSQL store (:mod:`ippools.store.sql_storage`).
+The file is in write-ahead-log mode. Several stores, in several threads or
+processes, may open the same file: SQLite serialises their writers, and readers
+never wait for a writer.
 
 * **Writes.** The adapter holds one connection for writing, guarded by a
   re-entrant lock so that the threads of a process may share it. The
@@ -51,13 +51,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Literal
 
-from ippools.store import sqlite_rows as rows
+from ippools.store import sql_storage
 from ippools.store.base import Clock, Store
 from ippools.store.ports import RecordKey, StoreBusy, StoreError
-from ippools.store.sqlite_outbox import OutboxTable
+from ippools.store.sql_storage import SqlOutbox, SqlStorage
 from ippools.store.sqlite_schema import prepare
 from ippools.store.sqlite_sql import Sql, translated
-from ippools.store.sqlite_storage import SqliteStorage
 from ippools.world import World
 
 __all__ = ["SqliteAdapter", "SqliteStore", "Synchronous", "open_sqlite"]
@@ -120,8 +119,8 @@ class SqliteAdapter:
                 self._conn.close()
                 raise
         self._sql = Sql(self._connection, self._where)
-        self.storage = SqliteStorage(self._sql)
-        self.outbox = OutboxTable(self._sql)
+        self.storage = SqlStorage(self._sql)
+        self.outbox = SqlOutbox(self._sql)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(
@@ -234,16 +233,10 @@ class SqliteAdapter:
             pass
 
     def stored_version(self, key: RecordKey) -> int | None:
-        row = self._sql.one(
-            "SELECT version FROM versions WHERE kind = ? AND id = ?", key.kind, key.id
-        )
-        return None if row is None else rows.version(self._where, (key.kind, key.id), row[0])
+        return sql_storage.stored_version(self._sql, key)
 
     def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
-        self._sql.many(
-            "INSERT OR REPLACE INTO versions (kind, id, version) VALUES (?, ?, ?)",
-            [(key.kind, key.id, version) for key, version in versions.items()],
-        )
+        sql_storage.set_versions(self._sql, versions)
 
     def close(self) -> None:
         """Close every connection; reading connections in use close when given back."""

@@ -21,11 +21,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from ippools.store.ports import StoreBusy, StoreError
+from ippools.store.sql_storage import SQL_INT_MAX
 
-__all__ = ["DRIVER_ERRORS", "SQL_INT_MAX", "Sql", "sql_limit", "store_error", "translated"]
-
-SQL_INT_MAX = 2**63 - 1
-"""The largest integer SQLite stores."""
+__all__ = ["DRIVER_ERRORS", "Sql", "store_error", "translated"]
 
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
@@ -90,7 +88,7 @@ class Sql:
         except DRIVER_ERRORS as error:
             raise store_error(self.where, error) from error
 
-
-def sql_limit(limit: int | None) -> int:
-    """``limit`` for a ``LIMIT`` clause: -1 (no limit) for None or beyond what SQLite stores."""
-    return -1 if limit is None or limit > SQL_INT_MAX else limit
+    @staticmethod
+    def limit(limit: int | None) -> int:
+        """``limit`` for a ``LIMIT`` clause: -1 (no limit) for None or beyond what SQLite stores."""
+        return -1 if limit is None or limit > SQL_INT_MAX else limit
