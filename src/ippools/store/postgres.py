@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Literal
 
@@ -72,13 +72,12 @@ import psycopg
 from psycopg import conninfo as pg_conninfo
 from psycopg import pq, sql
 
-from ippools.store import sql_storage
 from ippools.store.base import Clock, Store
-from ippools.store.ports import RecordKey, StoreError
+from ippools.store.ports import StoreError
 from ippools.store.postgres_outbox import PostgresOutbox
 from ippools.store.postgres_schema import check_schema_name, lock_key, prepare, recreate
 from ippools.store.postgres_sql import DRIVER_ERRORS, Sql, register_text, translated
-from ippools.store.sql_storage import SqlStorage
+from ippools.store.sql_storage import SqlStorage, SqlVersions
 from ippools.world import World
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresAdapter", "PostgresStore", "connect", "describe"]
@@ -120,7 +119,7 @@ def describe(conninfo: str, schema: str) -> str:
     return f"store postgresql://{where}/{database} schema {schema!r}"
 
 
-class PostgresAdapter:
+class PostgresAdapter(SqlVersions):
     """The adapter of :class:`PostgresStore`: connections to the database ``conninfo``.
 
     ``world`` is loaded only when the schema is new (:attr:`created` tells).
@@ -316,14 +315,6 @@ class PostgresAdapter:
                 self._unlock(conn)
         finally:
             self._give_back(conn)
-
-    # -- versions ----------------------------------------------------------------
-
-    def stored_version(self, key: RecordKey) -> int | None:
-        return sql_storage.stored_version(self._sql, key)
-
-    def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
-        sql_storage.set_versions(self._sql, versions)
 
     def close(self) -> None:
         """Close every idle connection; connections in use close when given back."""

@@ -1,7 +1,8 @@
 """The storage, outbox and version primitives of the SQL stores, written once for both.
 
-:class:`SqlStorage` implements :class:`~ippools.storage.Storage`, and
-:class:`SqlOutbox` :class:`~ippools.store.ports.OutboxStorage`, over the tables
+:class:`SqlStorage` implements :class:`~ippools.storage.Storage`,
+:class:`SqlOutbox` :class:`~ippools.store.ports.OutboxStorage` and
+:class:`SqlVersions` the versions of an :class:`~ippools.store.ports.Adapter`, over the tables
 that :mod:`ippools.store.sqlite_schema` and :mod:`ippools.store.postgres_schema`
 create with the same names, columns and keys: one or two statements a
 primitive, each served by an index (S6). The choices of a shared replacement
@@ -50,8 +51,7 @@ __all__ = [
     "SqlConnection",
     "SqlOutbox",
     "SqlStorage",
-    "set_versions",
-    "stored_version",
+    "SqlVersions",
 ]
 
 SQL_INT_MAX = 2**63 - 1
@@ -444,12 +444,18 @@ class SqlOutbox:
         return [Claim(row[0], rows.update(self._where, row)) for row in found]
 
 
-def stored_version(sql: SqlConnection, key: RecordKey) -> int | None:
-    """The version stored for the record ``key``, or None."""
-    row = sql.one("SELECT version FROM versions WHERE kind = ? AND id = ?", key.kind, key.id)
-    return None if row is None else rows.version(sql.where, (key.kind, key.id), row[0])
+class SqlVersions:
+    """The versions primitives of an adapter whose ``_sql`` runs statements on its tables."""
 
+    _sql: SqlConnection
 
-def set_versions(sql: SqlConnection, versions: Mapping[RecordKey, int]) -> None:
-    """Store each record's version."""
-    sql.many(_UPSERT_VERSION, [(key.kind, key.id, version) for key, version in versions.items()])
+    def stored_version(self, key: RecordKey) -> int | None:
+        row = self._sql.one(
+            "SELECT version FROM versions WHERE kind = ? AND id = ?", key.kind, key.id
+        )
+        return None if row is None else rows.version(self._sql.where, (key.kind, key.id), row[0])
+
+    def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
+        self._sql.many(
+            _UPSERT_VERSION, [(key.kind, key.id, version) for key, version in versions.items()]
+        )

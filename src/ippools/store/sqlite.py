@@ -47,14 +47,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Literal
 
-from ippools.store import sql_storage
 from ippools.store.base import Clock, Store
-from ippools.store.ports import RecordKey, StoreBusy, StoreError
-from ippools.store.sql_storage import SqlOutbox, SqlStorage
+from ippools.store.ports import StoreBusy, StoreError
+from ippools.store.sql_storage import SqlOutbox, SqlStorage, SqlVersions
 from ippools.store.sqlite_schema import prepare
 from ippools.store.sqlite_sql import Sql, translated
 from ippools.world import World
@@ -67,7 +66,7 @@ Synchronous = Literal["FULL", "NORMAL"]
 _PRIVATE = ("", ":memory:")
 
 
-class SqliteAdapter:
+class SqliteAdapter(SqlVersions):
     """The adapter of :class:`SqliteStore`: connections to the file at ``path``.
 
     ``world`` is loaded only when the file is new (:attr:`created` tells).
@@ -231,12 +230,6 @@ class SqliteAdapter:
                 conn.execute("ROLLBACK")
         except sqlite3.Error:  # the transaction is gone either way
             pass
-
-    def stored_version(self, key: RecordKey) -> int | None:
-        return sql_storage.stored_version(self._sql, key)
-
-    def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
-        sql_storage.set_versions(self._sql, versions)
 
     def close(self) -> None:
         """Close every connection; reading connections in use close when given back."""
