@@ -73,6 +73,7 @@ from psycopg import conninfo as pg_conninfo
 from psycopg import pq, sql
 
 from ippools.store.base import Clock, Store
+from ippools.store.idle import IdleConnections
 from ippools.store.ports import StoreError
 from ippools.store.postgres_outbox import PostgresOutbox
 from ippools.store.postgres_schema import check_schema_name, lock_key, prepare, recreate
@@ -143,9 +144,7 @@ class PostgresAdapter(SqlVersions):
         self._where = describe(conninfo, self.schema)
         self._key = lock_key(self.schema, "write")
         self._local = threading.local()  # per thread: the stack of its open units
-        self._idle: list[psycopg.Connection[Any]] = []
-        self._idle_lock = threading.Lock()
-        self._closed = False
+        self._idle = IdleConnections[psycopg.Connection[Any]](self._where)
         conn = self._take()
         try:
             with translated(self._where):
@@ -183,20 +182,12 @@ class PostgresAdapter(SqlVersions):
         return conn
 
     def _take(self) -> psycopg.Connection[Any]:
-        with self._idle_lock:
-            if self._closed:
-                raise StoreError(f"{self._where} is closed")
-            if self._idle:
-                return self._idle.pop()
-        return self._connect()
+        idle = self._idle.take()
+        return self._connect() if idle is None else idle
 
     def _give_back(self, conn: psycopg.Connection[Any]) -> None:
         healthy = not conn.closed and conn.info.transaction_status == pq.TransactionStatus.IDLE
-        with self._idle_lock:
-            if healthy and not self._closed:
-                self._idle.append(conn)
-                return
-        conn.close()
+        self._idle.give_back(conn, healthy=healthy)
 
     def _units(self) -> list[_Unit]:
         units: list[_Unit] | None = getattr(self._local, "units", None)
@@ -318,11 +309,7 @@ class PostgresAdapter(SqlVersions):
 
     def close(self) -> None:
         """Close every idle connection; connections in use close when given back."""
-        with self._idle_lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+        self._idle.close()
 
 
 class PostgresStore(Store):

@@ -52,6 +52,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Literal
 
 from ippools.store.base import Clock, Store
+from ippools.store.idle import IdleConnections
 from ippools.store.ports import StoreBusy, StoreError
 from ippools.store.sql_storage import SqlOutbox, SqlStorage, SqlVersions
 from ippools.store.sqlite_schema import prepare
@@ -90,9 +91,7 @@ class SqliteAdapter(SqlVersions):
         self._depth = 0
         self._writer: int | None = None  # the thread whose transaction is open
         self._local = threading.local()  # per thread: the connection of its read snapshot
-        self._idle: list[sqlite3.Connection] = []  # reading connections not in use
-        self._idle_lock = threading.Lock()
-        self._closed = False
+        self._idle = IdleConnections[sqlite3.Connection](self._where)  # reading connections
         self._snapshots = self.path not in _PRIVATE
         with translated(self._where):
             self._conn = self._connect()
@@ -198,15 +197,13 @@ class SqliteAdapter(SqlVersions):
                 self._local.snapshot = None
                 self._rollback(conn)
         finally:
-            self._give_back(conn)
+            self._idle.give_back(conn)
 
     def _take(self) -> sqlite3.Connection:
         """A reading connection: an idle one, or a new one."""
-        with self._idle_lock:
-            if self._closed:
-                raise StoreError(f"{self._where} is closed")
-            if self._idle:
-                return self._idle.pop()
+        idle = self._idle.take()
+        if idle is not None:
+            return idle
         with translated(self._where):
             conn = self._connect()
             try:
@@ -215,13 +212,6 @@ class SqliteAdapter(SqlVersions):
                 conn.close()
                 raise
         return conn
-
-    def _give_back(self, conn: sqlite3.Connection) -> None:
-        with self._idle_lock:
-            if not self._closed:
-                self._idle.append(conn)
-                return
-        conn.close()
 
     @staticmethod
     def _rollback(conn: sqlite3.Connection) -> None:
@@ -233,11 +223,7 @@ class SqliteAdapter(SqlVersions):
 
     def close(self) -> None:
         """Close every connection; reading connections in use close when given back."""
-        with self._idle_lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+        self._idle.close()
         with self._lock:
             self._rollback(self._conn)
             self._conn.close()
