@@ -63,6 +63,9 @@ __all__ = ["SqliteAdapter", "SqliteStore", "Synchronous", "open_sqlite"]
 
 Synchronous = Literal["FULL", "NORMAL"]
 
+# The first SQLite to take the upserts of the shared statements (INSERT ... ON CONFLICT).
+_OLDEST_SQLITE = (3, 24, 0)
+
 # Databases that live only inside the connection that opened them.
 _PRIVATE = ("", ":memory:")
 
@@ -86,6 +89,11 @@ class SqliteAdapter(SqlVersions):
             raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
         self.path = os.fspath(path)
         self._where = f"store {self.path!r}"
+        if sqlite3.sqlite_version_info < _OLDEST_SQLITE:
+            raise StoreError(
+                f"{self._where}: the SQLite store needs SQLite 3.24 or later"
+                f" (INSERT ... ON CONFLICT), this Python has {sqlite3.sqlite_version}"
+            )
         self._timeout = timeout
         self._lock = threading.RLock()  # the writing connection, one thread at a time
         self._depth = 0
