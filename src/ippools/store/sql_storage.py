@@ -123,6 +123,7 @@ _UPSERT_TOMBSTONE = _upsert("tombstones", "pool_id, account_id, kind, target", "
 _UPSERT_VERSION = _upsert("versions", "kind, id, version", "kind, id")
 _ADD_SHARED = "INSERT INTO shared_ips (ip, usage) VALUES (?, 0) ON CONFLICT (ip) DO NOTHING"
 _USE_POOL_ID = _insert_new("used_pool_ids", "pool_id", "pool_id")
+_SHARED_USAGE = "SELECT ip, usage FROM shared_ips ORDER BY ip"
 
 
 def _account_row(account: Account) -> tuple[str, str | None, int, int]:
@@ -388,9 +389,6 @@ class SqlStorage:
                 for row in self._all(f"SELECT {_POOL_COLUMNS} FROM pools ORDER BY pool_id")
             ],
         )
-
-
-_SHARED_USAGE = "SELECT ip, usage FROM shared_ips ORDER BY ip"
 
 
 class SqlOutbox:
