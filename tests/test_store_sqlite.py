@@ -103,6 +103,22 @@ def test_a_newer_schema_version_is_refused_with_a_clear_error(tmp_path: Path) ->
     assert _pragma(path, "user_version") == 5
 
 
+def test_a_sqlite_older_than_3_24_is_refused_with_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shared statements upsert with ON CONFLICT: an older SQLite is named, no file made."""
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 23, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.23.1")
+    with pytest.raises(StoreError) as caught:
+        SqliteStore(path)
+    assert str(caught.value) == (
+        f"store {str(path)!r}: the SQLite store needs SQLite 3.24 or later"
+        " (INSERT ... ON CONFLICT), this Python has 3.23.1"
+    )
+    assert not path.exists()
+
+
 def _indexes(path: Path) -> list[str]:
     with _raw(path) as conn:
         rows = conn.execute(

@@ -3,9 +3,9 @@
 Theory of operation
 -------------------
 :class:`PostgresStore` is :class:`~ippools.store.base.Store` over
-:class:`PostgresAdapter`, whose records are the SQL primitives of
-:class:`~ippools.store.postgres_storage.PostgresStorage` and whose outbox is
-:class:`~ippools.store.postgres_outbox.OutboxTable`, in a schema the host names
+:class:`PostgresAdapter`, whose records, outbox and versions are the SQL
+primitives shared with the SQLite store (:mod:`ippools.store.sql_storage`; claims
+by :class:`~ippools.store.postgres_outbox.PostgresOutbox`), in a schema the host names
 (:mod:`ippools.store.postgres_schema`). The adapter holds a pool of connections
 in autocommit mode; each unit of work takes one for its duration, so the threads
 of a process work at once, and every primitive runs on the connection of the
@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Literal
 
@@ -73,12 +73,12 @@ from psycopg import conninfo as pg_conninfo
 from psycopg import pq, sql
 
 from ippools.store.base import Clock, Store
-from ippools.store.ports import RecordKey, StoreError
-from ippools.store.postgres_outbox import OutboxTable
+from ippools.store.idle import IdleConnections
+from ippools.store.ports import StoreError
+from ippools.store.postgres_outbox import PostgresOutbox
 from ippools.store.postgres_schema import check_schema_name, lock_key, prepare, recreate
 from ippools.store.postgres_sql import DRIVER_ERRORS, Sql, register_text, translated
-from ippools.store.postgres_storage import PostgresStorage
-from ippools.store.sqlite_rows import version as checked_version
+from ippools.store.sql_storage import SqlStorage, SqlVersions
 from ippools.world import World
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresAdapter", "PostgresStore", "connect", "describe"]
@@ -120,7 +120,7 @@ def describe(conninfo: str, schema: str) -> str:
     return f"store postgresql://{where}/{database} schema {schema!r}"
 
 
-class PostgresAdapter:
+class PostgresAdapter(SqlVersions):
     """The adapter of :class:`PostgresStore`: connections to the database ``conninfo``.
 
     ``world`` is loaded only when the schema is new (:attr:`created` tells).
@@ -144,9 +144,7 @@ class PostgresAdapter:
         self._where = describe(conninfo, self.schema)
         self._key = lock_key(self.schema, "write")
         self._local = threading.local()  # per thread: the stack of its open units
-        self._idle: list[psycopg.Connection[Any]] = []
-        self._idle_lock = threading.Lock()
-        self._closed = False
+        self._idle = IdleConnections[psycopg.Connection[Any]](self._where)
         conn = self._take()
         try:
             with translated(self._where):
@@ -157,8 +155,8 @@ class PostgresAdapter:
             raise
         self._give_back(conn)
         self._sql = Sql(self._connection, self._where)
-        self.storage = PostgresStorage(self._sql)
-        self.outbox = OutboxTable(self._sql)
+        self.storage = SqlStorage(self._sql)
+        self.outbox = PostgresOutbox(self._sql)
 
     # -- connections -------------------------------------------------------------
 
@@ -184,20 +182,12 @@ class PostgresAdapter:
         return conn
 
     def _take(self) -> psycopg.Connection[Any]:
-        with self._idle_lock:
-            if self._closed:
-                raise StoreError(f"{self._where} is closed")
-            if self._idle:
-                return self._idle.pop()
-        return self._connect()
+        idle = self._idle.take()
+        return self._connect() if idle is None else idle
 
     def _give_back(self, conn: psycopg.Connection[Any]) -> None:
         healthy = not conn.closed and conn.info.transaction_status == pq.TransactionStatus.IDLE
-        with self._idle_lock:
-            if healthy and not self._closed:
-                self._idle.append(conn)
-                return
-        conn.close()
+        self._idle.give_back(conn, healthy=healthy)
 
     def _units(self) -> list[_Unit]:
         units: list[_Unit] | None = getattr(self._local, "units", None)
@@ -317,28 +307,9 @@ class PostgresAdapter:
         finally:
             self._give_back(conn)
 
-    # -- versions ----------------------------------------------------------------
-
-    def stored_version(self, key: RecordKey) -> int | None:
-        row = self._sql.one(
-            "SELECT version FROM versions WHERE kind = %s AND id = %s", key.kind, key.id
-        )
-        return None if row is None else checked_version(self._where, (key.kind, key.id), row[0])
-
-    def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
-        self._sql.many(
-            "INSERT INTO versions (kind, id, version) VALUES (%s, %s, %s)"
-            " ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version",
-            [(key.kind, key.id, version) for key, version in versions.items()],
-        )
-
     def close(self) -> None:
         """Close every idle connection; connections in use close when given back."""
-        with self._idle_lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+        self._idle.close()
 
 
 class PostgresStore(Store):

@@ -31,7 +31,7 @@ from psycopg import sql
 
 from ippools.store.ports import StoreError
 from ippools.store.postgres_sql import Sql
-from ippools.store.postgres_storage import PostgresStorage
+from ippools.store.sql_storage import SqlStorage
 from ippools.stored_state import load_world
 from ippools.world import World
 
@@ -169,7 +169,7 @@ def prepare(
         if version is None:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             conn.execute(";\n".join(SCHEMA))  # one round trip: no parameters, one query
-            storage = PostgresStorage(Sql(lambda: conn, where))
+            storage = SqlStorage(Sql(lambda: conn, where))
             load_world(storage, world if world is not None else World())
             conn.execute(
                 "INSERT INTO ippools_meta (name, value) VALUES ('application', %s),"

@@ -23,8 +23,9 @@ ranges and ``ORDER BY`` answer as on the texts themselves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -32,21 +33,18 @@ from psycopg import errors
 from psycopg.types.string import StrDumperUnknown, TextLoader
 
 from ippools.store.ports import StoreBusy, StoreError
+from ippools.store.sql_driver import Statements, translating, value_error
+from ippools.store.sql_storage import SQL_INT_MAX
 
 __all__ = [
     "DRIVER_ERRORS",
-    "SQL_INT_MAX",
     "Sql",
     "escape_text",
     "register_text",
-    "sql_limit",
     "store_error",
     "translated",
     "unescape_text",
 ]
-
-SQL_INT_MAX = 2**63 - 1
-"""The largest ``bigint``."""
 
 _BUSY = (
     errors.LockNotAvailable,
@@ -97,9 +95,7 @@ def store_error(where: str, error: Exception) -> StoreError | StoreBusy:
         return StoreBusy(f"{where} is busy: {_first_line(error)}")
     if isinstance(error, psycopg.Error):
         return StoreError(f"{where}: {_first_line(error)}")
-    if isinstance(error, UnicodeError):
-        return StoreError(f"{where}: cannot store text that is not valid Unicode: {error}")
-    return StoreError(f"{where}: cannot store a value: {error}")
+    return value_error(where, error)
 
 
 def _first_line(error: Exception) -> str:
@@ -107,56 +103,33 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-@contextmanager
-def translated(where: str) -> Iterator[None]:
+def translated(where: str) -> AbstractContextManager[None]:
     """Raise the library's error instead of any driver error raised in the block."""
-    try:
-        yield
-    except DRIVER_ERRORS as error:
-        raise store_error(where, error) from error
+    return translating(where, DRIVER_ERRORS, store_error)
 
 
-class Sql:
-    """Runs statements on ``connection()``, translating driver errors for the store ``where``."""
+@lru_cache(maxsize=256)
+def _placeholders(sql: str) -> str:
+    """``sql`` with psycopg's ``%s`` for each ``?`` (no statement holds a literal ``?``)."""
+    return sql.replace("?", "%s")
+
+
+class Sql(Statements):
+    """Runs statements on ``connection()``, translating driver errors for the store ``where``.
+
+    A statement takes ``?`` placeholders, the style of the statements shared with
+    the SQLite store (:mod:`ippools.store.sql_storage`); each text is translated
+    to psycopg's ``%s`` once.
+    """
+
+    errors = DRIVER_ERRORS
+    store_error = staticmethod(store_error)
+    text = staticmethod(_placeholders)
 
     def __init__(self, connection: Callable[[], psycopg.Connection[Any]], where: str) -> None:
-        self.connection = connection
-        self.where = where
+        super().__init__(connection, where)
 
-    def one(self, sql: str, *args: Any) -> Any:
-        """The first row of ``sql``, or None."""
-        try:
-            return self.connection().execute(sql, args).fetchone()
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-    def all(self, sql: str, *args: Any) -> list[Any]:
-        """Every row of ``sql``."""
-        try:
-            return self.connection().execute(sql, args).fetchall()
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-    def run(self, sql: str, *args: Any) -> int:
-        """Run one statement; return how many rows it changed."""
-        try:
-            return self.connection().execute(sql, args).rowcount
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        """Run ``sql`` once per row; return how many rows it changed in all."""
-        batch = list(rows)
-        if not batch:
-            return 0
-        try:
-            with self.connection().cursor() as cursor:
-                cursor.executemany(sql, batch)
-                return max(cursor.rowcount, 0)
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-
-def sql_limit(limit: int | None) -> int | None:
-    """``limit`` for a ``LIMIT`` clause: None (no limit) for None or beyond a ``bigint``."""
-    return None if limit is None or limit > SQL_INT_MAX else limit
+    @staticmethod
+    def limit(limit: int | None) -> int | None:
+        """``limit`` for a ``LIMIT`` clause: None (no limit) for None or beyond a ``bigint``."""
+        return None if limit is None or limit > SQL_INT_MAX else limit

@@ -3,11 +3,11 @@
 Theory of operation
 -------------------
 :class:`SqliteStore` is :class:`~ippools.store.base.Store` over
-:class:`SqliteAdapter`, whose records are the SQL primitives of
-:class:`~ippools.store.sqlite_storage.SqliteStorage` and whose outbox is
-:class:`~ippools.store.sqlite_outbox.OutboxTable`. The file is in write-ahead-log
-mode. Several stores, in several threads or processes, may open the same file:
-SQLite serialises their writers, and readers never wait for a writer.
+:class:`SqliteAdapter`, whose records, outbox and versions are the SQL
+primitives shared with the PostgreSQL store (:mod:`ippools.store.sql_storage`).
+The file is in write-ahead-log mode. Several stores, in several threads or
+processes, may open the same file: SQLite serialises their writers, and readers
+never wait for a writer.
 
 * **Writes.** The adapter holds one connection for writing, guarded by a
   re-entrant lock so that the threads of a process may share it. The
@@ -47,28 +47,30 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Literal
 
-from ippools.store import sqlite_rows as rows
 from ippools.store.base import Clock, Store
-from ippools.store.ports import RecordKey, StoreBusy, StoreError
-from ippools.store.sqlite_outbox import OutboxTable
+from ippools.store.idle import IdleConnections
+from ippools.store.ports import StoreBusy, StoreError
+from ippools.store.sql_storage import SqlOutbox, SqlStorage, SqlVersions
 from ippools.store.sqlite_schema import prepare
 from ippools.store.sqlite_sql import Sql, translated
-from ippools.store.sqlite_storage import SqliteStorage
 from ippools.world import World
 
 __all__ = ["SqliteAdapter", "SqliteStore", "Synchronous", "open_sqlite"]
 
 Synchronous = Literal["FULL", "NORMAL"]
 
+# The first SQLite to take the upserts of the shared statements (INSERT ... ON CONFLICT).
+_OLDEST_SQLITE = (3, 24, 0)
+
 # Databases that live only inside the connection that opened them.
 _PRIVATE = ("", ":memory:")
 
 
-class SqliteAdapter:
+class SqliteAdapter(SqlVersions):
     """The adapter of :class:`SqliteStore`: connections to the file at ``path``.
 
     ``world`` is loaded only when the file is new (:attr:`created` tells).
@@ -87,14 +89,17 @@ class SqliteAdapter:
             raise ValueError(f"synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}")
         self.path = os.fspath(path)
         self._where = f"store {self.path!r}"
+        if sqlite3.sqlite_version_info < _OLDEST_SQLITE:
+            raise StoreError(
+                f"{self._where}: the SQLite store needs SQLite 3.24 or later"
+                f" (INSERT ... ON CONFLICT), this Python has {sqlite3.sqlite_version}"
+            )
         self._timeout = timeout
         self._lock = threading.RLock()  # the writing connection, one thread at a time
         self._depth = 0
         self._writer: int | None = None  # the thread whose transaction is open
         self._local = threading.local()  # per thread: the connection of its read snapshot
-        self._idle: list[sqlite3.Connection] = []  # reading connections not in use
-        self._idle_lock = threading.Lock()
-        self._closed = False
+        self._idle = IdleConnections[sqlite3.Connection](self._where)  # reading connections
         self._snapshots = self.path not in _PRIVATE
         with translated(self._where):
             self._conn = self._connect()
@@ -120,8 +125,8 @@ class SqliteAdapter:
                 self._conn.close()
                 raise
         self._sql = Sql(self._connection, self._where)
-        self.storage = SqliteStorage(self._sql)
-        self.outbox = OutboxTable(self._sql)
+        self.storage = SqlStorage(self._sql)
+        self.outbox = SqlOutbox(self._sql)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(
@@ -200,15 +205,13 @@ class SqliteAdapter:
                 self._local.snapshot = None
                 self._rollback(conn)
         finally:
-            self._give_back(conn)
+            self._idle.give_back(conn)
 
     def _take(self) -> sqlite3.Connection:
         """A reading connection: an idle one, or a new one."""
-        with self._idle_lock:
-            if self._closed:
-                raise StoreError(f"{self._where} is closed")
-            if self._idle:
-                return self._idle.pop()
+        idle = self._idle.take()
+        if idle is not None:
+            return idle
         with translated(self._where):
             conn = self._connect()
             try:
@@ -218,13 +221,6 @@ class SqliteAdapter:
                 raise
         return conn
 
-    def _give_back(self, conn: sqlite3.Connection) -> None:
-        with self._idle_lock:
-            if not self._closed:
-                self._idle.append(conn)
-                return
-        conn.close()
-
     @staticmethod
     def _rollback(conn: sqlite3.Connection) -> None:
         try:
@@ -233,25 +229,9 @@ class SqliteAdapter:
         except sqlite3.Error:  # the transaction is gone either way
             pass
 
-    def stored_version(self, key: RecordKey) -> int | None:
-        row = self._sql.one(
-            "SELECT version FROM versions WHERE kind = ? AND id = ?", key.kind, key.id
-        )
-        return None if row is None else rows.version(self._where, (key.kind, key.id), row[0])
-
-    def set_versions(self, versions: Mapping[RecordKey, int]) -> None:
-        self._sql.many(
-            "INSERT OR REPLACE INTO versions (kind, id, version) VALUES (?, ?, ?)",
-            [(key.kind, key.id, version) for key, version in versions.items()],
-        )
-
     def close(self) -> None:
         """Close every connection; reading connections in use close when given back."""
-        with self._idle_lock:
-            self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+        self._idle.close()
         with self._lock:
             self._rollback(self._conn)
             self._conn.close()

@@ -20,8 +20,8 @@ import sqlite3
 from collections.abc import Callable
 
 from ippools.store.ports import StoreError
+from ippools.store.sql_storage import SqlStorage
 from ippools.store.sqlite_sql import Sql
-from ippools.store.sqlite_storage import SqliteStorage
 from ippools.stored_state import load_world
 from ippools.world import World
 
@@ -165,7 +165,7 @@ def prepare(conn: sqlite3.Connection, where: str, world: World | None) -> bool:
         else:
             for statement in SCHEMA:
                 conn.execute(statement)
-            storage = SqliteStorage(Sql(lambda: conn, where))
+            storage = SqlStorage(Sql(lambda: conn, where))
             load_world(storage, world if world is not None else World())
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -16,16 +16,14 @@ that moment: the adapter gives the one of the current thread's unit of work.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from ippools.store.ports import StoreBusy, StoreError
+from ippools.store.sql_driver import Statements, translating, value_error
+from ippools.store.sql_storage import SQL_INT_MAX
 
-__all__ = ["DRIVER_ERRORS", "SQL_INT_MAX", "Sql", "sql_limit", "store_error", "translated"]
-
-SQL_INT_MAX = 2**63 - 1
-"""The largest integer SQLite stores."""
+__all__ = ["DRIVER_ERRORS", "Sql", "store_error", "translated"]
 
 _BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
@@ -41,56 +39,24 @@ def store_error(where: str, error: Exception) -> StoreError | StoreBusy:
         if code is not None and code & 0xFF in _BUSY_CODES:
             return StoreBusy(f"{where} is busy: {error}")
         return StoreError(f"{where}: {error}")
-    if isinstance(error, UnicodeError):
-        return StoreError(f"{where}: cannot store text that is not valid Unicode: {error}")
-    return StoreError(f"{where}: cannot store a value: {error}")
+    return value_error(where, error)
 
 
-@contextmanager
-def translated(where: str) -> Iterator[None]:
+def translated(where: str) -> AbstractContextManager[None]:
     """Raise the library's error instead of any driver error raised in the block."""
-    try:
-        yield
-    except DRIVER_ERRORS as error:
-        raise store_error(where, error) from error
+    return translating(where, DRIVER_ERRORS, store_error)
 
 
-class Sql:
+class Sql(Statements):
     """Runs statements on ``connection()``, translating driver errors for the store ``where``."""
 
+    errors = DRIVER_ERRORS
+    store_error = staticmethod(store_error)
+
     def __init__(self, connection: Callable[[], sqlite3.Connection], where: str) -> None:
-        self.connection = connection
-        self.where = where
+        super().__init__(connection, where)
 
-    def one(self, sql: str, *args: Any) -> Any:
-        """The first row of ``sql``, or None."""
-        try:
-            return self.connection().execute(sql, args).fetchone()
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-    def all(self, sql: str, *args: Any) -> list[Any]:
-        """Every row of ``sql``."""
-        try:
-            return self.connection().execute(sql, args).fetchall()
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-    def run(self, sql: str, *args: Any) -> None:
-        """Run one statement that returns no row."""
-        try:
-            self.connection().execute(sql, args)
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
-        """Run ``sql`` once per row; return how many rows it changed in all."""
-        try:
-            return self.connection().executemany(sql, rows).rowcount
-        except DRIVER_ERRORS as error:
-            raise store_error(self.where, error) from error
-
-
-def sql_limit(limit: int | None) -> int:
-    """``limit`` for a ``LIMIT`` clause: -1 (no limit) for None or beyond what SQLite stores."""
-    return -1 if limit is None or limit > SQL_INT_MAX else limit
+    @staticmethod
+    def limit(limit: int | None) -> int:
+        """``limit`` for a ``LIMIT`` clause: -1 (no limit) for None or beyond what SQLite stores."""
+        return -1 if limit is None or limit > SQL_INT_MAX else limit
