@@ -143,8 +143,6 @@ def _memoised_texts(ips: frozenset[IPAddress]) -> list[str]:
 # -- domains, the bulk of a large world ---------------------------------------------------
 
 _NOT_IN_ID: Final = re.compile(r"[\s/]")  # what record_id refuses, as the model's validator
-_NEW = object.__new__
-_SET = object.__setattr__
 
 
 # Per document: the account ids, the pool ids and the IP lists (as tuples) met valid.
