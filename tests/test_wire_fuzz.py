@@ -7,6 +7,7 @@ Each property runs at least 1,000 examples, and 100,000 in the fuzz session
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import quote
@@ -154,6 +155,7 @@ OTHER_METHODS = st.one_of(
 )
 
 
+@functools.cache
 def field_pairs(names: tuple[str, ...]) -> st.SearchStrategy[list[tuple[str, str]]]:
     """Mostly fields the route takes with fitting values; sometimes other names or noise."""
     known = st.sampled_from(names).flatmap(lambda n: st.tuples(st.just(n), VALUES[n]))
@@ -171,6 +173,11 @@ ACCOUNTS = st.sampled_from(
     ["acct-1"] * 8 + ["acct-2", "acct-3", "sub-1", "acct-9", "", "  ", " acct-1 "]
 )
 ACTIONS = st.sampled_from(["keep"] * 12 + ["drop", "blank", "twice", "odd"])
+ODD_VALUES = st.one_of(noise, st.sampled_from(["ops", "a@b@c", "@x", "x@"]))
+EXTRA_HEADERS = st.lists(
+    st.tuples(st.one_of(st.sampled_from(["Content-Type", "Authorization"]), noise), noise),
+    max_size=2,
+)
 
 
 @st.composite
@@ -187,19 +194,24 @@ def header_lists(draw: st.DrawFn) -> list[tuple[str, str]]:
         if action == "blank":
             value = " "
         if action == "odd":
-            value = draw(st.one_of(noise, st.sampled_from(["ops", "a@b@c", "@x", "x@"])))
+            value = draw(ODD_VALUES)
         headers.append((draw(cased(name)), value))
         if action == "twice":
             headers.append((draw(cased(name)), value))
-    extra = st.tuples(st.one_of(st.sampled_from(["Content-Type", "Authorization"]), noise), noise)
-    headers.extend(draw(st.lists(extra, max_size=2)))
+    headers.extend(draw(EXTRA_HEADERS))
     return draw(st.permutations(headers))
 
 
+@functools.cache
 def cased(name: str) -> st.SearchStrategy[str]:
-    """``name`` with each ASCII letter in upper or lower case."""
-    return st.lists(st.booleans(), min_size=len(name), max_size=len(name)).map(
-        lambda flips: "".join(_case(c, up) for c, up in zip(name, flips, strict=True))
+    """``name`` with each ASCII letter in upper or lower case (bit ``i`` of one drawn integer
+    says whether character ``i`` is upper case; it shrinks towards all lower case).
+
+    Strategies are built once per name and kept: building one costs far more than drawing
+    from it, and the fuzz session draws hundreds of thousands of requests.
+    """
+    return st.integers(0, 2 ** len(name) - 1).map(
+        lambda flips: "".join(_case(c, flips >> i & 1 == 1) for i, c in enumerate(name))
     )
 
 
@@ -207,6 +219,24 @@ def _case(char: str, upper: bool) -> str:
     if not char.isascii():
         return char
     return char.upper() if upper else char.lower()
+
+
+@functools.cache
+def below(count: int) -> st.SearchStrategy[int]:
+    """An index in ``range(count)``, its strategy built once per count."""
+    return st.integers(0, count - 1)
+
+
+@functools.cache
+def one_of_these(values: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """One of ``values``, its strategy built once per tuple."""
+    return st.sampled_from(values)
+
+
+@functools.cache
+def mostly_these(values: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """One of ``values`` four times in five, else another method, built once per tuple."""
+    return mostly(st.sampled_from(values), OTHER_METHODS)
 
 
 json_values = st.recursive(
@@ -236,6 +266,13 @@ def clean_headers(draw: st.DrawFn) -> list[tuple[str, str]]:
     return [(draw(cased(name)), value) for name, value in values.items()]
 
 
+@functools.cache
+def one_of_shapes(shapes: tuple[Shape, ...]) -> st.SearchStrategy[Shape]:
+    """One of ``shapes``, its strategy built once per tuple."""
+    return st.sampled_from(shapes)
+
+
+@functools.cache
 def known_pairs(names: tuple[str, ...]) -> st.SearchStrategy[list[tuple[str, str]]]:
     """Only fields the route takes, with fitting values (repeats possible)."""
     if not names:
@@ -258,11 +295,11 @@ def requests(
     """
     clean: bool = draw(st.booleans())
     served = SERVED if served is None else served
-    shape = draw(st.sampled_from(served if clean else (SHAPES if shapes is None else shapes)))
+    shape = draw(one_of_shapes(tuple(served if clean else (SHAPES if shapes is None else shapes))))
     values = CLEAN_SEGMENTS if clean else SEGMENTS
     segments = [draw(values[s[1:-1]]) if s.startswith("{") else s for s in shape.segments]
     if not clean and draw(ONE_IN_TEN):
-        segments[draw(st.integers(0, len(segments) - 1))] = draw(st.sampled_from(["", "V3"]))
+        segments[draw(below(len(segments)))] = draw(one_of_these(("", "V3")))
     if not clean and draw(ONE_IN_TEN):
         segments.append("")
     path = "/" + "/".join(segments)
@@ -272,11 +309,7 @@ def requests(
     if query and in_path:
         path += "?" + encode(query)
         query = draw(fields(shape.query))
-    method = draw(
-        st.sampled_from(shape.methods)
-        if clean
-        else mostly(st.sampled_from(shape.methods), OTHER_METHODS)
-    )
+    method = draw(one_of_these(shape.methods) if clean else mostly_these(shape.methods))
     if draw(st.booleans()):
         method = draw(cased(method))
     wants_json = shape.segments[-1] == "ips.json"
