@@ -81,6 +81,10 @@ class Colour(enum.IntEnum):
     RED = 1
 
 
+class Name(enum.StrEnum):
+    FIRST = "first\u00e9"
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -88,8 +92,19 @@ class Colour(enum.IntEnum):
         {"a": Colour.RED},
         OrderedDict([("b", 1), ("a", 2)]),
         [float("nan"), float("inf"), -float("inf")],
+        ["plain", Name.FIRST, "again"],
+        [Name.FIRST, "plain"],
+        ["text", 1, None, ["nested"]],
     ],
-    ids=["int-keys", "int-enum", "dict-subclass", "non-finite"],
+    ids=[
+        "int-keys",
+        "int-enum",
+        "dict-subclass",
+        "non-finite",
+        "str-subclass-after-str",
+        "str-subclass-first",
+        "str-then-others",
+    ],
 )
 def test_values_only_json_dumps_knows_are_written_by_it(value: Any) -> None:
     """Non-string keys, subclasses of the JSON types: the standard library's text exactly."""
@@ -139,3 +154,58 @@ def test_objects_without_repeated_keys_keep_their_order_and_values() -> None:
     assert value == {"b": 1, "a": [{"y": True, "x": None}]}
     assert list(value) == ["b", "a"]
     assert list(value["a"][0]) == ["y", "x"]
+
+
+# Lists of records of the same keys, as a world's lists are: written column by column when
+# every value of a key is of one simple kind, item by item otherwise; the text is the same.
+record_values = st.one_of(
+    st.text(max_size=5),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.lists(st.text(max_size=4), min_size=1, max_size=3),
+    st.lists(st.text(max_size=4), max_size=2).map(tuple),
+    st.sampled_from([[], 1.5, {"k": "v"}, ["a", 1], Name.FIRST, Colour.RED, ("%s", "%%")]),
+)
+
+
+@st.composite
+def record_lists(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Two or more records of the same keys (in any order), mostly one kind of value per key;
+    now and then a record with a key more, a key less or another key."""
+    keys = draw(st.lists(st.text(max_size=4), min_size=1, max_size=5, unique=True))
+    kinds = {key: draw(record_values) for key in keys}
+    records = []
+    for _ in range(draw(st.integers(2, 6))):
+        record = {
+            key: kinds[key] if draw(st.integers(0, 9)) else draw(record_values)
+            for key in draw(st.permutations(keys))
+        }
+        if draw(st.integers(0, 9)) == 0:
+            record[draw(st.text(max_size=4))] = "other"
+        if draw(st.integers(0, 9)) == 0:
+            record.pop(keys[0], None)
+        records.append(record)
+    return records
+
+
+@given(st.one_of(record_lists(), st.dictionaries(st.sampled_from(["%", "a"]), record_lists())))
+def test_lists_of_records_are_written_as_json_dumps_writes_them(value: Any) -> None:
+    """Column by column or item by item, a list of records is the standard library's text."""
+    assert dump_json(value) == reference(value)
+
+
+def test_a_large_list_of_like_records_is_written_as_json_dumps_writes_it() -> None:
+    """The shape of a large world: records of the same keys, strings, null, lists of IPs."""
+    records = [
+        {
+            "id": f"dom-{n}",
+            "name": f"d{n}.example.com",
+            "pool_id": None if n % 3 else "p%s",
+            "ips": [f"10.0.0.{n % 7}", "2001:db8::1"][: 1 + n % 2],
+            "warm": n % 2 == 0,
+            "n": n,
+        }
+        for n in range(500)
+    ]
+    assert dump_json({"domains": records}) == reference({"domains": records})
