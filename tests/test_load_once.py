@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import ippools.world
 from ippools import DocumentError, MemoryState, World, world_problems
 from ippools.documents import load_scenario, load_world, make_converter, unstructure
+from ippools.documents.world import UsualDomains
+from ippools.model import Domain
 from ippools.store import open_sqlite
 from ippools.world import check_world
 from tests.support import POOL_A, account, dedicated, domain, pool
@@ -296,3 +298,64 @@ def test_a_record_built_directly_is_the_one_the_strict_hooks_build(
         direct[kind].append(again)
         strict[kind].append(AsDict(again))
     assert outcome(direct) == outcome(strict)
+
+
+# -- a whole list of domain records at once ---------------------------------------------------
+
+DOMAIN_CHANGES = st.dictionaries(
+    st.sampled_from(["id", "name", "account_id", "pool_id", "ips", "extra"]),
+    st.sampled_from(["(absent)", *range(len(ODD_VALUES))]),
+    max_size=2,
+)
+
+
+def domain_record(n: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """The n-th usual domain record (ids and names of its own), with ``changes`` made."""
+    record = {**RECORDS["domains"], "id": f"dom-{n}", "name": f"d{n}.example"}
+    if n % 3 == 1:
+        del record["pool_id"]
+        record["ips"] = ["198.51.100.1"]
+    if n % 3 == 2:
+        del record["ips"]
+    for name, change in changes.items():
+        if change == "(absent)":
+            record.pop(name, None)
+        else:
+            record[name] = ODD_VALUES[change]
+    return record
+
+
+def one_by_one(records: list[Any]) -> list[Any] | str:
+    """The domains that the domain hook builds from each record in turn, or "refused"."""
+    hook = make_converter().get_structure_hook(Domain)
+    try:
+        return [hook(record, Domain) for record in records]
+    except Exception:
+        return "refused"
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.just({}), DOMAIN_CHANGES), min_size=1, max_size=6))
+def test_a_list_of_domains_built_at_once_is_the_list_built_record_by_record(
+    changes: list[dict[str, Any]],
+) -> None:
+    """The column-by-column hook of a domain list gives the domains that the record hook gives
+    one by one, or declines (None) and leaves the list to it; it never builds a record that the
+    record hook refuses, and it declines only lists that hold an unusual record."""
+    records = [domain_record(n, change) for n, change in enumerate(changes)]
+    at_once = make_converter().get_structure_hook(UsualDomains)(records, UsualDomains)
+    expected = one_by_one(records)
+    if at_once is None:
+        assert expected == "refused" or any(changes)
+    else:
+        assert at_once == expected
+
+
+def test_a_usual_domain_list_is_built_at_once() -> None:
+    """Records of ASCII ids, an optional pool id and IP lists, nothing else: built at once."""
+    records = [domain_record(n, {}) for n in range(9)]
+    at_once = make_converter().get_structure_hook(UsualDomains)(records, UsualDomains)
+    assert at_once is not None
+    assert at_once == one_by_one(records)
+    assert [domain.pool_id for domain in at_once[:3]] == [POOL_A, None, POOL_A]
+    assert at_once[2].ips == frozenset()

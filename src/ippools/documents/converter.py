@@ -17,9 +17,11 @@ error is raised, and worded, exactly as without the memo.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 from ipaddress import IPv4Address, IPv6Address
+from itertools import chain, repeat
 from typing import Any, Final, TypeVar, cast
 
 import attrs
@@ -65,7 +67,7 @@ from ippools.documents._scenario import (
     unstructure_replay_output,
     unstructure_scenario,
 )
-from ippools.documents.world import _settled_world, _unstructure_world
+from ippools.documents.world import UsualDomains, _settled_world, _unstructure_world
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text, is_pool_id
 from ippools.text import is_valid_text
 from ippools.world import World
@@ -228,6 +230,82 @@ def _domain_hook(
     return hook
 
 
+_DOMAIN_FIELDS: Final = frozenset({"id", "name", "account_id", "pool_id", "ips"})
+_ABSENT: Final = object()
+
+
+def _plain_ids(texts: list[Any]) -> bool:
+    """True when every item is a string that :func:`_plain_id` accepts (checked at once)."""
+    if set(map(type, texts)) != {str} or not all(texts):
+        return False
+    joined = "".join(texts)  # what is in one of them is in the whole, and nothing else
+    return joined.isascii() and _NOT_IN_ID.search(joined) is None
+
+
+def _usual_domains(
+    ip_set: Callable[[Any, Any], frozenset[IPAddress]],
+) -> Callable[[Any, Any], list[Domain] | None]:
+    """The hook of a whole list of domain records: the domains, or None unless every record
+    is one that :func:`_domain_hook` takes by its fast path.
+
+    The same checks as that path, made column by column: each field of every record
+    is read, type-checked and searched by C functions called through :func:`map`,
+    each distinct account id, pool id and IP list is checked once, and the records
+    are built field by field through ``map`` as well. When a record is not usual,
+    the caller structures the list record by record, and the strict hooks word any
+    refusal exactly as before.
+    """
+    new, put = object.__new__, object.__setattr__
+
+    def hook(records: Any, _: Any = None) -> list[Domain] | None:
+        if type(records) is not list or set(map(type, records)) != {dict}:
+            return None
+        if not set(chain.from_iterable(records)) <= _DOMAIN_FIELDS:
+            return None
+        get = dict.get
+        ids = list(map(get, records, repeat("id")))
+        names = list(map(get, records, repeat("name")))
+        accounts = list(map(get, records, repeat("account_id")))
+        pools = list(map(get, records, repeat("pool_id")))
+        ip_lists = list(map(get, records, repeat("ips"), repeat(_ABSENT)))
+        if not (_plain_ids(ids) and _plain_ids(names)):
+            return None
+        # Types first: only strings (and None) are hashed to find the distinct values.
+        if set(map(type, accounts)) != {str} or not _plain_ids(list(set(accounts))):
+            return None
+        if not set(map(type, pools)) <= {str, type(None)}:
+            return None
+        for pool in set(pools):
+            if pool is not None and not is_pool_id(pool):
+                return None
+        if not set(map(type, ip_lists)) <= {list, object}:
+            return None
+        # An absent list holds no IP, as an empty one does: both are the empty tuple here.
+        keys = [() if ips is _ABSENT else tuple(ips) for ips in ip_lists]
+        try:
+            distinct = set(keys)
+        except TypeError:  # an unhashable item: not a list of IP texts
+            return None
+        found: dict[tuple[Any, ...], frozenset[IPAddress]] = {}
+        for key in distinct:
+            try:
+                found[key] = ip_set(list(key), None)
+            except Exception:  # the strict hooks say what is wrong, and where
+                return None
+        domains: list[Domain] = list(map(new, repeat(Domain, len(records))))
+        for field, column in (
+            ("id", ids),
+            ("name", names),
+            ("account_id", accounts),
+            ("pool_id", pools),
+            ("ips", map(found.__getitem__, keys)),
+        ):
+            deque(map(put, domains, repeat(field), column), maxlen=0)
+        return domains
+
+    return hook
+
+
 # -- the converter -----------------------------------------------------------------------
 
 
@@ -386,6 +464,7 @@ def make_converter() -> cattrs.Converter:
         checked = _CHECKED_BY_MODEL.get(kind, frozenset())
         hook = _record_hook(converter, kind, f"{what} (an object)", whole, fields, checked)
         structure(kind, _domain_hook(hook, ip_set) if kind is Domain else hook)
+    structure(UsualDomains, _usual_domains(ip_set))
     for kind, run in (
         (World, _settled_world),
         (Scenario, structure_scenario),

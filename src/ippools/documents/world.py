@@ -34,6 +34,12 @@ T = TypeVar("T")
 _WORLD_LISTS: Final = ("accounts", "dedicated_ips", "shared_ips", "domains", "pools")
 
 
+class UsualDomains:
+    """The converter's structure hook of this type turns a whole list of domain records
+    into domains, or gives None when a record is not a usual one (see the converter):
+    the list is then structured record by record."""
+
+
 @attrs.frozen
 class _Records:
     """The records of a world document in document order, and the raw lists they came from."""
@@ -55,9 +61,13 @@ def _records(converter: cattrs.Converter, value: Any) -> _Records:
     _no_unknown(obj, _WORLD_LISTS)
     raw = {name: _at((name,), _array, obj.get(name, [])) for name in _WORLD_LISTS}
 
-    def each(name: str, kind: type[T]) -> list[T]:
-        hook = converter.get_structure_hook(kind)
+    def each(name: str, kind: type[T], usual: type | None = None) -> list[T]:
         items = raw[name]
+        if usual is not None:  # the whole list at once, when every record is usual
+            found: list[T] | None = converter.get_structure_hook(usual)(items, usual)
+            if found is not None:
+                return found
+        hook = converter.get_structure_hook(kind)
         done: list[T] = []
         try:
             for item in items:
@@ -73,7 +83,7 @@ def _records(converter: cattrs.Converter, value: Any) -> _Records:
         accounts=each("accounts", Account),
         dedicated=each("dedicated_ips", DedicatedIp),
         shared=[_at(("shared_ips", i), _ip, v) for i, v in enumerate(raw["shared_ips"])],
-        domains=each("domains", Domain),
+        domains=each("domains", Domain, UsualDomains),
         pools=each("pools", Pool),
     )
 
