@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import ippools.world
@@ -16,6 +16,7 @@ from ippools.documents import load_scenario, load_world, make_converter, unstruc
 from ippools.documents.world import UsualDomains
 from ippools.model import Domain
 from ippools.store import open_sqlite
+from ippools.testing.strategies import worlds
 from ippools.world import check_world
 from tests.support import POOL_A, account, dedicated, domain, pool
 
@@ -359,3 +360,56 @@ def test_a_usual_domain_list_is_built_at_once() -> None:
     assert at_once == one_by_one(records)
     assert [domain.pool_id for domain in at_once[:3]] == [POOL_A, None, POOL_A]
     assert at_once[2].ips == frozenset()
+
+
+# -- the domains of a world checked column by column ------------------------------------------
+
+
+@st.composite
+def damaged_worlds(draw: st.DrawFn) -> World:
+    """A valid world (with subaccounts and delegations now and then) whose domains are redrawn
+    from its own values: accounts, DIPPs and IPs of any owner, repeated ids and names."""
+    world = draw(worlds(max_accounts=4, min_dedicated_ips=2, min_domains=2, min_pools=1))
+    accounts = [account.id for account in world.accounts] + ["acct-unknown"]
+    pool_ids = [None, "f" * 24] + [pool.pool_id for pool in world.pools]
+    ips = sorted({record.ip for record in world.dedicated_ips} | set(world.shared_ips), key=str)
+    domains = list(world.domains)
+    for _ in range(draw(st.integers(1, 2))):
+        i = draw(st.integers(0, len(domains) - 1))
+        old = domains[i]
+        values: dict[str, st.SearchStrategy[Any]] = {
+            "id": st.sampled_from([d.id for d in domains]),
+            "name": st.sampled_from([d.name for d in domains] + [old.name.upper()]),
+            "account_id": st.sampled_from(accounts),
+            "pool_id": st.sampled_from(pool_ids),
+            "ips": st.sets(st.sampled_from(ips), max_size=3),
+        }
+        field = draw(st.sampled_from(sorted(values)))  # one field per change: one problem
+        changes: dict[str, Any] = {field: draw(values[field])}
+        domains[i] = attrs.evolve(old, **changes)
+    return World(world.accounts, world.dedicated_ips, world.shared_ips, domains, world.pools)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged_worlds())
+def test_domains_checked_by_columns_give_the_problems_of_the_walk(world: World) -> None:
+    """The column check of a world's domains finds a world without domain problems exactly when
+    the walk domain by domain does, with the same linked DIPPs; the messages come from the walk."""
+    walked: list[str] = []
+    linked: set[str] = set()
+    accounts = {account.id: account for account in world.accounts}
+    dedicated = {record.ip: record for record in world.dedicated_ips}
+    shared = set(world.shared_ips)
+    own: dict[str, set[Any]] = {}
+    for record in world.dedicated_ips:
+        own.setdefault(record.account_id, set()).add(record.ip)
+    pools = {pool.pool_id: pool for pool in world.pools}
+    shared_only = shared - dedicated.keys()
+    ippools.world._domain_problems(
+        world.domains, accounts, pools, dedicated, shared, own, shared_only, walked.append, linked
+    )
+    by_columns = ippools.world._domains_fine(world.domains, accounts, pools, own, shared_only)
+    if by_columns is not None:
+        assert walked == []
+        assert by_columns == linked
+    event("column check passed" if by_columns is not None else "walked")

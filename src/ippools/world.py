@@ -13,8 +13,9 @@ every later call (the document loader's, then the state's or the store's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network
+from operator import attrgetter
 from typing import TypeVar
 
 import attrs
@@ -47,6 +48,8 @@ def _items(name: str, kind: type[T], value: object) -> list[T]:
         raise TypeError(
             f"{name} must be a collection of {kind.__name__} records, got {echo(value)}"
         )
+    if (type(value) is list or type(value) is tuple) and set(map(type, value)) <= {kind}:
+        return list(value)  # records of exactly that type, checked at once
     items: list[T] = []
     for item in value:  # stop at the first wrong item: the collection may be endless
         if not isinstance(item, kind):
@@ -55,16 +58,20 @@ def _items(name: str, kind: type[T], value: object) -> list[T]:
     return items
 
 
+_BY_ID = attrgetter("id")
+_BY_POOL_ID = attrgetter("pool_id")
+
+
 def _accounts_sorted(records: Iterable[Account]) -> tuple[Account, ...]:
-    return tuple(sorted(_items("accounts", Account, records), key=lambda record: record.id))
+    return tuple(sorted(_items("accounts", Account, records), key=_BY_ID))
 
 
 def _domains_sorted(records: Iterable[Domain]) -> tuple[Domain, ...]:
-    return tuple(sorted(_items("domains", Domain, records), key=lambda record: record.id))
+    return tuple(sorted(_items("domains", Domain, records), key=_BY_ID))
 
 
 def _pools_sorted(records: Iterable[Pool]) -> tuple[Pool, ...]:
-    return tuple(sorted(_items("pools", Pool, records), key=lambda record: record.pool_id))
+    return tuple(sorted(_items("pools", Pool, records), key=_BY_POOL_ID))
 
 
 def _ips_sorted(ips: Iterable[IPAddress | str]) -> tuple[IPAddress, ...]:
@@ -185,7 +192,84 @@ def _problems(world: World) -> list[str]:
             if account is None or account.parent_id != pool.account_id:
                 add(f"{where}: delegated to {echo(sub)}, not a subaccount of its owner (I7)")
 
+    fine_domains = _domains_fine(world.domains, accounts, pools, own, shared_only)
+    if fine_domains is not None:
+        linked = fine_domains
+    else:
+        linked = set()
+        _domain_problems(
+            world.domains, accounts, pools, dedicated, shared, own, shared_only, add, linked
+        )
+
+    for pool in world.pools:
+        if not pool.ips and (pool.pool_id in linked or pool.delegated_to):
+            add(f"pools[{pool.pool_id}]: has a linked domain or a delegation but no IP (I4)")
+    return problems
+
+
+def _domains_fine(
+    domains: tuple[Domain, ...],
+    accounts: dict[str, Account],
+    pools: dict[str, Pool],
+    own: dict[str, set[IPAddress]],
+    shared_only: set[IPAddress],
+) -> set[str] | None:
+    """The ids of the DIPPs that ``domains`` link to when no domain has a problem, else None.
+
+    The checks of :func:`_domain_problems` made over whole columns: ids and name keys
+    distinct, accounts known, each distinct (DIPP, account, IPs) link and each
+    distinct (account, IPs) holding looked at once. A world of many domains has few
+    distinct ones. None sends the caller to the walk domain by domain, which names
+    every problem.
+    """
+    ids = list(map(_BY_ID, domains))
+    if len(set(ids)) != len(ids):
+        return None
+    names = list(map(domain_key, map(_BY_NAME, domains)))
+    if len(set(names)) != len(names):
+        return None
+    account_ids = list(map(_BY_ACCOUNT, domains))
+    if not set(account_ids) <= accounts.keys():
+        return None
+    held = list(map(_BY_IPS, domains))
+    if not all(held):  # a domain holds no IP (I5)
+        return None
     linked: set[str] = set()
+    links = set(zip(map(_BY_POOL, domains), account_ids, held, strict=True))
+    for pool_id, account_id, ips in links:
+        if pool_id is None:
+            continue
+        pool = pools.get(pool_id)
+        if pool is None or pool.ips != ips:
+            return None
+        if not (pool.account_id == account_id or account_id in pool.delegated_to):
+            return None
+        linked.add(pool_id)
+    for account_id, ips in set(zip(account_ids, held, strict=True)):
+        rest = ips - own.get(account_id, _NO_IPS)
+        if rest and not (accounts[account_id].shared_ip_eligible and rest <= shared_only):
+            return None
+    return linked
+
+
+_BY_NAME = attrgetter("name")
+_BY_ACCOUNT = attrgetter("account_id")
+_BY_IPS = attrgetter("ips")
+_BY_POOL = attrgetter("pool_id")
+
+
+def _domain_problems(
+    domains: tuple[Domain, ...],
+    accounts: dict[str, Account],
+    pools: dict[str, Pool],
+    dedicated: dict[IPAddress, DedicatedIp],
+    shared: set[IPAddress],
+    own: dict[str, set[IPAddress]],
+    shared_only: set[IPAddress],
+    add: Callable[[str], None],
+    linked: set[str],
+) -> None:
+    """Every problem of ``domains``, domain by domain; the DIPPs they link to go in ``linked``."""
     names: dict[str, str] = {}
     seen_domains: set[str] = set()
     # The usual domain holds only its account's own dedicated IPs, or shared IPs
@@ -193,7 +277,7 @@ def _problems(world: World) -> list[str]:
     # problem. Domains share few distinct IP sets, so each (account, set) pair is
     # looked at once; only the others are walked IP by IP below.
     fine: set[tuple[str, frozenset[IPAddress]]] = set()
-    for domain in world.domains:
+    for domain in domains:
         domain_id, account_id, ips = domain.id, domain.account_id, domain.ips
         if domain_id in seen_domains:
             add(f"domains[{domain_id}]: id repeated")
@@ -250,11 +334,6 @@ def _problems(world: World) -> list[str]:
                     f"{where}: holds {ip_text(ip)}, a dedicated IP"
                     f" of {echo(record.account_id)} (I6)"
                 )
-
-    for pool in world.pools:
-        if not pool.ips and (pool.pool_id in linked or pool.delegated_to):
-            add(f"pools[{pool.pool_id}]: has a linked domain or a delegation but no IP (I4)")
-    return problems
 
 
 def check_world(world: World) -> None:
