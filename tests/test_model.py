@@ -8,6 +8,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ippools import (
     Account,
@@ -19,6 +21,7 @@ from ippools import (
     parse_ip,
     sorted_ips,
 )
+from ippools.model import domain_key, domain_keys
 from tests.support import POOL_A, ip, ips
 
 
@@ -281,6 +284,12 @@ def test_domain_key_ignores_case_and_one_trailing_dot() -> None:
     """C6: domain names match case-insensitively and a trailing dot is ignored."""
     assert Domain("d", "Example.COM.", "a").key == "example.com"
     assert Domain("d", "example.com", "a").key == "example.com"
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("aZ.\u0130\u1e9e\u2126 ") | st.characters())))
+def test_domain_keys_of_many_names_are_the_keys_of_each(names: list[str]) -> None:
+    """The column form gives each name's key, whatever its case, dots or letters."""
+    assert list(domain_keys(names)) == [domain_key(name) for name in names]
 
 
 def test_subaccount_flag() -> None:

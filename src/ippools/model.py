@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from operator import methodcaller
 from typing import Any, TypeAlias
 
 import attrs
@@ -136,6 +137,18 @@ def domain_key(name: str) -> str:
     if name.endswith("."):
         name = name[:-1]
     return name.lower()
+
+
+_NO_TRAILING_DOT = methodcaller("removesuffix", ".")
+
+
+def domain_keys(names: Iterable[str]) -> Iterator[str]:
+    """:func:`domain_key` of each name, by C functions through :func:`map` (for many names).
+
+    Lower case first, then one trailing dot off: the same key, as lowering keeps a
+    final dot where it is.
+    """
+    return map(_NO_TRAILING_DOT, map(str.lower, names))
 
 
 def _check_id(name: str, value: object) -> str:

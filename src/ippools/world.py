@@ -28,6 +28,7 @@ from ippools.model import (
     IPAddress,
     Pool,
     domain_key,
+    domain_keys,
     ip_address,
     ip_sort_key,
     ip_text,
@@ -225,7 +226,7 @@ def _domains_fine(
     ids = list(map(_BY_ID, domains))
     if len(set(ids)) != len(ids):
         return None
-    names = list(map(domain_key, map(_BY_NAME, domains)))
+    names = list(domain_keys(map(_BY_NAME, domains)))
     if len(set(names)) != len(names):
         return None
     account_ids = list(map(_BY_ACCOUNT, domains))
