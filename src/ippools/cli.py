@@ -38,8 +38,6 @@ from ippools.documents import (
 )
 from ippools.errors import DocumentError, echo
 from ippools.replay import ReplayResult, replay
-from ippools.store import Service, StoreError, open_sqlite, open_store
-from ippools.store.opener import is_postgres_url, safe_url
 from ippools.worker import DEFAULT_SETTLE_DELAY
 from ippools.world import World
 
@@ -374,6 +372,9 @@ def _no_cycle_collection() -> Iterator[None]:
 
 def _replay_on_store(scenario: Scenario, path: str) -> ReplayResult:
     """Replay on a new store at ``path``; an existing database is never touched."""
+    from ippools.store import StoreError, open_sqlite  # only --db needs a store
+    from ippools.store.opener import is_postgres_url
+
     if is_postgres_url(path):
         return _replay_on_postgres(scenario, path)
     if path != ":memory:" and os.path.exists(path) and os.path.getsize(path) > 0:
@@ -387,6 +388,9 @@ def _replay_on_store(scenario: Scenario, path: str) -> ReplayResult:
 
 def _replay_on_postgres(scenario: Scenario, url: str) -> ReplayResult:
     """Replay on a new store in the schema ``url`` names; an existing store is never touched."""
+    from ippools.store import StoreError, open_store
+    from ippools.store.opener import safe_url
+
     label = safe_url(url)
     try:
         store = open_store(url, scenario.world)
@@ -483,6 +487,8 @@ def _add_serve(commands: Any) -> None:
 
 
 def _serve(args: argparse.Namespace, err: TextIO) -> int:
+    from ippools.store import StoreError
+
     try:
         from ippools.server import create_app, load_keys
         from ippools.server.run import configure_logging, serve
@@ -562,6 +568,9 @@ def _add_worker(commands: Any) -> None:
 
 
 def _worker(args: argparse.Namespace, err: TextIO) -> int:
+    from ippools.store import Service, StoreError, open_store
+    from ippools.store.opener import is_postgres_url, safe_url
+
     postgres = is_postgres_url(args.db)
     label = safe_url(args.db) if postgres else args.db
     if not postgres and (args.db == ":memory:" or not os.path.isfile(args.db)):

@@ -34,6 +34,7 @@ __all__ = [
     "IPAddress",
     "Pool",
     "domain_key",
+    "domain_keys",
     "ip_address",
     "ip_sort_key",
     "ip_text",

@@ -29,6 +29,8 @@ from ippools.errors import echo
 from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text
 from ippools.world import World, world_problems
 
+__all__ = ["UsualDomains"]
+
 T = TypeVar("T")
 
 _WORLD_LISTS: Final = ("accounts", "dedicated_ips", "shared_ips", "domains", "pools")
