@@ -59,7 +59,11 @@ def _items(name: str, kind: type[T], value: object) -> list[T]:
     return items
 
 
+# Fields of many records at once, read by C functions through map().
 _BY_ID = attrgetter("id")
+_BY_NAME = attrgetter("name")
+_BY_ACCOUNT = attrgetter("account_id")
+_BY_IPS = attrgetter("ips")
 _BY_POOL_ID = attrgetter("pool_id")
 
 
@@ -236,7 +240,7 @@ def _domains_fine(
     if not all(held):  # a domain holds no IP (I5)
         return None
     linked: set[str] = set()
-    links = set(zip(map(_BY_POOL, domains), account_ids, held, strict=True))
+    links = set(zip(map(_BY_POOL_ID, domains), account_ids, held, strict=True))
     for pool_id, account_id, ips in links:
         if pool_id is None:
             continue
@@ -251,12 +255,6 @@ def _domains_fine(
         if rest and not (accounts[account_id].shared_ip_eligible and rest <= shared_only):
             return None
     return linked
-
-
-_BY_NAME = attrgetter("name")
-_BY_ACCOUNT = attrgetter("account_id")
-_BY_IPS = attrgetter("ips")
-_BY_POOL = attrgetter("pool_id")
 
 
 def _domain_problems(
