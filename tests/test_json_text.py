@@ -95,6 +95,9 @@ class Name(enum.StrEnum):
         ["plain", Name.FIRST, "again"],
         [Name.FIRST, "plain"],
         ["text", 1, None, ["nested"]],
+        [{"a": "x", "b": "y"}, {"a": "x", "c": "y"}],
+        [{"k": ["a", "b"]}, {"k": ["c", 1]}],
+        [{"k": 1.5}, {"k": 2.5}],
     ],
     ids=[
         "int-keys",
@@ -104,6 +107,9 @@ class Name(enum.StrEnum):
         "str-subclass-after-str",
         "str-subclass-first",
         "str-then-others",
+        "records-of-other-keys-same-length",
+        "records-with-a-list-not-of-strings",
+        "records-of-floats",
     ],
 )
 def test_values_only_json_dumps_knows_are_written_by_it(value: Any) -> None:
