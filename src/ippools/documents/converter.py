@@ -161,9 +161,11 @@ def _domain_hook(
 ) -> Callable[[Any, Any], Domain]:
     """The hook of a domain: a fast path for the usual record, ``strict`` for every other.
 
-    A world of 100,000 domains spends most of its loading time here. The usual
-    record is a JSON object of ASCII ids, an optional pool id and a list of IP
-    texts, with no other key: its values are checked here exactly as the strict
+    A list whose records are all usual is built at once by :func:`_usual_domains`;
+    this hook serves the lists that hold at least one other record (a non-ASCII
+    name, say), whose usual records still take the fast path. The usual record is
+    a JSON object of ASCII ids, an optional pool id and a list of IP texts, with
+    no other key: its values are checked here exactly as the strict
     hooks and the model's validators check them (the account and pool ids, which
     repeat, once per document), and the record is built without checking them a
     second time. Anything else (a missing or unknown key, a value of another
