@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 import attrs
+import cattrs
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -326,9 +327,9 @@ def domain_record(n: int, changes: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def one_by_one(records: list[Any]) -> list[Any] | str:
+def one_by_one(records: list[Any], converter: cattrs.Converter | None = None) -> list[Any] | str:
     """The domains that the domain hook builds from each record in turn, or "refused"."""
-    hook = make_converter().get_structure_hook(Domain)
+    hook = (converter or make_converter()).get_structure_hook(Domain)
     try:
         return [hook(record, Domain) for record in records]
     except Exception:
@@ -350,6 +351,24 @@ def test_a_list_of_domains_built_at_once_is_the_list_built_record_by_record(
         assert expected == "refused" or any(changes)
     else:
         assert at_once == expected
+
+
+@pytest.mark.parametrize("field", ["id", "name", "account_id"])
+def test_every_ascii_character_in_an_id_is_judged_as_record_by_record(field: str) -> None:
+    """The column check of ids and names refuses exactly the ASCII characters that the
+    record's own check refuses (whitespace of every kind, ``/``), wherever they stand."""
+    converter = make_converter()
+    hook = converter.get_structure_hook(UsualDomains)
+    for code in range(128):
+        for text in (f"x{chr(code)}y", chr(code), f"{chr(code)}x"):
+            records = [domain_record(0, {}), domain_record(1, {})]
+            records[1][field] = text
+            at_once = hook(records, UsualDomains)
+            expected = one_by_one(records, converter)
+            if at_once is None:
+                assert expected == "refused", (code, text)
+            else:
+                assert at_once == expected, (code, text)
 
 
 def test_a_usual_domain_list_is_built_at_once() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ippools import (
@@ -286,7 +286,16 @@ def test_domain_key_ignores_case_and_one_trailing_dot() -> None:
     assert Domain("d", "example.com", "a").key == "example.com"
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from("aZ.\u0130\u1e9e\u2126 ") | st.characters())))
+# Cased letters that lower to more than one character, capital and small sigma (whose
+# lower case depends on what follows), NUL (what the column form joins names with), dots.
+_NAME_LETTERS = st.sampled_from("aZ.\0\u0130\u1e9e\u2126\u03a3\u03c3\u03c2 ")
+
+
+@given(st.lists(st.text(alphabet=_NAME_LETTERS | st.characters())))
+@example(["example.com."])  # lower case, but not a key: the final dot
+@example(["a.\0b", "c"])  # a dot before a NUL inside a name: the long way, keys unchanged
+@example(["ab", "\u03a3"])  # capital sigma, lowered by its context
+@example(["mail.example.com", "d1.example.org"])  # keys already
 def test_domain_keys_of_many_names_are_the_keys_of_each(names: list[str]) -> None:
     """The column form gives each name's key, whatever its case, dots or letters."""
     assert list(domain_keys(names)) == [domain_key(name) for name in names]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from operator import methodcaller
 from typing import Any, TypeAlias
 
@@ -143,13 +143,22 @@ def domain_key(name: str) -> str:
 _NO_TRAILING_DOT = methodcaller("removesuffix", ".")
 
 
-def domain_keys(names: Iterable[str]) -> Iterator[str]:
+def domain_keys(names: Iterable[str]) -> list[str]:
     """:func:`domain_key` of each name, by C functions through :func:`map` (for many names).
 
     Lower case first, then one trailing dot off: the same key, as lowering keeps a
-    final dot where it is.
+    final dot where it is. Names are mostly keys already (lower case, no final
+    dot): that is seen at once on all of them joined, and they are their own keys.
+    Joined by NUL and ended by one, a name that ends with a dot shows as ".\0";
+    a name holding ".\0" itself only sends the names the long way. And the whole
+    is its own lower case only when every character is, whatever its context
+    (the one context-dependent mapping, of capital sigma, never keeps it).
     """
-    return map(_NO_TRAILING_DOT, map(str.lower, names))
+    names = list(names)
+    joined = "\0".join(names) + "\0"
+    if ".\0" not in joined and joined.lower() == joined:
+        return names
+    return list(map(_NO_TRAILING_DOT, map(str.lower, names)))
 
 
 def _check_id(name: str, value: object) -> str:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, eq
 from typing import TypeVar
 
 import attrs
@@ -225,22 +226,23 @@ def _domains_fine(
     distinct, accounts known, each distinct (DIPP, account, IPs) link and each
     distinct (account, IPs) holding looked at once. A world of many domains has few
     distinct ones. None sends the caller to the walk domain by domain, which names
-    every problem.
+    every problem. ``domains`` are in id order, as a world holds them, so a repeated
+    id stands next to itself.
     """
     ids = list(map(_BY_ID, domains))
-    if len(set(ids)) != len(ids):
+    if any(map(eq, ids, islice(ids, 1, None))):
         return None
-    names = list(domain_keys(map(_BY_NAME, domains)))
+    names = domain_keys(map(_BY_NAME, domains))
     if len(set(names)) != len(names):
         return None
-    account_ids = list(map(_BY_ACCOUNT, domains))
-    if not set(account_ids) <= accounts.keys():
+    columns = (map(_BY_POOL_ID, domains), map(_BY_ACCOUNT, domains), map(_BY_IPS, domains))
+    links = set(zip(*columns, strict=True))
+    holdings = {(account_id, ips) for _, account_id, ips in links}
+    if not {account_id for account_id, _ in holdings} <= accounts.keys():
         return None
-    held = list(map(_BY_IPS, domains))
-    if not all(held):  # a domain holds no IP (I5)
+    if not all(ips for _, ips in holdings):  # a domain holds no IP (I5)
         return None
     linked: set[str] = set()
-    links = set(zip(map(_BY_POOL_ID, domains), account_ids, held, strict=True))
     for pool_id, account_id, ips in links:
         if pool_id is None:
             continue
@@ -250,7 +252,7 @@ def _domains_fine(
         if not (pool.account_id == account_id or account_id in pool.delegated_to):
             return None
         linked.add(pool_id)
-    for account_id, ips in set(zip(account_ids, held, strict=True)):
+    for account_id, ips in holdings:
         rest = ips - own.get(account_id, _NO_IPS)
         if rest and not (accounts[account_id].shared_ip_eligible and rest <= shared_only):
             return None
