@@ -432,3 +432,18 @@ def test_domains_checked_by_columns_give_the_problems_of_the_walk(world: World) 
         assert walked == []
         assert by_columns == linked
     event("column check passed" if by_columns is not None else "walked")
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(max_domains=8))
+def test_domains_unstructured_at_once_are_the_records_unstructured_one_by_one(
+    world: World,
+) -> None:
+    """A world's domain list, written over the whole list, is each record's own unstructured
+    form, in order, and no two records share an IP list."""
+    converter = make_converter()
+    one_by_one = [converter.unstructure(record) for record in world.domains]
+    at_once = unstructure(world)["domains"]
+    assert at_once == one_by_one
+    assert [list(value) for value in at_once] == [list(value) for value in one_by_one]
+    assert len({id(value["ips"]) for value in at_once}) == len(at_once)

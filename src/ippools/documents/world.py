@@ -11,6 +11,7 @@ repeated records only.
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -216,6 +217,23 @@ def _unstructure_world(converter: cattrs.Converter, world: World) -> dict[str, A
         "accounts": each(Account, world.accounts),
         "dedicated_ips": each(DedicatedIp, world.dedicated_ips),
         "shared_ips": _sorted_ip_texts(world.shared_ips),
-        "domains": each(Domain, world.domains),
+        "domains": _domain_objects(world.domains),
         "pools": each(Pool, world.pools),
     }
+
+
+_DOMAIN_COLUMNS: Final = attrgetter("id", "name", "account_id", "pool_id", "ips")
+
+
+def _domain_objects(domains: tuple[Domain, ...]) -> list[dict[str, Any]]:
+    """The converter's unstructured form of each domain, built over the whole list.
+
+    Fields in the record's order, the IPs as their canonical texts (C5), each
+    distinct set of IPs written once and copied, so that each record has its own
+    list, as the converter gives them one by one.
+    """
+    texts = {ips: _sorted_ip_texts(ips) for ips in set(map(attrgetter("ips"), domains))}
+    return [
+        {"id": i, "name": name, "account_id": account, "pool_id": pool, "ips": texts[ips][:]}
+        for i, name, account, pool, ips in map(_DOMAIN_COLUMNS, domains)
+    ]
