@@ -117,8 +117,8 @@ def test_partial_processing_with_delegations_never_changes_an_answer_or_the_sett
     IPs, interleaved with the commands that leave pending work and with partial processing.
     """
     with_subaccounts = worlds(
-        max_accounts=4, min_dedicated_ips=3, min_domains=3, min_pools=2
-    ).filter(lambda world: any(account.parent_id for account in world.accounts))
+        max_accounts=4, min_subaccounts=1, min_dedicated_ips=3, min_domains=3, min_pools=2
+    )
     counted = CountedRuns()
     machine = make_machine(counted, worlds=with_subaccounts, kinds=DELEGATION_KINDS)
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
