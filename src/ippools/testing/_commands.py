@@ -28,7 +28,6 @@ from ippools.commands import (
     GetPool,
     ListPoolDomains,
     ListPools,
-    RemoveDomain,
     RemoveDomainIp,
     RemoveDomainPool,
     RemovePoolIp,
@@ -39,7 +38,7 @@ from ippools.model import is_pool_id
 from ippools.rules.listing import page_token
 from ippools.testing._arguments import check_world
 from ippools.testing._choices import below, choose, mostly, pick, sometimes
-from ippools.testing._host_commands import HOST_BUILDERS, HOST_WEIGHTS
+from ippools.testing._host_commands import HOST_BUILDERS, HOST_PENDING_COMMANDS, HOST_WEIGHTS
 from ippools.testing._world_values import (
     WorldValues,
     draw_actor,
@@ -292,9 +291,11 @@ _WEIGHTS: dict[type[Any], int] = {
 }
 
 _DOMAIN_COMMANDS = frozenset(
-    {RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool, GetDomainIps, AssignDomainIp, RemoveDomain}
+    {RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool, GetDomainIps, AssignDomainIp}
+    | HOST_PENDING_COMMANDS
 )
-"""The commands that name a domain, which may have pending work."""
+"""The commands that name a domain, which may have pending work, and the host commands that
+read what pending work changes (the IPs domains hold, a domain itself)."""
 
 _PENDING_WEIGHTS = {
     kind: weight * (6 if kind is GetDomainIps else 3 if kind in _DOMAIN_COMMANDS else 1)

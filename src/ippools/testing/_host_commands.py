@@ -42,7 +42,7 @@ from ippools.testing._world_values import (
     draw_replacement_pool,
 )
 
-__all__ = ["HOST_BUILDERS", "HOST_WEIGHTS"]
+__all__ = ["HOST_BUILDERS", "HOST_PENDING_COMMANDS", "HOST_WEIGHTS"]
 
 
 def _create_account(draw: st.DrawFn, values: WorldValues) -> Command:
@@ -71,7 +71,7 @@ _FEATURES = ("shared_ip_eligible", "dipps", "both", "neither")
 
 def _set_account_features(draw: st.DrawFn, values: WorldValues) -> Command:
     actor = draw_host_actor(draw, values)
-    account_id = draw_account_id(draw, values)
+    account_id = draw_account_id(draw, values, values.host.pending_owners)
     dipps_now, eligible_now = values.host.flags.get(account_id, (False, False))
     which = choose(draw, _FEATURES)
     # Mostly the other value of a flag (eligibility taken away is refused while a domain
@@ -93,8 +93,11 @@ def _add_dedicated_ip(draw: st.DrawFn, values: WorldValues) -> Command:
 
 def _remove_dedicated_ip(draw: st.DrawFn, values: WorldValues) -> Command:
     actor = draw_host_actor(draw, values)
-    # Mostly one that no DIPP and no domain holds; else a held one, a shared one, or odd.
-    return RemoveDedicatedIp(actor, draw_ip(draw, values, "", values.host.unheld_dedicated))
+    # Mostly one that no DIPP and no domain holds (while domains have pending work, one of
+    # their owners', such as an IP a DIPP just gave up); else a held one, a shared one, odd.
+    host = values.host
+    likely = host.pending_unheld or host.unheld_dedicated
+    return RemoveDedicatedIp(actor, draw_ip(draw, values, "", likely))
 
 
 def _set_warmup(draw: st.DrawFn, values: WorldValues) -> Command:
@@ -155,6 +158,14 @@ HOST_WEIGHTS: dict[type[Any], int] = {
 Adding and removing dedicated IPs and creating domains come up most: they meet the
 IPs that DIPPs and pending work move around.
 """
+
+HOST_PENDING_COMMANDS = frozenset(
+    {RemoveDedicatedIp, RemoveSharedIp, SetAccountFeatures, CreateDomain, RemoveDomain}
+)
+"""The host commands whose rules read what pending work changes: the IPs that domains hold
+(removing an IP, taking eligibility away), a domain's link and IPs (a new domain linked to
+a DIPP, removing a domain). While domains have pending work they come up three times as
+often, as the API's commands on a domain do."""
 
 HOST_BUILDERS: dict[type[Any], Callable[[st.DrawFn, WorldValues], Command]] = {
     CreateAccount: _create_account,

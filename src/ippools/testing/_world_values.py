@@ -135,7 +135,7 @@ class WorldValues:
     @cached_property
     def host(self) -> HostValues:
         """What the world offers to the host's provisioning commands (built once, on demand)."""
-        return HostValues(self._world)
+        return HostValues(self._world, self.pending_names)
 
 
 # Addresses that worlds start without, then some they start with (new once removed): a
@@ -168,10 +168,12 @@ class HostValues:
     Accounts by kind (top-level, subaccounts, removable: nothing left that
     :class:`~ippools.commands.RemoveAccount` refuses for), IPs by use (dedicated
     and shared ones that no DIPP or domain holds), and ids, names and IPs not in
-    use yet, the first free ones first.
+    use yet, the first free ones first. ``pending_names`` are the domains with
+    pending work: their owners, and the owners' dedicated IPs that nothing holds
+    any more, are where a host command most likely meets a stale stored record.
     """
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, pending_names: Sequence[str] = ()) -> None:
         accounts = world.accounts
         self.top_level = [a.id for a in accounts if a.parent_id is None]
         self.subaccounts = [a.id for a in accounts if a.parent_id is not None]
@@ -189,6 +191,14 @@ class HostValues:
         self.dedicated = _texts(r.ip for r in world.dedicated_ips)
         self.warmup = {ip_text(r.ip): r.warmup for r in world.dedicated_ips}
         self.unheld_dedicated = _texts(r.ip for r in world.dedicated_ips if r.ip not in held)
+        lagging = set(pending_names)
+        self.pending_owners = sorted({d.account_id for d in world.domains if d.name in lagging})
+        # A subaccount's domain lags behind its parent's DIPP: the parent's IPs count too.
+        parents = {a.id: a.parent_id for a in accounts}
+        owners = set(self.pending_owners) | {parents.get(a) for a in self.pending_owners}
+        self.pending_unheld = _texts(
+            r.ip for r in world.dedicated_ips if r.ip not in held and r.account_id in owners
+        )
         self.shared = _texts(world.shared_ips)
         self.unheld_shared = _texts(ip for ip in world.shared_ips if ip not in held)
         in_use = {r.ip for r in world.dedicated_ips} | set(world.shared_ips)
