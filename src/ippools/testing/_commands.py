@@ -350,7 +350,9 @@ def commands(
     unknown accounts, another account's IP, a record still held or in use).
     ``pending_domains`` names the domains of ``world`` whose stored record lags
     behind (pending work): commands on a domain aim at them most often, since a
-    store is most likely wrong there.
+    store is most likely wrong there, and host commands at their owners and at
+    the owners' IPs that nothing holds any more (such as one a DIPP just gave up,
+    which a lagging stored record may still list).
     """
     world = check_world(world)
     extra = list(pool_ids) if not isinstance(pool_ids, str) else [pool_ids]
