@@ -41,8 +41,10 @@ unchanged. The stored world is only compared and checked for I1-I7 when nothing
 is pending, since before that it may lag (K15).
 
 Every command executed is recorded as a Hypothesis event, ``"<type> <status>"``
-(``"AddPoolIp 200"``, ``"RemoveDedicatedIp 400"``), so that
-``--hypothesis-show-statistics`` shows how often each type was accepted and refused.
+(``"AddPoolIp 200"``, ``"RemoveDedicatedIp 400"``). Pytest's
+``--hypothesis-show-statistics`` shows them, how often each type was accepted and
+refused, for a machine run as its own ``TestCase``; a plain test function that
+calls ``run_state_machine_as_test`` is not a Hypothesis test to pytest, and gets none.
 """
 
 from __future__ import annotations
