@@ -1,7 +1,8 @@
 """Test tools for ippools and for states that implement its ports.
 
 * :mod:`ippools.testing.strategies`: Hypothesis strategies for IPs, accounts,
-  valid settled worlds, actors and commands of every type;
+  valid settled worlds, actors and commands of every type (the API's by
+  default, the host's provisioning commands when asked for);
 * :mod:`ippools.testing.invariants`: checks of the invariants I1-I7 that raise
   :class:`AssertionError` with a message naming the offending record;
 * :mod:`ippools.testing.machine`: :func:`make_machine`, a Hypothesis state

@@ -1,4 +1,9 @@
-"""The strategy for commands: one builder per command type, weighted by pending work."""
+"""The strategy for commands: one builder per command type, weighted by pending work.
+
+The API's sixteen command types (:data:`COMMAND_TYPES`) are drawn by default; the
+host's provisioning commands (:data:`ippools.commands.HOST_COMMANDS`, built in
+``_host_commands``) only when ``kinds`` names them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from ippools.commands import (
+    HOST_COMMANDS,
     AddPoolIp,
     AddPoolIps,
     AssignDomainIp,
@@ -32,6 +38,7 @@ from ippools.model import is_pool_id
 from ippools.rules.listing import page_token
 from ippools.testing._arguments import check_world
 from ippools.testing._choices import below, choose, mostly, pick, sometimes
+from ippools.testing._host_commands import HOST_BUILDERS, HOST_PENDING_COMMANDS, HOST_WEIGHTS
 from ippools.testing._world_values import (
     WorldValues,
     draw_actor,
@@ -68,6 +75,14 @@ COMMAND_TYPES: tuple[type[Any], ...] = (
     GetDomainIps,
     AssignDomainIp,
 )
+"""The API's command types, one per route (3.1-3.16): what :func:`commands` draws by default.
+
+The host's provisioning commands, :data:`ippools.commands.HOST_COMMANDS`, are drawn
+only when ``kinds`` names them: ``kinds=COMMAND_TYPES + HOST_COMMANDS`` draws both.
+"""
+
+_KINDS: tuple[type[Any], ...] = COMMAND_TYPES + HOST_COMMANDS
+"""Every type :func:`commands` draws, API commands first (choices shrink towards them)."""
 
 # Limits and page tokens of 3.12: valid ones first, then the ones 3.12.2-3 and K24 refuse.
 _LIMITS: tuple[str | None, ...] = (None, "10", "010", "500")
@@ -272,12 +287,15 @@ _WEIGHTS: dict[type[Any], int] = {
     RevokeDelegation: 3,
     GetDomainIps: 2,
     AssignDomainIp: 3,
+    **HOST_WEIGHTS,
 }
 
 _DOMAIN_COMMANDS = frozenset(
     {RemoveDomainIp, RemoveDomainPool, UnlinkDomainPool, GetDomainIps, AssignDomainIp}
+    | HOST_PENDING_COMMANDS
 )
-"""The commands that name a domain, which may have pending work."""
+"""The commands that name a domain, which may have pending work, and the host commands that
+read what pending work changes (the IPs domains hold, a domain itself)."""
 
 _PENDING_WEIGHTS = {
     kind: weight * (6 if kind is GetDomainIps else 3 if kind in _DOMAIN_COMMANDS else 1)
@@ -302,6 +320,7 @@ _BUILDERS: dict[type[Any], Callable[[st.DrawFn, WorldValues], Command]] = {
     RevokeDelegation: _revoke_delegation,
     GetDomainIps: _get_domain_ips,
     AssignDomainIp: _assign_domain_ip,
+    **HOST_BUILDERS,
 }
 
 
@@ -312,7 +331,7 @@ def commands(
     kinds: Iterable[type[Any]] | None = None,
     pending_domains: Iterable[str] = (),
 ) -> st.SearchStrategy[Command]:
-    """Commands of every type of :mod:`ippools.commands`, aimed at ``world``.
+    """Commands of the types of :mod:`ippools.commands`, aimed at ``world``.
 
     Accounts, domain names and ids, DIPP ids and IPs are mostly drawn from
     ``world``: a command on a domain or DIPP mostly acts as its owner, and the
@@ -322,10 +341,18 @@ def commands(
     change a DIPP's IPs come up most often, since they leave pending work.
 
     ``pool_ids`` adds DIPP ids that do not exist in ``world`` yet, such as the
-    ids an id source will hand out to creations. ``kinds`` restricts the
-    command types (default: all sixteen). ``pending_domains`` names the domains
-    of ``world`` whose stored record lags behind (pending work): commands on a
-    domain aim at them most often, since a store is most likely wrong there.
+    ids an id source will hand out to creations. ``kinds`` chooses the command
+    types: by default the sixteen API commands of :data:`COMMAND_TYPES`; it may
+    name the host's provisioning commands too (``HOST_COMMANDS``), which then
+    mostly name values the rules accept (new ids and IPs, records nothing holds,
+    an account's free IPs or a DIPP visible to it for a new domain, the other
+    value of a flag) and now and then ones they refuse (ids and IPs in use,
+    unknown accounts, another account's IP, a record still held or in use).
+    ``pending_domains`` names the domains of ``world`` whose stored record lags
+    behind (pending work): commands on a domain aim at them most often, since a
+    store is most likely wrong there, and host commands at their owners and at
+    the owners' IPs that nothing holds any more (such as one a DIPP just gave up,
+    which a lagging stored record may still list).
     """
     world = check_world(world)
     extra = list(pool_ids) if not isinstance(pool_ids, str) else [pool_ids]
@@ -350,7 +377,7 @@ def commands(
         if not isinstance(name, str):
             raise InvalidArgument(f"pending_domains: {name!r} is not a domain name")
     values = WorldValues(world, extra, lagging)
-    return _commands(values, [kind for kind in COMMAND_TYPES if kind in chosen])
+    return _commands(values, [kind for kind in _KINDS if kind in chosen])
 
 
 @st.composite

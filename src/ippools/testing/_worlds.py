@@ -171,6 +171,7 @@ def _domain(
 def _worlds(
     draw: st.DrawFn,
     max_accounts: int,
+    min_subaccounts: int,
     min_domains: int,
     max_domains: int,
     min_pools: int,
@@ -180,11 +181,15 @@ def _worlds(
     max_shared_ips: int,
 ) -> World:
     # Accounts first, a small bounded count: later ones are mostly subaccounts of earlier
-    # top-level ones (inherited DIPPs).
+    # top-level ones (inherited DIPPs). The first is top-level; once the accounts left are
+    # as many as the subaccounts still wanted, each is a subaccount (no draw for that).
     accounts_: list[Account] = []
-    for index in range(1 + draw(below(max_accounts))):
+    count = 1 + min_subaccounts + draw(below(max_accounts - min_subaccounts))
+    for index in range(count):
         tops = [a.id for a in accounts_ if a.parent_id is None]
-        parent = choose(draw, tops) if tops and often(draw) else None
+        wanted = min_subaccounts - (len(accounts_) - len(tops))
+        forced = bool(tops) and wanted >= count - index
+        parent = choose(draw, tops) if tops and (forced or often(draw)) else None
         accounts_.append(Account(f"acct-{index + 1}", parent, mostly(draw), often(draw)))
     account_ids = [a.id for a in accounts_]
     parents = sorted({a.parent_id for a in accounts_ if a.parent_id is not None})
@@ -263,6 +268,7 @@ def _worlds(
 def worlds(
     *,
     max_accounts: int = 4,
+    min_subaccounts: int = 0,
     min_domains: int = 0,
     max_domains: int = 6,
     min_pools: int = 0,
@@ -288,11 +294,23 @@ def worlds(
     from which any one record can be deleted, other counts are small integers
     drawn before the records, and every choice shrinks to its first value.
 
+    ``min_subaccounts`` asks for at least that many subaccounts, built as such
+    (no world is filtered out): the accounts past the first are then subaccounts
+    as far as needed, and the smallest world shrunk to has one top-level account
+    with ``min_subaccounts`` subaccounts.
+
     ``max_accounts`` must be at least 1, the other limits at least 0, and each
     ``min_`` at most its ``max_``. Since a domain must hold an IP, ``min_domains``
-    above 0 needs ``min_dedicated_ips`` above 0.
+    above 0 needs ``min_dedicated_ips`` above 0; since a subaccount's parent is a
+    top-level account, ``max_accounts`` must exceed ``min_subaccounts``.
     """
     check_int("max_accounts", max_accounts, minimum=1)
+    check_int("min_subaccounts", min_subaccounts, minimum=0)
+    if max_accounts <= min_subaccounts:
+        raise InvalidArgument(
+            f"min_subaccounts={min_subaccounts} needs max_accounts >= {min_subaccounts + 1}: "
+            "a subaccount's parent is a top-level account"
+        )
     check_int("min_domains", min_domains, minimum=0)
     check_int("max_domains", max_domains, minimum=min_domains, floor="min_domains")
     check_int("min_pools", min_pools, minimum=0)
@@ -308,6 +326,7 @@ def worlds(
         )
     return _worlds(
         max_accounts,
+        min_subaccounts,
         min_domains,
         max_domains,
         min_pools,

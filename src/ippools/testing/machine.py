@@ -10,7 +10,9 @@ From one generated world the machine builds two engines with the same ids:
 
 * the *system under test* (built on ``state_factory(world)``) executes every
   command, valid or not (now and then asking 3.12 for the page after one it
-  answered earlier, with the token of that answer), and processes pending
+  answered earlier, with the token of that answer), of the API's sixteen
+  types by default, and of the host's provisioning types as well when
+  ``kinds`` names them; it processes pending
   updates only when a step says so, while something is pending: mostly fewer
   updates than are pending, sometimes all of them (a settle). Every step is one
   rule, ``step``, that draws what it does (no preconditions, so no run is given
@@ -30,6 +32,19 @@ pending queue exactly as they were (C4), while an accepted one appended its
 pending updates to the queue (S4). Processing takes the oldest updates first and
 counts each (S5). After a full settle, and whenever nothing is pending, the
 system's stored world must equal the model's world and satisfy I1-I7 (S1, §4).
+
+Host provisioning commands run with pending work outstanding like any other:
+the rules decide them on the effective state (a dedicated IP that a DIPP's
+pending change has taken from a domain may go, though the domain's stored record
+still lists it), they leave nothing pending, and the checks above hold for them
+unchanged. The stored world is only compared and checked for I1-I7 when nothing
+is pending, since before that it may lag (K15).
+
+Every command executed is recorded as a Hypothesis event, ``"<type> <status>"``
+(``"AddPoolIp 200"``, ``"RemoveDedicatedIp 400"``). Pytest's
+``--hypothesis-show-statistics`` shows them, how often each type was accepted and
+refused, for a machine run as its own ``TestCase``; a plain test function that
+calls ``run_state_machine_as_test`` is not a Hypothesis test to pytest, and gets none.
 """
 
 from __future__ import annotations
@@ -140,8 +155,12 @@ def make_machine(
     least two dedicated IPs, two domains and one DIPP).
     ``pool_ids`` are the ids commands may name besides the world's: the ones the
     id source hands out (default: :data:`MACHINE_POOL_IDS` and the first
-    fallback ids). ``kinds`` restricts the command types (default: all sixteen).
-    ``process`` steps process between 1 and ``max_process`` updates, or settle.
+    fallback ids). ``kinds`` chooses the command types, as :func:`strategies.commands`
+    takes them: by default the sixteen API commands
+    (:data:`~ippools.testing.strategies.COMMAND_TYPES`); naming host provisioning
+    types (``kinds=COMMAND_TYPES + HOST_COMMANDS``, from :mod:`ippools.commands`)
+    mixes them in. ``process`` steps process between 1 and ``max_process`` updates,
+    or settle.
 
     Raises :class:`hypothesis.errors.InvalidArgument` for a bad argument.
     """

@@ -10,7 +10,9 @@ of installed packages, so that with ippools installed, ``st.from_type(World)``,
 Records are taken from generated worlds, so every one is valid in a world (a
 :class:`~ippools.model.Pool` holds its owner's IPs, a
 :class:`~ippools.model.Domain` holds IPs it may hold); a command is aimed at a
-generated world, as :func:`~ippools.testing.strategies.commands` aims it.
+generated world, as :func:`~ippools.testing.strategies.commands` aims it; that
+holds for the API's commands and for the host's provisioning commands
+(:data:`~ippools.commands.HOST_COMMANDS`) alike.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
-from ippools.commands import Actor
+from ippools.commands import HOST_COMMANDS, Actor
 from ippools.model import Account, DedicatedIp, Domain, Pool
 from ippools.testing._commands import COMMAND_TYPES, commands
 from ippools.testing._world_values import actors
@@ -54,7 +56,7 @@ def register_strategies() -> None:
     )
     st.register_type_strategy(Pool, _records(worlds(min_pools=1), lambda w: w.pools))
     st.register_type_strategy(Actor, worlds().flatmap(actors))
-    for kind in COMMAND_TYPES:
+    for kind in COMMAND_TYPES + HOST_COMMANDS:
         st.register_type_strategy(kind, _command(kind))
 
 
