@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
+from hypothesis import HealthCheck, Phase, settings
 
 from ippools import (
     Accepted,
@@ -25,6 +26,21 @@ from ippools import (
     World,
     ip_address,
 )
+
+# Looking for one example: no shrinking, and the same examples every run.
+FIND_SETTINGS = settings(
+    max_examples=5000,
+    database=None,
+    derandomize=True,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def deferred(function: Callable[..., object], *args: Any, **kwargs: Any) -> Callable[[], object]:
+    """A call of ``function`` with these arguments, made later (arguments of any type)."""
+    return lambda: function(*args, **kwargs)
+
 
 POOL_A = "a" * 24
 POOL_B = "b" * 24

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
@@ -50,7 +50,17 @@ from ippools.testing import (
     make_machine,
     worlds,
 )
-from tests.support import POOL_A, POOL_B, account, dedicated, domain, ip, pool
+from tests.support import (
+    FIND_SETTINGS,
+    POOL_A,
+    POOL_B,
+    account,
+    dedicated,
+    deferred,
+    domain,
+    ip,
+    pool,
+)
 
 ALL_KINDS = [
     RemoveDomainIp,
@@ -93,76 +103,65 @@ FAMILY = World(
     ],
 )
 
-# Looking for one example: no shrinking, and the same examples every run.
-FIND_SETTINGS = settings(
-    max_examples=5000,
-    database=None,
-    derandomize=True,
-    phases=[Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
-
 
 # -- argument validation -------------------------------------------------------
-
-
-def _with(function: Callable[..., object], *args: Any, **kwargs: Any) -> Callable[[], object]:
-    """A call of ``function`` with these arguments, made later (arguments of any type)."""
-    return lambda: function(*args, **kwargs)
 
 
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (_with(ips, v4=False, v6=False), r"ips\(\) needs v4=True or v6=True; both are False"),
-        (_with(ips, v4="yes"), r"v4 must be True or False, got 'yes'"),
+        (deferred(ips, v4=False, v6=False), r"ips\(\) needs v4=True or v6=True; both are False"),
+        (deferred(ips, v4="yes"), r"v4 must be True or False, got 'yes'"),
         (
-            _with(accounts, ids="acct-1"),
+            deferred(accounts, ids="acct-1"),
             r"ids must be a Hypothesis strategy or None, got 'acct-1'",
         ),
-        (_with(accounts, dipps=1), r"dipps must be True, False or None, got 1"),
-        (_with(worlds, max_accounts=0), r"max_accounts must be at least 1, got 0"),
-        (_with(worlds, max_domains=1.5), r"max_domains must be an integer, got 1\.5"),
-        (_with(worlds, max_pools=True), r"max_pools must be an integer, got True"),
+        (deferred(accounts, dipps=1), r"dipps must be True, False or None, got 1"),
+        (deferred(worlds, max_accounts=0), r"max_accounts must be at least 1, got 0"),
+        (deferred(worlds, max_domains=1.5), r"max_domains must be an integer, got 1\.5"),
+        (deferred(worlds, max_pools=True), r"max_pools must be an integer, got True"),
         (
-            _with(worlds, min_domains=3, max_domains=2, min_dedicated_ips=1),
+            deferred(worlds, min_domains=3, max_domains=2, min_dedicated_ips=1),
             r"max_domains must be at least min_domains \(3\), got 2",
         ),
         (
-            _with(worlds, min_domains=1),
+            deferred(worlds, min_domains=1),
             r"min_domains=1 needs min_dedicated_ips >= 1: every domain holds an IP",
         ),
-        (_with(commands, {}), r"world must be an ippools World, got dict"),
+        (deferred(commands, {}), r"world must be an ippools World, got dict"),
         (
-            _with(commands, World(), pool_ids=["xyz"]),
+            deferred(commands, World(), pool_ids=["xyz"]),
             r"pool_ids: 'xyz' is not 24 lowercase hex digits",
         ),
         (
-            _with(commands, World(), kinds=[]),
+            deferred(commands, World(), kinds=[]),
             r"kinds must name at least one command type, got none",
         ),
         (
-            _with(commands, World(), pending_domains="example.com"),
+            deferred(commands, World(), pending_domains="example.com"),
             r"pending_domains must be domain names, not one string: 'example.com'",
         ),
         (
-            _with(commands, World(), pending_domains=[3]),
+            deferred(commands, World(), pending_domains=[3]),
             r"pending_domains: 3 is not a domain name",
         ),
         (
-            _with(commands, World(), kinds=[str]),
+            deferred(commands, World(), kinds=[str]),
             r"kinds: <class 'str'> is not an ippools command type",
         ),
-        (_with(actors, None), r"world must be an ippools World, got NoneType"),
-        (_with(make_machine, 3), r"state_factory must be callable, got 3"),
-        (_with(make_machine, max_process=0), r"max_process must be an integer >= 1, got 0"),
+        (deferred(actors, None), r"world must be an ippools World, got NoneType"),
+        (deferred(make_machine, 3), r"state_factory must be callable, got 3"),
+        (deferred(make_machine, max_process=0), r"max_process must be an integer >= 1, got 0"),
         (
-            _with(make_machine, pool_ids=["bad"]),
+            deferred(make_machine, pool_ids=["bad"]),
             r"pool_ids: 'bad' is not 24 lowercase hex digits",
         ),
-        (_with(make_machine, kinds=[int]), r"kinds: <class 'int'> is not an ippools command type"),
         (
-            _with(make_machine, worlds=3),
+            deferred(make_machine, kinds=[int]),
+            r"kinds: <class 'int'> is not an ippools command type",
+        ),
+        (
+            deferred(make_machine, worlds=3),
             r"worlds must be a Hypothesis strategy or None, got 3",
         ),
     ],

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -37,7 +37,17 @@ from ippools import (
 from ippools.commands import HOST_COMMANDS
 from ippools.testing import commands, worlds
 from ippools.testing.strategies import COMMAND_TYPES
-from tests.support import POOL_A, POOL_B, account, dedicated, domain, ip, pool
+from tests.support import (
+    FIND_SETTINGS,
+    POOL_A,
+    POOL_B,
+    account,
+    dedicated,
+    deferred,
+    domain,
+    ip,
+    pool,
+)
 
 # acct-1 (shared-eligible) owns .1 in A (delegated to its subaccount acct-2), .2 held by an
 # unlinked domain, .3 on warmup that nothing holds, and the empty DIPP B; acct-3 has nothing
@@ -65,19 +75,6 @@ HOST_WORLD = World(
     pools=[pool(POOL_A, ip_texts=["198.51.100.1"], delegated_to=["acct-2"]), pool(POOL_B)],
 )
 
-# Looking for one example: no shrinking, and the same examples every run.
-FIND_SETTINGS = settings(
-    max_examples=5000,
-    database=None,
-    derandomize=True,
-    phases=[Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
-
-
-def _with(function: Callable[..., object], *args: Any, **kwargs: Any) -> Callable[[], object]:
-    return lambda: function(*args, **kwargs)
-
 
 # -- worlds(min_subaccounts=...) -----------------------------------------------
 
@@ -85,16 +82,16 @@ def _with(function: Callable[..., object], *args: Any, **kwargs: Any) -> Callabl
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (_with(worlds, min_subaccounts=-1), r"min_subaccounts must be at least 0, got -1"),
-        (_with(worlds, min_subaccounts=1.5), r"min_subaccounts must be an integer, got 1\.5"),
-        (_with(worlds, min_subaccounts=True), r"min_subaccounts must be an integer, got True"),
+        (deferred(worlds, min_subaccounts=-1), r"min_subaccounts must be at least 0, got -1"),
+        (deferred(worlds, min_subaccounts=1.5), r"min_subaccounts must be an integer, got 1\.5"),
+        (deferred(worlds, min_subaccounts=True), r"min_subaccounts must be an integer, got True"),
         (
-            _with(worlds, max_accounts=2, min_subaccounts=2),
+            deferred(worlds, max_accounts=2, min_subaccounts=2),
             r"min_subaccounts=2 needs max_accounts >= 3: a subaccount's parent is a top-level "
             r"account",
         ),
         (
-            _with(worlds, min_subaccounts=4),
+            deferred(worlds, min_subaccounts=4),
             r"min_subaccounts=4 needs max_accounts >= 5: a subaccount's parent is a top-level "
             r"account",
         ),
