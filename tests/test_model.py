@@ -21,7 +21,7 @@ from ippools import (
     parse_ip,
     sorted_ips,
 )
-from ippools.model import domain_key, domain_keys
+from ippools.model import domain_key, domain_keys, plain_domains
 from tests.support import POOL_A, ip, ips
 
 
@@ -433,3 +433,56 @@ def test_sorted_ips_puts_ipv4_first_then_numeric_order() -> None:
         "2001:db8::1",
     ]
     assert sorted_ips([]) == []
+
+
+# -- many domains at once -----------------------------------------------------------------
+
+_V4_IPS = frozenset({ip_address("198.51.100.1")})
+_COLUMN_VALUES = st.sampled_from(
+    ["dom-1", "a.example", "acct-1", "", "a b", "a/b", "x\u00a0y", "d\u00e9.example", "a\x0bb",
+     "a" * 24, "A" * 24, None, 1, _V4_IPS, frozenset(), frozenset({"198.51.100.1"}),
+     frozenset({ipaddress.ip_address("fe80::1%eth0")}), ["198.51.100.1"]]
+)  # fmt: skip
+_PLAIN_ROW = ("dom-1", "a.example", "acct-1", None, _V4_IPS)
+
+
+def _one_by_one(rows: list[tuple[Any, ...]]) -> list[Domain] | str:
+    try:
+        return [Domain(*row) for row in rows]
+    except (TypeError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 4), _COLUMN_VALUES) | st.just((0, "dom-1")), min_size=1, max_size=6
+    )
+)
+def test_plain_domains_are_the_domains_built_one_by_one(changes: list[tuple[int, Any]]) -> None:
+    """Columns of plain values give the domains that Domain builds one by one (the same values,
+    the same IP set objects); any other column gives None, never a record Domain would refuse
+    or would build otherwise."""
+    rows = [list(_PLAIN_ROW) for _ in changes]
+    for n, (field, value) in enumerate(changes):
+        rows[n][field] = value
+        rows[n][0] = f"{rows[n][0]}-{n}" if isinstance(rows[n][0], str) else rows[n][0]
+    built = plain_domains(*(list(column) for column in zip(*rows, strict=True)))
+    expected = _one_by_one([tuple(row) for row in rows])
+    if built is None:
+        return
+    assert built == expected
+    assert all(a.ips is b.ips for a, b in zip(built, expected, strict=True))
+
+
+def test_usual_columns_are_plain_and_others_are_not() -> None:
+    """Plain columns are built at once; each kind of value Domain changes or refuses is not."""
+    rows = [("dom-1", "a.example", "acct-1", None, _V4_IPS), ("dom-2", "b.example", "acct-1",
+            "a" * 24, _V4_IPS)]  # fmt: skip
+    assert plain_domains(*zip(*rows, strict=True)) == _one_by_one(rows)
+    for field, value in [(0, "a b"), (1, "d\u00e9.example"), (2, ""), (3, "A" * 24), (0, 1),
+                         (4, frozenset({"198.51.100.1"})), (4, ["198.51.100.1"])]:  # fmt: skip
+        first: list[Any] = list(rows[0])
+        first[field] = value
+        assert plain_domains(*zip(first, rows[1], strict=True)) is None, (field, value)
+    with pytest.raises(ValueError, match="one length"):
+        plain_domains(["d"], [], [], [], [])

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from operator import methodcaller
 from typing import Any, TypeAlias
 
@@ -40,6 +42,7 @@ __all__ = [
     "ip_text",
     "is_pool_id",
     "parse_ip",
+    "plain_domains",
     "sorted_ips",
 ]
 
@@ -290,6 +293,60 @@ class Domain:
         return domain_key(self.name)
 
 
+_ASCII_NOT_IN_ID = bytes(c for c in range(128) if _NOT_IN_ID.match(chr(c)))
+
+
+def _plain_texts(texts: Sequence[Any]) -> bool:
+    """True when every item is a non-empty ASCII ``str`` (exactly) that the id check accepts.
+
+    Seen over all at once: the join holds what each item holds and nothing else,
+    and the characters the id check refuses are deleted from its bytes at C speed.
+    """
+    if set(map(type, texts)) != {str} or not all(texts):
+        return False
+    joined = "".join(texts)
+    if not joined.isascii():
+        return False
+    data = joined.encode("ascii")
+    return len(data.translate(None, _ASCII_NOT_IN_ID)) == len(data)
+
+
+def plain_domains(
+    ids: Sequence[Any],
+    names: Sequence[Any],
+    account_ids: Sequence[Any],
+    pool_ids: Sequence[Any],
+    ips: Sequence[Any],
+) -> list[Domain] | None:
+    """The domains of these columns when every value is plain, else None.
+
+    Plain: ids, names and account ids are non-empty ASCII strings that the id
+    check accepts, each DIPP id is None or a valid one, each IP set a frozenset of
+    IP values without a scope: values that :class:`Domain` takes unchanged. They
+    are checked over whole columns (each distinct DIPP id and IP set once) and the
+    records built field by field through their slots, so that a page or a world of
+    domains costs a few C calls per field. Anything else is None: the caller builds
+    those records one by one with :class:`Domain`, which says what is wrong.
+    The columns must be of one length.
+    """
+    count = len(ids)
+    if not (len(names) == len(account_ids) == len(pool_ids) == len(ips) == count):
+        raise ValueError("the columns of domains must be of one length")
+    if not (_plain_texts(ids) and _plain_texts(names) and _plain_texts(account_ids)):
+        return None
+    if not set(map(type, pool_ids)) <= {str, type(None)}:
+        return None
+    if not all(pool is None or is_pool_id(pool) for pool in set(pool_ids)):
+        return None
+    if set(map(type, ips)) != {frozenset} or not all(map(_plain_ips, set(ips))):
+        return None
+    records: list[Domain] = list(map(object.__new__, repeat(Domain, count)))
+    columns = (ids, names, account_ids, pool_ids, ips)
+    for setter, column in zip(_DOMAIN_SLOT_SETTERS, columns, strict=True):
+        deque(map(setter, records, column), maxlen=0)
+    return records
+
+
 @attrs.frozen
 class Pool:
     """A dedicated IP pool (DIPP): its owner's IPs and the subaccounts it is delegated to.
@@ -309,3 +366,9 @@ class Pool:
     def __attrs_post_init__(self) -> None:
         if self.account_id in self.delegated_to:
             raise ValueError(f"pool {echo(self.pool_id)} cannot be delegated to its owner")
+
+
+# Each field's slot of a Domain, set as object.__setattr__ sets it, without a lookup by name.
+_DOMAIN_SLOT_SETTERS = tuple(
+    vars(Domain)[field].__set__ for field in ("id", "name", "account_id", "pool_id", "ips")
+)

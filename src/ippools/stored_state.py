@@ -325,8 +325,15 @@ class StoredState:
             return []
         found = self._stored_links(pool_id, account_id, after, limit)
         # Every link found leads to ``live`` through tombstones only: no other DIPP is live.
-        pool = {pool_id: live}.get
-        return [self._effective(stored, pool) for stored in found]
+        # A record linked to it directly and holding its very IP set is its own effective
+        # state (resolve_domain returns it as it is), seen without a call per domain.
+        pool, ips = {pool_id: live}.get, live.ips
+        return [
+            stored
+            if stored.ips is ips and stored.pool_id == pool_id
+            else self._effective(stored, pool)
+            for stored in found
+        ]
 
     def _bring_up_to_date(self, stored: Domain) -> None:
         effective = self._effective(stored)

@@ -17,7 +17,6 @@ error is raised, and worded, exactly as without the memo.
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 from ipaddress import IPv4Address, IPv6Address
@@ -68,7 +67,16 @@ from ippools.documents._scenario import (
     unstructure_scenario,
 )
 from ippools.documents.world import UsualDomains, _settled_world, _unstructure_world
-from ippools.model import Account, DedicatedIp, Domain, IPAddress, Pool, ip_text, is_pool_id
+from ippools.model import (
+    Account,
+    DedicatedIp,
+    Domain,
+    IPAddress,
+    Pool,
+    ip_text,
+    is_pool_id,
+    plain_domains,
+)
 from ippools.text import is_valid_text
 from ippools.world import World
 
@@ -145,8 +153,6 @@ def _memoised_texts(ips: frozenset[IPAddress]) -> list[str]:
 # -- domains, the bulk of a large world ---------------------------------------------------
 
 _NOT_IN_ID: Final = re.compile(r"[\s/]")  # what record_id refuses, as the model's validator
-# The ASCII characters that pattern finds, to delete from ASCII bytes at C speed.
-_ASCII_NOT_IN_ID: Final = bytes(c for c in range(128) if _NOT_IN_ID.match(chr(c)))
 
 
 # Per document: the account ids, the pool ids and the IP lists (as tuples) met valid.
@@ -237,23 +243,6 @@ def _domain_hook(
 _ABSENT: Final = object()
 
 
-def _plain_ids(texts: list[Any]) -> bool:
-    """True when every item is a string that :func:`_plain_id` accepts (checked at once)."""
-    if set(map(type, texts)) != {str} or not all(texts):
-        return False
-    joined = "".join(texts)  # what is in one of them is in the whole, and nothing else
-    if not joined.isascii():
-        return False
-    ascii_bytes = joined.encode("ascii")
-    return len(ascii_bytes.translate(None, _ASCII_NOT_IN_ID)) == len(ascii_bytes)
-
-
-def _slot_setter(kind: type, field: str) -> Callable[[Any, Any], None]:
-    """The function that sets slot ``field`` of a ``kind`` record, bypassing frozenness."""
-    setter: Callable[[Any, Any], None] = vars(kind)[field].__set__
-    return setter
-
-
 def _usual_domains(
     ip_set: Callable[[Any, Any], frozenset[IPAddress]],
 ) -> Callable[[Any, Any], list[Domain] | None]:
@@ -267,12 +256,6 @@ def _usual_domains(
     the caller structures the list record by record, and the strict hooks word any
     refusal exactly as before.
     """
-    new = object.__new__
-    # The slots of a frozen record are set through their descriptors, as object.__setattr__
-    # would set them, without looking the field up by name for each record.
-    set_id, set_name, set_account_id, set_pool_id, set_ips = (
-        _slot_setter(Domain, field) for field in ("id", "name", "account_id", "pool_id", "ips")
-    )
 
     def hook(records: Any, _: Any = None) -> list[Domain] | None:
         if type(records) is not list or set(map(type, records)) != {dict}:
@@ -283,22 +266,12 @@ def _usual_domains(
         accounts = list(map(get, records, repeat("account_id")))
         pools = list(map(get, records, repeat("pool_id")))
         ip_lists = list(map(get, records, repeat("ips"), repeat(_ABSENT)))
-        if not (_plain_ids(ids) and _plain_ids(names)):
-            return None
-        # No other field, and no null pool_id: every record holds id, name and account_id
-        # (strings, just checked), so its size is at least the fields found in it, and the
-        # sizes add up to the fields found exactly when each record has no other key.
+        # No other field, and no null pool_id: a record whose id, name and account_id are
+        # all there (plain_domains refuses None) is at least the size of the fields found
+        # in it, and the sizes add up to those exactly when no record has another key.
         found_fields = 5 * len(records) - pools.count(None) - ip_lists.count(_ABSENT)
         if sum(map(len, records)) != found_fields:
             return None
-        # Types first: only strings (and None) are hashed to find the distinct values.
-        if set(map(type, accounts)) != {str} or not _plain_ids(list(set(accounts))):
-            return None
-        if not set(map(type, pools)) <= {str, type(None)}:
-            return None
-        for pool in set(pools):
-            if pool is not None and not is_pool_id(pool):
-                return None
         if not set(map(type, ip_lists)) <= {list, object}:
             return None
         # An absent list holds no IP, as an empty one does: both are the empty tuple here.
@@ -313,16 +286,8 @@ def _usual_domains(
                 found[key] = ip_set(list(key), None)
             except Exception:  # the strict hooks say what is wrong, and where
                 return None
-        domains: list[Domain] = list(map(new, repeat(Domain, len(records))))
-        for setter, column in (
-            (set_id, ids),
-            (set_name, names),
-            (set_account_id, accounts),
-            (set_pool_id, pools),
-            (set_ips, map(found.__getitem__, keys)),
-        ):
-            deque(map(setter, domains, column), maxlen=0)
-        return domains
+        # The model's checks over the columns: None when a value is not plain.
+        return plain_domains(ids, names, accounts, pools, list(map(found.__getitem__, keys)))
 
     return hook
 

@@ -322,12 +322,12 @@ class SqlStorage:
             *args,
             self._sql.limit(limit),
         )
-        return [rows.domain(self._where, row) for row in found]
+        return rows.domains(self._where, found)
 
     def domains_of(self, account_id: str) -> list[Domain]:
         # Served by domains_by_account.
         found = self._all(f"SELECT {_DOMAIN_COLUMNS} FROM domains WHERE account_id = ?", account_id)
-        return [rows.domain(self._where, row) for row in found]
+        return rows.domains(self._where, found)
 
     def has_links(self, pool_id: str) -> bool:
         return self._one("SELECT 1 FROM domains WHERE pool_id = ? LIMIT 1", pool_id) is not None

@@ -27,6 +27,7 @@ from ippools.model import (
     ip_text,
     is_pool_id,
     parse_ip,
+    plain_domains,
     sorted_ips,
 )
 from ippools.outcome import (
@@ -47,6 +48,7 @@ __all__ = [
     "dedicated_ip",
     "domain",
     "domain_row",
+    "domains",
     "ips_text",
     "pool",
     "pool_id",
@@ -175,6 +177,23 @@ def domain(where: str, row: Sequence[Any]) -> Domain:
         return Domain(row[0], row[1], row[2], row[3], _ips(row[4], "ips"))
     except _DAMAGE as error:
         raise damaged(where, "domains", row[0], error) from error
+
+
+def domains(where: str, found: Sequence[Sequence[Any]]) -> list[Domain]:
+    """The domains of many ``domains`` rows (a page of them), checked over whole columns.
+
+    Rows that are not all plain (:func:`~ippools.model.plain_domains`) go one by one
+    through :func:`domain`, which names a damaged row as it always does.
+    """
+    built = None
+    if found:
+        try:
+            ids, names, account_ids, pool_ids, texts = zip(*found, strict=True)
+            ips = [_ips(text, "ips") for text in texts]
+            built = plain_domains(ids, names, account_ids, pool_ids, ips)
+        except _DAMAGE:
+            built = None
+    return [domain(where, row) for row in found] if built is None else built
 
 
 def pool(where: str, row: Sequence[Any]) -> Pool:
