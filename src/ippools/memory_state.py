@@ -121,7 +121,8 @@ class SortedIds:
         if at == len(buckets):
             return iter(())
         first = buckets[at]
-        return chain(first[bisect_right(first, start) :], chain.from_iterable(buckets[at + 1 :]))
+        rest = islice(first, bisect_right(first, start), None)  # no copy of the bucket
+        return chain(rest, chain.from_iterable(islice(buckets, at + 1, None)))
 
 
 def _discard(index: dict[str, set[str]], key: str, item: str) -> None:
