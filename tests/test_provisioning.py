@@ -4,11 +4,13 @@ break one (changes are checked before anything is written)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 
 from ippools import (
+    Accepted,
     Actor,
     AddDedicatedIp,
     AddSharedIp,
@@ -33,8 +35,10 @@ from ippools import (
     SetWarmup,
     Tombstone,
     World,
+    decide,
     world_problems,
 )
+from ippools.changes_check import check_changes
 from ippools.store import MemoryStore, Store, open_sqlite
 from tests.support import (
     POOL_A,
@@ -433,3 +437,55 @@ def test_a_valid_hand_made_commit_is_stored() -> None:
         created = Domain("dom-9", "nine.example", "acct-1", None, ips(net(2)))
         store.commit(Changes(domains=(created,)))
         assert store.domain("dom-9") == created
+
+
+def test_the_changes_decide_accepts_are_decided_and_no_others() -> None:
+    """Changes.decided: true for the changes of an outcome ``decide`` accepted; false for
+    equal changes built by hand and for changes derived from decided ones."""
+    outcome = decide(
+        MemoryState(world()), CreateDomain(HOST, "dom-9", "nine.example", "acct-1", (net(2),))
+    )
+    assert isinstance(outcome, Accepted)
+    assert outcome.changes.decided
+    by_hand = Changes(domains=outcome.changes.domains)
+    assert by_hand == outcome.changes  # the mark is not part of the value
+    assert not by_hand.decided
+    assert not attrs.evolve(outcome.changes).decided
+
+
+def test_only_changes_not_decided_are_checked_when_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A state runs the write check on changes built by hand, and not on the changes the
+    rules decided from that very state (the stateful machine checks those)."""
+    checked: list[Changes] = []
+
+    def recording(state: Any, changes: Changes) -> None:
+        checked.append(changes)
+        check_changes(state, changes)
+
+    monkeypatch.setattr("ippools.stored_state.check_changes", recording)
+    state = MemoryState(world())
+    command = CreateDomain(HOST, "dom-9", "nine.example", "acct-1", (net(2),))
+    outcome = decide(state, command)
+    assert isinstance(outcome, Accepted)
+    state.apply(outcome.changes)
+    assert checked == []
+    created = Domain("dom-8", "eight.example", "acct-1", None, ips(net(2)))
+    state.apply(Changes(domains=(created,)))
+    assert checked == [Changes(domains=(created,))]
+
+
+def test_changes_derived_from_decided_ones_are_checked() -> None:
+    """Decided changes edited with ``attrs.evolve`` lose the mark: a domain given another
+    account's IP is refused with InvalidChanges and nothing is written."""
+    state = MemoryState(world())
+    outcome = decide(state, CreateDomain(HOST, "dom-9", "nine.example", "acct-1", (net(2),)))
+    assert isinstance(outcome, Accepted)
+    (created,) = outcome.changes.domains
+    stolen = attrs.evolve(created, ips=ips(net(9)))
+    with pytest.raises(InvalidChanges, match="dom-9"):
+        state.apply(attrs.evolve(outcome.changes, domains=(stolen,)))
+    assert state.world() == world()
+    state.apply(outcome.changes)
+    assert state.domain("dom-9") == created

@@ -4,11 +4,15 @@ Theory of operation
 -------------------
 Every write of a state or store goes through
 :meth:`~ippools.stored_state.StoredState.write`, which first calls
-:func:`check_changes`. Changes that the rules decided always pass; the check is
-there for changes a host builds by hand and commits (``Store.commit``), so that
-the raw path cannot store, say, a domain of an unknown account holding another
-account's IP. It raises :class:`~ippools.errors.InvalidChanges` naming the first
-offending record, before anything is written.
+:func:`check_changes` on changes a host builds by hand and commits
+(``Store.commit``), so that the raw path cannot store, say, a domain of an
+unknown account holding another account's IP. Changes that the rules decided
+(:attr:`~ippools.outcome.Changes.decided`) are written without it: they keep
+every invariant by construction, which the stateful tests check by running this
+check on every decided change before it is written
+(:mod:`ippools.testing.machine`). It raises
+:class:`~ippools.errors.InvalidChanges` naming the first offending record,
+before anything is written.
 
 It reads the state as it will be once the changes are written (an overlay of the
 changes on the state), and only the records the changes name and their owners:

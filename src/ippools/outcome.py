@@ -35,6 +35,7 @@ __all__ = [
     "Replacement",
     "SubaccountUpdate",
     "Tombstone",
+    "mark_decided",
     "started_body",
     "success_body",
 ]
@@ -193,6 +194,7 @@ class Changes:
     deleted_dedicated_ips: tuple[IPAddress, ...] = ()
     shared_ips: tuple[IPAddress, ...] = ()
     deleted_shared_ips: tuple[IPAddress, ...] = ()
+    _decided: bool = attrs.field(default=False, init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # One check per field: an outcome is built per command, so this stays cheap.
@@ -208,6 +210,21 @@ class Changes:
             _check_tuple("deleted_dedicated_ips", self.deleted_dedicated_ips, _IP_TYPES)
             _check_tuple("shared_ips", self.shared_ips, _IP_TYPES)
             _check_tuple("deleted_shared_ips", self.deleted_shared_ips, _IP_TYPES)
+
+    @property
+    def decided(self) -> bool:
+        """True for the changes of an outcome that :func:`~ippools.rules.decide` returned.
+
+        A state writes those without checking them again: the rules made them
+        from that very state, and only changes that keep every invariant. Changes
+        built by hand, or derived from decided ones (``attrs.evolve``), are not
+        decided and are checked before anything is written
+        (:func:`~ippools.changes_check.check_changes`). So commit decided changes
+        to the state they were decided on, with nothing written in between (as
+        :class:`~ippools.Engine` and :class:`~ippools.Service` do, or with
+        ``expected`` versions).
+        """
+        return self._decided
 
     @property
     def has_platform_records(self) -> bool:
@@ -230,6 +247,11 @@ class Changes:
             or self.pending
             or self.has_platform_records
         )
+
+
+def mark_decided(changes: Changes) -> None:
+    """Mark ``changes`` as decided by the rules (:attr:`Changes.decided`); for ``decide`` only."""
+    object.__setattr__(changes, "_decided", True)
 
 
 _COMMANDS: tuple[type[Any], ...] = get_args(Command)

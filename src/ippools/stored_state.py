@@ -208,9 +208,11 @@ class StoredState:
         Accounts, dedicated IPs and shared IPs are added first and removed last,
         so that the DIPPs and domains written in between may name them. Raises
         :class:`~ippools.errors.InvalidChanges` (writing nothing) for changes
-        that would break a reference or an invariant (:func:`check_changes`).
+        that would break a reference or an invariant (:func:`check_changes`),
+        unless the rules decided them (:attr:`~ippools.outcome.Changes.decided`).
         """
-        check_changes(self, changes)
+        if not changes.decided:
+            check_changes(self, changes)
         storage = self._storage
         if changes.has_platform_records:
             for account in changes.accounts:

@@ -43,7 +43,7 @@ from ippools.commands import (
     UnlinkDomainPool,
 )
 from ippools.errors import ApiError, echo
-from ippools.outcome import Accepted, Outcome, Rejected
+from ippools.outcome import Accepted, Outcome, Rejected, mark_decided
 from ippools.policies import Policies
 from ippools.rules import delegation, domains, listing, pool_ips, pools, provisioning
 from ippools.state import StateView
@@ -99,6 +99,8 @@ def decide(state: StateView, command: Command, policies: Policies | None = None)
     if policies is not None and not isinstance(policies, Policies):
         raise TypeError(f"policies must be ippools Policies or None, got {echo(policies)}")
     try:
-        return decider(state, command, policies or _DEFAULT_POLICIES)
+        outcome = decider(state, command, policies or _DEFAULT_POLICIES)
     except ApiError as error:
         return Rejected(command, error)
+    mark_decided(outcome.changes)  # written without a second check (Changes.decided)
+    return outcome

@@ -26,7 +26,7 @@ def pending_updates(
     ``delegated`` is the DIPP whose IPs changed or that was deleted, or None when
     its subaccounts have nothing to follow.
     """
-    domains = tuple(DomainUpdate(domain_id) for domain_id in sorted(set(domain_ids)))
+    domains = tuple(map(DomainUpdate, sorted(set(domain_ids))))
     if delegated is None:
         return domains
     subs = sorted(delegated.delegated_to)

@@ -185,14 +185,13 @@ def domains(where: str, found: Sequence[Sequence[Any]]) -> list[Domain]:
     Rows that are not all plain (:func:`~ippools.model.plain_domains`) go one by one
     through :func:`domain`, which names a damaged row as it always does.
     """
-    built = None
-    if found:
-        try:
-            ids, names, account_ids, pool_ids, texts = zip(*found, strict=True)
-            ips = [_ips(text, "ips") for text in texts]
-            built = plain_domains(ids, names, account_ids, pool_ids, ips)
-        except _DAMAGE:
-            built = None
+    if not found:
+        return []
+    try:
+        ids, names, account_ids, pool_ids, texts = zip(*found, strict=True)
+        built = plain_domains(ids, names, account_ids, pool_ids, [_ips(t, "ips") for t in texts])
+    except _DAMAGE:
+        built = None
     return [domain(where, row) for row in found] if built is None else built
 
 

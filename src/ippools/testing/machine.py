@@ -26,12 +26,15 @@ From one generated world the machine builds two engines with the same ids:
   completely after every command, which is the sequential meaning of S1.
 
 After every step it checks that both answered the same status and body (S1),
-that the system's effective world equals the model's world and satisfies
-I1-I7 (S2, §4), and that a rejected command left the system's stored world and
-pending queue exactly as they were (C4), while an accepted one appended its
-pending updates to the queue (S4). Processing takes the oldest updates first and
-counts each (S5). After a full settle, and whenever nothing is pending, the
-system's stored world must equal the model's world and satisfy I1-I7 (S1, §4).
+that the system's effective world equals the model's world and satisfies I1-I7
+(S2, §4), and that a rejected command left the system's stored world and pending
+queue exactly as they were (C4), while an accepted one appended its pending
+updates to the queue (S4) and that its changes pass the write check
+(:func:`~ippools.changes_check.check_changes`), which a state skips for changes
+the rules decided (:attr:`~ippools.outcome.Changes.decided`). Processing takes
+the oldest updates first and counts each (S5). After a full settle, and whenever
+nothing is pending, the system's stored world must equal the model's world and
+satisfy I1-I7 (S1, §4).
 
 Host provisioning commands run with pending work outstanding like any other:
 the rules decide them on the effective state (a dedicated IP that a DIPP's
@@ -63,12 +66,15 @@ from hypothesis.stateful import (
     rule,
 )
 
+from ippools.changes_check import check_changes
 from ippools.commands import Command, ListPoolDomains
 from ippools.engine import Engine
+from ippools.errors import InvalidChanges
 from ippools.memory_state import MemoryState
 from ippools.model import is_pool_id
-from ippools.outcome import PendingUpdate, Rejected
+from ippools.outcome import Accepted, Outcome, PendingUpdate, Rejected
 from ippools.policies import Policies, SequenceIds
+from ippools.rules import decide
 from ippools.state import WritableState
 from ippools.testing import strategies
 from ippools.testing._choices import below
@@ -129,6 +135,23 @@ class InspectableState(WritableState, Protocol):
     @property
     def pending(self) -> tuple[PendingUpdate, ...]:
         """The pending updates, oldest first."""
+
+
+class _CheckingEngine(Engine[Any]):
+    """:meth:`Engine.execute`, with the write check run on every accepted command's
+    changes before they are written, which the state itself skips for decided changes."""
+
+    def execute(self, command: Command) -> Outcome:
+        outcome = decide(self.state, command, self.policies)
+        if isinstance(outcome, Accepted):
+            try:
+                check_changes(self.state, outcome.changes)
+            except InvalidChanges as error:
+                raise AssertionError(
+                    f"the rules decided changes that the write check refuses: {error}"
+                ) from None
+            self.state.apply(outcome.changes)
+        return outcome
 
 
 def _default_policies() -> Policies:
@@ -194,8 +217,8 @@ def make_machine(
 
         @initialize(world=world_strategy)
         def start(self, world: World) -> None:
-            self.system = Engine(state_factory(world), policies_factory())
-            self.model = Engine(MemoryState(world), policies_factory())
+            self.system = _CheckingEngine(state_factory(world), policies_factory())
+            self.model = _CheckingEngine(MemoryState(world), policies_factory())
             # Commands may also name DIPPs that are gone, and ones not created yet.
             self.pool_ids = [p.pool_id for p in world.pools] + ids
             _same_world(self.system.state.world(), world, "stored world at the start")
