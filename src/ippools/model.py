@@ -14,6 +14,7 @@ text that is not an IP, :func:`ip_address` raises.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections import deque
@@ -66,6 +67,13 @@ def parse_ip(text: str) -> IPAddress | None:
     """
     if not isinstance(text, str):
         raise TypeError(f"an IP must be given as text, got {echo(text)}")
+    return _parsed(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> IPAddress | None:
+    """:func:`parse_ip` of a string; the IPs a platform names are few and come back often,
+    and each parse through :mod:`ipaddress` costs microseconds (the values are immutable)."""
     if not text or len(text) > 64:
         return None
     if ":" not in text:
