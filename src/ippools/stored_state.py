@@ -214,7 +214,8 @@ class StoredState:
         if not changes.decided:
             check_changes(self, changes)
         storage = self._storage
-        if changes.has_platform_records:
+        platform = changes.has_platform_records
+        if platform:
             for account in changes.accounts:
                 storage.put_account(account)
             for record in changes.dedicated_ips:
@@ -222,10 +223,11 @@ class StoredState:
             for ip in changes.shared_ips:
                 storage.add_shared_ip(ip)
         before: dict[str, Domain] = {}
-        for domain_id in [d.id for d in changes.domains] + list(changes.deleted_domains):
-            stored = storage.get_domain(domain_id)
-            if stored is not None:
-                before[domain_id] = self._effective(stored)
+        if changes.domains or changes.deleted_domains:
+            for domain_id in [d.id for d in changes.domains] + list(changes.deleted_domains):
+                stored = storage.get_domain(domain_id)
+                if stored is not None:
+                    before[domain_id] = self._effective(stored)
         for pool in changes.pools:
             storage.put_pool(pool)
         for grave in changes.deleted_pools:
@@ -251,7 +253,7 @@ class StoredState:
                 if old.pool_id != domain.pool_id:
                     self._left(old.pool_id)
             storage.add_usage(self._effective(domain).ips, 1)
-        if changes.has_platform_records:
+        if platform:
             for ip in changes.deleted_shared_ips:
                 storage.remove_shared_ip(ip)
             for ip in changes.deleted_dedicated_ips:
