@@ -8,6 +8,7 @@ anything else, whatever text it is given.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -46,6 +47,24 @@ def check_text(request: Request) -> None:
     make invalid text out of valid text (bytes that are not UTF-8 decode to
     U+FFFD), so checking the request as received is enough.
     """
+    if not _all_ascii(request):
+        _check_parts(request)
+    if request.json is not None and find_invalid_text(request.json) is not None:
+        raise _invalid("the JSON body")
+
+
+def _all_ascii(request: Request) -> bool:
+    """True when the method, the path and every name and value are ASCII strings, which
+    :func:`check_text` has nothing to refuse in: the usual request, seen in one C call."""
+    texts = chain((request.method, request.path), *request.headers, *request.query, *request.form)
+    try:
+        return "".join(texts).isascii()
+    except TypeError:  # a name or value that is not text, which _check_parts answers
+        return False
+
+
+def _check_parts(request: Request) -> None:
+    """:func:`check_text` of the method, path, headers, query and form, part by part."""
     if not _valid(request.method):
         raise _invalid("the method")
     if not _valid(request.path):
@@ -70,8 +89,6 @@ def check_text(request: Request) -> None:
                 )
             if not is_valid_text(value):
                 raise _invalid(f"the value of {place} {echo(name)}")
-    if find_invalid_text(request.json) is not None:
-        raise _invalid("the JSON body")
 
 
 def _valid(text: object) -> bool:
