@@ -478,6 +478,24 @@ def test_stored_mixed_case_name_matches_lower_case_request() -> None:
     assert eng.state.world() == with_domains(world, removed=("dom-1",))
 
 
+@pytest.mark.parametrize(
+    ("stored", "asked"),
+    [("bücher.example", "BÜCHER.EXAMPLE."), ("kilo.example", "\u212ailo.example")],
+)
+def test_names_outside_ascii_fold_by_unicode_lower_case(stored: str, asked: str) -> None:
+    """C6, our decision: letter case folds by Unicode's lower-case mapping, not in ASCII only
+    (that is K2's rule for methods and keywords): ``BÜCHER`` is ``bücher``, and the Kelvin
+    sign is ``k``, as IDNA's mapping has it."""
+    world = World(
+        accounts=[account()],
+        dedicated_ips=[dedicated(DEDICATED_1), dedicated(DEDICATED_2)],
+        domains=[domain("dom-1", stored, ip_texts=[DEDICATED_1, DEDICATED_2])],
+    )
+    eng = engine(world)
+    accept(eng, RemoveDomainPool(actor(), asked), {"message": "success"})
+    assert eng.state.world() == with_domains(world, removed=("dom-1",))
+
+
 # -- C7 no leaks ------------------------------------------------------------------------------
 
 
