@@ -227,6 +227,26 @@ def test_a_malformed_request_is_400_with_a_json_message(
     assert stored(client) == (WORLD, 0)
 
 
+def test_what_cannot_be_read_is_400_before_the_route(client: httpx.Client) -> None:
+    """Our decision, as K26 puts invalid text before the route: a request the server cannot
+    read is 400 even on an unknown path (not 404) or a path without that method (not 405)."""
+    answer = client.get("/v3/nope?a=%zz", headers=HEADERS)
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"message": "query string: bad percent-encoding at 'a=%zz'"},
+    )
+    answer = client.post(
+        f"/v3/ip_pools/{POOL_A}/domains",
+        headers={**HEADERS, "Content-Type": "application/x-www-form-urlencoded"},
+        content=b"a=%zz",
+    )
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"message": "form body: bad percent-encoding at 'a=%zz'"},
+    )
+    assert stored(client) == (WORLD, 0)
+
+
 def test_two_content_types_are_400(client: httpx.Client) -> None:
     answer = client.post(
         "/v3/ip_pools",
