@@ -31,8 +31,10 @@ from ippools import (
     MemoryState,
     Policies,
     Pool,
+    Rejected,
     RemoveDomainIp,
     RemoveDomainPool,
+    RemovePoolIp,
     ReplaceWithPool,
     ReplaceWithShared,
     RevokeDelegation,
@@ -415,6 +417,13 @@ READS: dict[str, tuple[Command, set[str], int, int]] = {
     "3.4": (CreatePool(actor(), "n", "d", (net(5),)), set(), 0, 0),
     "3.5": (GetPool(actor(), POOL_B), {"dom-3"}, 0, 0),
     "3.6": (DeletePool(actor(), POOL_A, replacement_pool_id=POOL_B), {"dom-1", "dom-2"}, 0, 2),
+    # The subaccount's linked domains follow its subaccount update: not read here.
+    "3.6 delegated": (
+        DeletePool(actor(), POOL_C, replacement_pool_id=POOL_A),
+        set(),
+        0,
+        1,
+    ),
     "3.7": (
         EditPool(actor(), POOL_A, add_ips=(net(5),), link_domain_ids=("bulk-003",)),
         {"dom-1", "dom-2", "bulk-003"},
@@ -453,6 +462,29 @@ def test_commands_read_and_write_only_what_they_touch(
     assert len(outcome.changes.domains) == written
     assert len(outcome.changes.pending) == pending
     assert len(outcome.changes.pools) <= 2  # 3.14: the revoked DIPP and its replacement
+
+
+REFUSALS: dict[str, tuple[Command, set[str]]] = {
+    # 3.6.6: a DIPP with IPs needs a replacement whatever is linked to it.
+    "3.6 no replacement": (DeletePool(actor(), POOL_B), set()),
+    # D10: one linked domain is enough to refuse emptying a DIPP.
+    "3.7 last IP": (EditPool(actor(), POOL_A, remove_ips=(net(1),)), {"dom-1"}),
+    "3.9 last IP": (RemovePoolIp(actor(), POOL_A, net(1)), {"dom-1"}),
+    # D10 on a delegated DIPP: the delegation decides, no link is read.
+    "3.9 delegated": (RemovePoolIp(actor(), POOL_C, net(3)), set()),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS.values(), ids=REFUSALS.keys())
+def test_refusals_read_no_more_links_than_they_need(case: tuple[Command, set[str]]) -> None:
+    """S6: a refusal that only needs to know whether a DIPP is linked reads at most one
+    linked domain, not all of them."""
+    command, expected_seen = case
+    recorder = Recorder(MemoryState(crowded_world()))
+    outcome = decide(recorder, command, Policies(ids=SequenceIds(NEW_IDS)))
+    assert isinstance(outcome, Rejected), outcome
+    assert outcome.status == 400
+    assert recorder.seen == expected_seen
 
 
 def test_processing_one_update_rewrites_only_its_domain() -> None:

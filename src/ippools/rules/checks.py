@@ -19,6 +19,7 @@ __all__ = [
     "check_account_header",
     "check_audit",
     "free_dedicated_ip",
+    "has_linked_domains",
     "own_domain",
     "owned_pool",
     "require_dipps",
@@ -128,3 +129,12 @@ def free_dedicated_ip(
     if holder is not None and holder != except_pool:
         raise BadRequest(ErrorCode.IP_IN_POOL, f"IP {ip_text(ip)} belongs to DIPP {echo(holder)}")
     return ip
+
+
+def has_linked_domains(state: StateView, pool_id: str, account_id: str | None = None) -> bool:
+    """True when a domain (of ``account_id``, or of anyone) is effectively linked to the DIPP.
+
+    One link is read, however many there are: a check that only asks whether there is
+    one costs the same on a DIPP linked to one domain as to a million (S6).
+    """
+    return bool(state.linked_domains_page(pool_id, account_id, None, 1))

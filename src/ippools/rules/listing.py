@@ -29,7 +29,7 @@ from ippools.errors import BadRequest, ErrorCode, echo
 from ippools.model import Account, Pool, ip_text, sorted_ips
 from ippools.outcome import Accepted, success_body
 from ippools.policies import Policies
-from ippools.rules.checks import actor_account, visible_pool
+from ippools.rules.checks import actor_account, has_linked_domains, visible_pool
 from ippools.state import StateView
 
 __all__ = [
@@ -56,7 +56,7 @@ def _viewer(pool: Pool, account: Account) -> str | None:
 
 def _is_linked(state: StateView, pool: Pool, account: Account) -> bool:
     """3.5 ``is_linked``: one linked domain in the account's view is enough to know."""
-    return bool(state.linked_domains_page(pool.pool_id, _viewer(pool, account), None, 1))
+    return has_linked_domains(state, pool.pool_id, _viewer(pool, account))
 
 
 def list_pools(state: StateView, command: ListPools, policies: Policies) -> Accepted:

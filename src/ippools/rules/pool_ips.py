@@ -20,6 +20,7 @@ from ippools.policies import Policies
 from ippools.rules.checks import (
     actor_account,
     free_dedicated_ip,
+    has_linked_domains,
     owned_pool,
     require_dipps,
     valid_ip,
@@ -60,7 +61,7 @@ def remove_pool_ip(state: StateView, command: RemovePoolIp, policies: Policies) 
         raise NotFound(
             ErrorCode.IP_NOT_IN_POOL, f"IP {ip_text(ip)} is not in DIPP {echo(pool.pool_id)}"
         )
-    if pool.ips == {ip} and (pool.delegated_to or state.linked_domains(pool.pool_id)):
+    if pool.ips == {ip} and (pool.delegated_to or has_linked_domains(state, pool.pool_id)):
         raise BadRequest(
             ErrorCode.LAST_POOL_IP,
             f"IP {ip_text(ip)} is the last IP of DIPP {echo(pool.pool_id)}, "

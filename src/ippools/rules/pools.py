@@ -13,6 +13,7 @@ deleted DIPP's subaccounts are only ever given another DIPP (D6, I6).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import attrs
@@ -36,6 +37,7 @@ from ippools.rules.checks import (
     SHARED,
     actor_account,
     free_dedicated_ip,
+    has_linked_domains,
     owned_pool,
     require_dipps,
     require_shared_eligible,
@@ -132,14 +134,15 @@ def delete_pool(state: StateView, command: DeletePool, policies: Policies) -> Ac
             f"DIPP {echo(pool.pool_id)} is delegated to subaccounts; "
             "only a replacement DIPP (pool_id) is allowed",
         )
-    linked = state.linked_domains(pool.pool_id)
     neither = command.replacement_ip is None and command.replacement_pool_id is None
-    if neither and (pool.ips or linked):  # 3.6.6
+    if neither and (pool.ips or has_linked_domains(state, pool.pool_id)):  # 3.6.6
         raise BadRequest(
             ErrorCode.REPLACEMENT_REQUIRED,
             f"DIPP {echo(pool.pool_id)} has IPs or linked domains; give ip or pool_id",
         )
-    own = [domain for domain in linked if domain.account_id == account.id]
+    # The owner's own linked domains follow now; a subaccount's follow its subaccount
+    # update, so they are not read here (S6).
+    own = state.linked_domains(pool.pool_id, account.id)
     if wants_shared:
         replacement = ReplaceWithShared(choose_shared_ips(state, policies, own))
     pools: tuple[Pool, ...] = ()
@@ -192,14 +195,13 @@ def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accept
         raise BadRequest(
             ErrorCode.NO_CHANGE, f"the edit would not change DIPP {echo(pool.pool_id)}"
         )
-    if not ips:  # D10, judged on the links after the edit (K10)
-        still_linked = any(d.id not in unlinking for d in state.linked_domains(pool.pool_id))
-        if linking or still_linked or pool.delegated_to:
-            raise BadRequest(
-                ErrorCode.EMPTY_LINKED_POOL,
-                f"DIPP {echo(pool.pool_id)} would have no IPs while linked to a domain "
-                "or delegated to a subaccount",
-            )
+    # D10, judged on the links after the edit (K10)
+    if not ips and (linking or pool.delegated_to or _linked_beyond(state, pool.pool_id, unlinking)):
+        raise BadRequest(
+            ErrorCode.EMPTY_LINKED_POOL,
+            f"DIPP {echo(pool.pool_id)} would have no IPs while linked to a domain "
+            "or delegated to a subaccount",
+        )
     updated = attrs.evolve(pool, name=name, description=description, ips=ips)
     domains = [attrs.evolve(d, pool_id=None) for d in unlinking.values()]  # D9, K10
     domains += [attrs.evolve(d, pool_id=pool.pool_id) for d in linking.values()]
@@ -214,6 +216,16 @@ def edit_pool(state: StateView, command: EditPool, policies: Policies) -> Accept
         pending=pending_updates(follow, pool if ips_changed else None),
     )
     return Accepted(command, success_body(), changes)
+
+
+def _linked_beyond(state: StateView, pool_id: str, unlinking: Collection[str]) -> bool:
+    """True when a domain other than those of ``unlinking`` (ids) is linked to the DIPP.
+
+    Of any ``len(unlinking) + 1`` linked domains one at least is not being unlinked,
+    so that many are read and no more (S6).
+    """
+    first = state.linked_domains_page(pool_id, None, None, len(unlinking) + 1)
+    return any(domain.id not in unlinking for domain in first)
 
 
 def _own_domains(
