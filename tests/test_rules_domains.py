@@ -280,6 +280,28 @@ def test_k9_replacement_already_on_the_domain_is_accepted_and_adds_nothing() -> 
     settled_as(eng, with_domains(world, domain("dom-1", "example.com", ip_texts=[DEDICATED_2])))
 
 
+def test_k9_gives_way_to_3_1_4_for_a_replacement_held_but_in_a_dipp() -> None:
+    """K9, 3.1.4, our decision: a domain unlinked by PATCH keeps its DIPP's IPs (K10); one of
+    those as the replacement is refused as in a DIPP (3.1.4, checked in the order written),
+    although the domain holds it, and nothing changes."""
+    world = attrs.evolve(
+        simple_world(),
+        domains=[
+            domain("dom-1", "example.com", ip_texts=[DEDICATED_1, DEDICATED_2]),
+            domain("dom-2", "linked.example", ip_texts=[DEDICATED_3, DEDICATED_4], pool=POOL_A),
+        ],
+        pools=[pool(POOL_A, ip_texts=[DEDICATED_3, DEDICATED_4]), pool(POOL_C)],
+    )
+    eng = engine(world)
+    accept(eng, EditPool(actor(), POOL_A, unlink_domain_ids=("dom-2",)))
+    reject(
+        eng,
+        RemoveDomainIp(actor(), "linked.example", DEDICATED_3, replacement_ip=DEDICATED_4),
+        400,
+        f"IP {DEDICATED_4} belongs to DIPP {POOL_A!r}",
+    )
+
+
 def test_3_1_5_last_ip_without_replacement_is_400_for_a_non_eligible_account() -> None:
     """3.1.5: a non-eligible account cannot remove its domain's only IP without a replacement,
     even when a D1 top-up candidate exists (step 5 comes before step 7)."""

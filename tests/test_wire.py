@@ -384,6 +384,16 @@ def test_account_header_value_is_trimmed() -> None:
     assert response.outcome.actor == Actor("acct-1")
 
 
+@pytest.mark.parametrize("value", ["\u00a0acct-1\u2003", "\x1facct-1\n"])
+def test_k3_trims_unicode_whitespace(value: str) -> None:
+    """K3, our decision: trimming takes off whitespace as Unicode counts it (``str.strip``),
+    not only HTTP's spaces and tabs."""
+    response, _ = send("GET", f"/v3/ip_pools/{POOL_A}", headers={"X-Mailgun-Account-Id": value})
+    assert response.status == 200
+    assert isinstance(response.outcome, Accepted)
+    assert response.outcome.actor == Actor("acct-1")
+
+
 def test_account_id_is_matched_exactly_apart_from_trimming() -> None:
     """C1: account ids are not case-folded: ``ACCT-1`` names no account."""
     response, eng = send("GET", f"/v3/ip_pools/{POOL_A}", headers=only_account("ACCT-1"))
