@@ -186,6 +186,13 @@ def test_segments_are_decoded_only_once() -> None:
     refused(response, eng, 400, "path segment '%61ll' is not an IP address, 'all' or 'ip_pool'")
 
 
+def test_escapes_that_are_not_utf8_name_no_domain() -> None:
+    """C6, K2, our decision: a path segment whose escapes do not decode to UTF-8 decodes
+    with U+FFFD in their place, a name that cannot be a domain: unknown (404)."""
+    response, eng = send("GET", "/v3/domains/%ED%A0%80.example/ips")
+    refused(response, eng, 404, "domain '\ufffd\ufffd\ufffd.example' not found")
+
+
 def test_encoded_slash_stays_inside_its_segment() -> None:
     """C6: ``%2F`` does not split the path: it is part of the DIPP id, which is not found."""
     response, eng = send("GET", "/v3/ip_pools/a%2Fb", headers={"X-Mailgun-Account-Id": "acct-1"})
