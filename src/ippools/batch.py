@@ -173,6 +173,8 @@ def _check_one(
         err.write(f"ippools: {label}: {one_line(str(difference))}\n")
     for skipped in result.skipped:
         err.write(f"ippools: {label}: not sent: {_escaped(one_line(skipped))}\n")
+    for note in result.notes:
+        err.write(f"ippools: {label}: {note}\n")
     notes = []
     if result.differences:
         count = len(result.differences)
